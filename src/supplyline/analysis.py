@@ -1,0 +1,294 @@
+"""One-call analyses over the library, used by the CLI and notebooks.
+
+>>> from supplyline.analysis import Workspace
+>>> ws = Workspace()                       # finds ../shared/data or the download cache
+>>> ws.status("Pokrovsk", "2025-01-31")    # dict: distance to held territory, hubs, routes
+>>> ws.routes("Pokrovsk", "2025-01-31")    # peacetime / avoid-held / safest, resilience
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+
+from .control import ControlHistory, HeldTerritory, parse_date
+from .errors import PlaceNotFoundError, SupplylineError
+from .exposure import ExposureCache, HeldIndex, ThreatProfile
+from .network import BuildParams, Network, load_network
+from .places import Gazetteer, Match, Place
+from .routes import EdgeExposure, PairResult, RouteEngine, pair_status, resilience
+from .sources import DataSources, locate
+
+GEOD = pyproj.Geod(ellps="WGS84")
+COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+           "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
+
+#: Defaults for automatic rear-hub selection.
+HUB_MIN_POPULATION = 100_000
+HUB_MIN_KM, HUB_MAX_KM = 30.0, 300.0
+HUB_MAX_COUNT = 3
+#: Region margin around city and hubs within which routes are searched.
+REGION_MARGIN_M = 60_000.0
+
+
+def compass(bearing_deg: float) -> str:
+    return COMPASS[int(((bearing_deg % 360) + 11.25) // 22.5) % 16]
+
+
+def city_radius_m(population: int) -> float:
+    """Approximate built-up radius used as the city's area (source of routes)."""
+    return float(np.clip(400.0 * np.sqrt(max(population, 1) / 1000.0) ** 0.6 * 2, 1500, 8000))
+
+
+@dataclass
+class CityContext:
+    match: Match
+    held: HeldTerritory
+    centre_clearance_m: float
+    centre_held: bool
+
+    @property
+    def place(self) -> Place:
+        return self.match.place
+
+
+class Workspace:
+    """Lazily loaded data (history, networks, places) and the analyses over them."""
+
+    def __init__(self, data_dir: str | Path | None = None, *,
+                 profile: ThreatProfile | None = None, use_cache: bool = True,
+                 build_params: BuildParams | None = None, progress=None):
+        self.data_dir = data_dir
+        self.profile = profile or ThreatProfile()
+        self.use_cache = use_cache
+        self.build_params = build_params or BuildParams()
+        self.progress = progress
+        self._networks: dict[str, Network] = {}
+        self._held_cache = ExposureCache()
+        self._exposure_cache = ExposureCache(maxsize=32)
+
+    # ------------------------------------------------------------------ data
+    @cached_property
+    def sources(self) -> DataSources:
+        return locate(self.data_dir)
+
+    @cached_property
+    def history(self) -> ControlHistory:
+        return ControlHistory.from_deepstate_dir(self.sources.require("deepstate"),
+                                                 use_cache=self.use_cache,
+                                                 progress=self.progress)
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return Gazetteer.load(oblasts_path=self.sources.oblasts.path,
+                              egm_path=self.sources.egm.path)
+
+    def network(self, mode: str) -> Network:
+        if mode not in ("road", "rail"):
+            raise SupplylineError(f"mode {mode!r}: expected 'road' or 'rail'")
+        if mode not in self._networks:
+            self._networks[mode] = load_network(mode, egm_path=self.sources.require("egm"),
+                                                params=self.build_params,
+                                                use_cache=self.use_cache)
+        return self._networks[mode]
+
+    # ------------------------------------------------------------------ helpers
+    def find(self, name: str) -> Match:
+        return self.gazetteer.find(name)
+
+    def held_index(self, held: HeldTerritory) -> HeldIndex:
+        return self._held_cache.get((held.date,), lambda: HeldIndex.build(held.geometry))
+
+    def city_context(self, name: str, date: str | dt.date) -> CityContext:
+        match = self.find(name)
+        held = self.history.held(parse_date(date))
+        idx = self.held_index(held)
+        d, inside = idx.point_clearance(np.array([match.place.xy]))
+        return CityContext(match, held, float(d[0]), bool(inside[0]))
+
+    def describe_point(self, x: float, y: float) -> dict:
+        """Lon/lat and the nearest named place (population >= 1000) of a metric point."""
+        from .control import _TO_METRIC
+
+        lon, lat = _TO_METRIC.transform(x, y, direction="INVERSE")
+        near = self.gazetteer.nearby((x, y), 30_000, min_population=1000)
+        out = {"lon": round(float(lon), 5), "lat": round(float(lat), 5)}
+        if len(near):
+            r = near.sort_values("distance_m").iloc[0]
+            b = GEOD.inv(r["lon"], r["lat"], lon, lat)[0]
+            out["near"] = f"{r['distance_m'] / 1000:.1f} km {compass(b)} of {r['name']}"
+        return out
+
+    def bearing_km(self, a: Place, b: Place) -> tuple[float, float]:
+        az, _, dist = GEOD.inv(a.lon, a.lat, b.lon, b.lat)
+        return az % 360, dist / 1000
+
+    def default_hubs(self, ctx: CityContext, count: int = HUB_MAX_COUNT) -> list[Place]:
+        """Large places behind the city: away from the front, out of artillery range."""
+        g = self.gazetteer
+        net = self.network("road")
+        lo = net.node_xy.min(axis=0) + 5000
+        hi = net.node_xy.max(axis=0) - 5000
+        pl = g.places
+        xy = g.xy
+        cxy = np.asarray(ctx.place.xy)
+        dist = np.hypot(*(xy - cxy).T)
+        cand = np.flatnonzero(
+            (pl["population"].to_numpy() >= HUB_MIN_POPULATION)
+            & (dist >= HUB_MIN_KM * 1000) & (dist <= HUB_MAX_KM * 1000)
+            & np.all((xy >= lo) & (xy <= hi), axis=1)
+            & (pl["source"].to_numpy() == "geonames")
+        )
+        if len(cand) == 0:
+            return []
+        clear, inside = self.held_index(ctx.held).point_clearance(xy[cand])
+        tube = self.profile.bands[min(2, len(self.profile.bands) - 1)].max_km * 1000
+        ok = (~inside) & (clear >= tube) & (clear >= ctx.centre_clearance_m + 10_000)
+        cand = cand[ok]
+        # one hub per urban area: drop places within 25 km of a larger candidate
+        cand = cand[np.argsort(-pl["population"].to_numpy()[cand])]
+        kept: list[int] = []
+        for i in cand:
+            if all(np.hypot(*(xy[i] - xy[j])) > 25_000 for j in kept):
+                kept.append(int(i))
+        kept.sort(key=lambda i: dist[i])
+        return [g.place(i) for i in kept[:count]]
+
+    def resolve_hubs(self, ctx: CityContext, hubs: list[str] | None) -> list[Place]:
+        if hubs:
+            return [self.find(h).place for h in hubs]
+        found = self.default_hubs(ctx)
+        if not found:
+            raise PlaceNotFoundError(
+                f"no rear hub found automatically for {ctx.place.name} on {ctx.held.date}; "
+                "name one with --to")
+        return found
+
+    def region_edges(self, net: Network, places: list[Place]) -> np.ndarray:
+        xy = np.asarray([p.xy for p in places])
+        lo = xy.min(axis=0) - REGION_MARGIN_M
+        hi = xy.max(axis=0) + REGION_MARGIN_M
+        mid = net.edge_mid_xy
+        return np.flatnonzero(np.all((mid >= lo) & (mid <= hi), axis=1))
+
+    def engine(self, mode: str, held: HeldTerritory, places: list[Place]) -> RouteEngine:
+        net = self.network(mode)
+        ids = self.region_edges(net, places)
+        key = (mode, held.date, ids[0] if len(ids) else -1, ids[-1] if len(ids) else -1,
+               len(ids))
+        exp = self._exposure_cache.get(
+            key, lambda: EdgeExposure.compute(net, self.held_index(held), self.profile, ids))
+        return RouteEngine(net, exp, self.profile)
+
+    # ------------------------------------------------------------------ analyses
+    def status(self, city: str, date: str | dt.date, *, to: str = "Dnipro") -> dict:
+        """Distance to held territory, oblast, nearest rear hubs, routes to ``to``."""
+        ctx = self.city_context(city, date)
+        p = ctx.place
+        hubs = self.default_hubs(ctx, count=5)
+        target = self.find(to).place
+        hub_rows = []
+        for h in hubs:
+            b, km = self.bearing_km(p, h)
+            hub_rows.append({"name": h.name, "population": h.population, "oblast": h.oblast,
+                             "distance_km": round(km, 1), "bearing_deg": round(b),
+                             "direction": compass(b)})
+        routes = {}
+        for mode in ("road", "rail"):
+            r = self.routes_for(ctx, [target], mode)
+            routes[mode] = r[0].as_dict()
+        return {
+            "city": p.as_dict(), "lookup": ctx.match.note(),
+            "date": str(ctx.held.requested), "data_date": str(ctx.held.date),
+            "data_exact": ctx.held.exact,
+            "oblast": p.oblast or self.gazetteer.oblast_at(p.xy),
+            "centre_held": ctx.centre_held,
+            "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
+            "centre_band": self.profile.band_name(ctx.centre_clearance_m, ctx.centre_held),
+            "rear_hubs": hub_rows,
+            "routes_to": target.name,
+            "routes": routes,
+        }
+
+    def routes_for(self, ctx: CityContext, hubs: list[Place], mode: str) -> list[PairResult]:
+        eng = self.engine(mode, ctx.held, [ctx.place, *hubs])
+        net = eng.net
+        src, _ = net.nearest_node(ctx.place.xy)
+        targets = [(h.name, net.nearest_node(h.xy)[0]) for h in hubs]
+        res = eng.routes(src, targets)
+        return [PairResult(ctx.place.name, name, mode, pair_status(r), r)
+                for name, r in res.items()]
+
+    def routes(self, city: str, date: str | dt.date, *, to: list[str] | None = None,
+               modes: tuple[str, ...] = ("road", "rail"), beyond_band: str = "fpv",
+               main_roads_only: bool = True) -> dict:
+        """All routes city -> hubs per mode, and the resilience of each mode."""
+        ctx = self.city_context(city, date)
+        hubs = self.resolve_hubs(ctx, to)
+        out: dict = {
+            "city": ctx.place.as_dict(), "lookup": ctx.match.note(),
+            "date": str(ctx.held.requested), "data_date": str(ctx.held.date),
+            "data_exact": ctx.held.exact,
+            "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
+            "profile": self.profile.as_dict(),
+            "hubs": [h.as_dict() for h in hubs], "modes": {},
+        }
+        for mode in modes:
+            pairs = self.routes_for(ctx, hubs, mode)
+            eng = self.engine(mode, ctx.held, [ctx.place, *hubs])
+            net = eng.net
+            r_city = city_radius_m(ctx.place.population)
+            src_nodes = _nodes_within(net, ctx.place.xy, r_city)
+            sink_nodes = np.concatenate([_nodes_within(net, h.xy, city_radius_m(h.population))
+                                         for h in hubs])
+            classes = (("motorway", "primary", "secondary") if mode == "road" and main_roads_only
+                       else None)
+            res = resilience(eng, src_nodes, sink_nodes, beyond_band, classes,
+                             describe=self.describe_point)
+            out["modes"][mode] = {
+                "pairs": [p.as_dict() for p in pairs],
+                "resilience": res.as_dict() | {"main_roads_only": bool(classes)},
+            }
+        return out
+
+    def route_geometries(self, result: dict):
+        """GeoDataFrame (lon/lat) of every route in a :meth:`routes` result, for GIS."""
+        import geopandas as gpd
+
+        from .config import GEOGRAPHIC_CRS, METRIC_CRS
+
+        rows, geoms = [], []
+        for mode, block in result["modes"].items():
+            net = self.network(mode)
+            for pair in block["pairs"]:
+                for kind, r in pair["routes"].items():
+                    if not r["found"]:
+                        continue
+                    g = shapely.line_merge(shapely.union_all(
+                        net.geoms[np.asarray(r["edge_ids"], dtype=np.int64)]))
+                    geoms.append(g)
+                    rows.append({"city": pair["city"], "hub": pair["hub"], "mode": mode,
+                                 "kind": kind, "pair_status": pair["status"],
+                                 "status": r["status"], "length_km": r["length_km"],
+                                 "detour": r["detour"], "min_clearance_km": r["min_clearance_km"],
+                                 "refs": " > ".join(r["refs"]), "date": result["data_date"]})
+        gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=METRIC_CRS)
+        return gdf.to_crs(GEOGRAPHIC_CRS)
+
+
+def _nodes_within(net: Network, xy: tuple[float, float], r: float) -> np.ndarray:
+    idx = net._main_tree.query_ball_point(xy, r)
+    nodes = net._main_nodes[np.asarray(idx, dtype=np.int64)]
+    if len(nodes) == 0:
+        nodes = np.asarray([net.nearest_node(xy)[0]])
+    return nodes
+
+
+def point_geometry(x: float, y: float):
+    return shapely.points(x, y)

@@ -1,0 +1,385 @@
+"""Command-line interface: a thin layer over :mod:`supplyline.analysis`.
+
+Every command takes ``--json`` for machine output. User mistakes print one line and exit
+with code 2; nothing stored is modified by a failed command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from . import __version__
+from .errors import SupplylineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Supply-route exposure and encirclement risk from open front-line data.")
+data_app = typer.Typer(no_args_is_help=True, help="Find, check and download the input data.")
+app.add_typer(data_app, name="data")
+
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Data directory (else "
+                    "$SUPPLYLINE_DATA, ../shared/data, the download cache).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+DateOpt = Annotated[str, typer.Option("--date", "-d", help="Date YYYY-MM-DD (default: the "
+                    "last day of the control history).")]
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+
+
+def _strip(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k != "edge_ids"}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(_strip(obj), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _workspace(data: Path | None, progress: Progress | None = None, **kw):
+    from .analysis import Workspace
+
+    return Workspace(data, progress=progress, **kw)
+
+
+def _profile(profile: Path | None, bands: str | None):
+    from .exposure import ThreatProfile
+
+    if profile and bands:
+        raise SupplylineError("use either --profile FILE or --bands SPEC, not both")
+    if profile:
+        return ThreatProfile.load(profile)
+    if bands:
+        return ThreatProfile.parse(bands)
+    return ThreatProfile()
+
+
+def _date_or_last(ws, date: str | None) -> str:
+    return date if date else str(ws.history.last)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if version:
+        out.print(f"supplyline {__version__}")
+        raise typer.Exit()
+
+
+# ----------------------------------------------------------------------------- data
+@data_app.command("status")
+def data_status(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """Say which data sources were found, where, and what is missing."""
+    from .sources import locate
+
+    srcs = locate(data)
+    info: dict = {"searched": [{"label": lab, "path": str(p), "exists": p.is_dir()}
+                               for lab, p in srcs.searched], "sources": {}}
+    for kind in ("deepstate", "egm", "oblasts", "osm"):
+        s = getattr(srcs, kind)
+        info["sources"][kind] = {"found": s.found, "path": str(s.path) if s.path else None,
+                                 "origin": s.origin, "detail": s.detail}
+    if srcs.deepstate.found:
+        from .control import ControlHistory
+
+        with _progress() as prog:
+            hist = ControlHistory.from_deepstate_dir(srcs.deepstate.path, progress=prog)
+        summ = hist.summary()
+        miss = hist.missing_days()
+        summ["missing_dates"] = [str(d) for d in miss]
+        info["sources"]["deepstate"]["history"] = summ
+    if srcs.egm.found:
+        import pyogrio
+
+        layers = {}
+        for name, _ in pyogrio.list_layers(srcs.egm.path):
+            layers[name] = int(pyogrio.read_info(srcs.egm.path, layer=name)["features"])
+        info["sources"]["egm"]["layers"] = layers
+    missing = [k for k in ("deepstate", "egm", "oblasts") if not info["sources"][k]["found"]]
+    info["missing_required"] = missing
+    if as_json:
+        _print_json(info)
+    else:
+        t = Table(title="supplyline data sources")
+        for c in ("source", "found", "from", "path", "detail"):
+            t.add_column(c)
+        for kind, s in info["sources"].items():
+            detail = s["detail"]
+            if kind == "egm" and "layers" in s:
+                detail += "; " + ", ".join(f"{k} {v:,}" for k, v in s["layers"].items())
+            if kind == "deepstate" and "history" in s:
+                h = s["history"]
+                detail = (f"{h['days']} days {h['first']}..{h['last']}, "
+                          f"{h['missing_days']} missing ({', '.join(h['missing_dates'][:6])}"
+                          f"{'...' if h['missing_days'] > 6 else ''})")
+            t.add_row(kind, "yes" if s["found"] else "[red]no[/red]", s["origin"] or "-",
+                      s["path"] or "-", detail)
+        out.print(t)
+        out.print("searched: " + "; ".join(f"{x['label']}={x['path']}" +
+                                           ("" if x["exists"] else " (absent)")
+                                           for x in info["searched"]))
+        if missing:
+            out.print(f"[red]missing:[/red] {', '.join(missing)} -- run 'supplyline data fetch'"
+                      " or pass --data DIR")
+        if not srcs.osm.found:
+            out.print("optional: no OpenStreetMap extract (osm/*.osm.pbf); "
+                      "'supplyline data fetch --osm' downloads one")
+    if missing:
+        raise typer.Exit(1)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    start: Annotated[str | None, typer.Option("--from", help="First DeepState day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last DeepState day (default "
+                   "today).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="DeepState base URL (env "
+                        "SUPPLYLINE_DEEPSTATE_URL).")] = None,
+    osm: Annotated[bool, typer.Option("--osm", help="Also download an OSM extract.")] = False,
+    osm_url: Annotated[str | None, typer.Option(help="OSM .osm.pbf URL (env "
+                       "SUPPLYLINE_OSM_URL; default Geofabrik Ukraine).")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Download directory (default: the user "
+                    "cache).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download DeepState daily files (by date range) and an OSM extract into the cache."""
+    from . import fetch
+    from .control import parse_date
+
+    root = dest or fetch.default_download_dir()
+    result: dict = {"dest": str(root)}
+    prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    DownloadColumn(), TimeElapsedColumn(), console=err, transient=True)
+    with prog:
+        if start or not osm:
+            d1 = parse_date(start) if start else dt.date(2024, 7, 8)
+            d2 = parse_date(end) if end else dt.date.today()
+            summ = fetch.fetch_deepstate(d1, d2, root / "deepstate", base_url=base_url,
+                                         progress=prog)
+            result["deepstate"] = {
+                "downloaded": len(summ.downloaded), "cached": len(summ.cached),
+                "missing": [str(d) for d in summ.missing], "bytes": summ.total_bytes}
+        if osm or osm_url:
+            r = fetch.fetch_osm(osm_url, root / "osm", progress=prog)
+            result["osm"] = {"path": str(r.path), "status": r.status, "bytes": r.bytes}
+    if as_json:
+        _print_json(result)
+    else:
+        if "deepstate" in result:
+            d = result["deepstate"]
+            out.print(f"DeepState: {d['downloaded']} downloaded, {d['cached']} already cached, "
+                      f"{len(d['missing'])} not published; {d['bytes'] / 1e6:.1f} MB in "
+                      f"{root / 'deepstate'}")
+        if "osm" in result:
+            o = result["osm"]
+            out.print(f"OSM: {o['status']} {o['path']} ({o['bytes'] / 1e6:.1f} MB)")
+
+
+@app.command("network")
+def network_cmd(
+    mode: Annotated[str, typer.Option(help="road, rail or both.")] = "both",
+    data: DataOpt = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild, ignore cache.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build (or load) the routable network and report its connected components."""
+    modes = ("road", "rail") if mode == "both" else (mode,)
+    ws = _workspace(data, use_cache=not no_cache)
+    rep = {}
+    check = ["Pokrovsk", "Kramatorsk", "Pavlohrad", "Dnipro"]
+    with err.status("Building network..."):
+        for m in modes:
+            net = ws.network(m)
+            r = dict(net.report)
+            r["main_component_contains"] = {}
+            for name in check:
+                p = ws.find(name).place
+                node, d = net.nearest_node(p.xy, main_only=False)
+                r["main_component_contains"][name] = bool(
+                    net.node_component[node] == net.main_component and d < 5000)
+            rep[m] = r
+    if as_json:
+        _print_json(rep)
+        return
+    for m, r in rep.items():
+        t = Table(title=f"{m} network")
+        t.add_column("field")
+        t.add_column("value")
+        for k, v in r.items():
+            t.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+        out.print(t)
+
+
+# ----------------------------------------------------------------------------- analyses
+@app.command("status")
+def status_cmd(
+    city: Annotated[str, typer.Argument(help="City name (any common spelling).")],
+    date: DateOpt = "",
+    to: Annotated[str, typer.Option("--to", help="Hub for the route summary.")] = "Dnipro",
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Distance to held territory, oblast, nearest rear hubs and routes to Dnipro."""
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        res = ws.status(city, _date_or_last(ws, date), to=to)
+    if as_json:
+        _print_json(res)
+        return
+    c = res["city"]
+    out.print(f"[bold]{c['name']}[/bold] ({res['oblast']}, pop. {c['population']:,}) on "
+              f"{res['date']}" + ("" if res["data_exact"] else
+                                  f" [yellow](data of {res['data_date']}, last known day)"
+                                  "[/yellow]"))
+    out.print(f"  lookup: {escape(res['lookup'])}")
+    if res["centre_held"]:
+        out.print("  [red]city centre is inside held territory[/red]")
+    else:
+        out.print(f"  distance from centre to held territory: [bold]"
+                  f"{res['distance_to_held_km']:.1f} km[/bold] (band: {res['centre_band']})")
+    t = Table(title="Nearest rear hubs")
+    for col in ("hub", "oblast", "population", "distance km", "direction"):
+        t.add_column(col)
+    for h in res["rear_hubs"]:
+        t.add_row(h["name"], h["oblast"], f"{h['population']:,}", f"{h['distance_km']:.0f}",
+                  f"{h['direction']} ({h['bearing_deg']} deg)")
+    out.print(t)
+    _routes_table(res["routes_to"], [res["routes"]["road"], res["routes"]["rail"]])
+
+
+def _routes_table(title: str, pairs: list[dict]) -> None:
+    t = Table(title=f"Routes to {title}")
+    for col in ("mode", "route", "status", "km", "detour", "min clear km", "km per band",
+                "route numbers"):
+        t.add_column(col)
+    for p in pairs:
+        for kind, r in p["routes"].items():
+            if not r["found"]:
+                t.add_row(p["mode"], kind, "[red]none[/red]", "-", "-", "-", "-", "-")
+                continue
+            color = ("red" if r["status"] == "cut" else "green" if r["status"] == "open"
+                     else "yellow")
+            bands = ", ".join(f"{k} {v:.0f}" for k, v in r["km_by_band"].items())
+            t.add_row(p["mode"], kind, f"[{color}]{r['status']}[/{color}]",
+                      f"{r['length_km']:.1f}", f"{r['detour']:.2f}",
+                      f"{r['min_clearance_km']:.1f}", bands, " > ".join(r["refs"]) or "-")
+    out.print(t)
+
+
+@app.command("routes")
+def routes_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    date: DateOpt = "",
+    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub (repeatable; "
+                  "default: chosen automatically).")] = None,
+    mode: Annotated[str, typer.Option(help="road, rail or both.")] = "both",
+    profile: Annotated[Path | None, typer.Option(help="Threat profile file (TOML/JSON/YAML)."
+                       )] = None,
+    bands: Annotated[str | None, typer.Option(help="Bands as NAME=KM,... e.g. "
+                     "contact=3,fpv=15,tube=25,rocket=45.")] = None,
+    beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
+                      "band.")] = "fpv",
+    all_roads: Annotated[bool, typer.Option("--all-roads", help="Resilience over all roads, "
+                         "not only M/P/T roads.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
+                      ".geojson or .gpkg.")] = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Peacetime, held-avoiding and safest routes to rear hubs; resilience and bottlenecks."""
+    if mode not in ("road", "rail", "both"):
+        raise SupplylineError(f"--mode {mode!r}: expected road, rail or both")
+    if output is not None and output.suffix.lower() not in (".geojson", ".gpkg", ".json"):
+        raise SupplylineError(f"--output {output}: expected a .geojson or .gpkg file name")
+    modes = ("road", "rail") if mode == "both" else (mode,)
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        res = ws.routes(city, _date_or_last(ws, date), to=to, modes=modes, beyond_band=beyond,
+                        main_roads_only=not all_roads)
+        if output is not None:
+            gdf = ws.route_geometries(res)
+            from .cache import atomic_write
+
+            driver = "GPKG" if output.suffix.lower() == ".gpkg" else "GeoJSON"
+            tmp_suffix = output.suffix
+            atomic_write(output, lambda tmp: gdf.to_file(
+                tmp.with_suffix(tmp_suffix), driver=driver) or
+                tmp.with_suffix(tmp_suffix).replace(tmp))
+    if as_json:
+        _print_json(res)
+        return
+    c = res["city"]
+    out.print(f"[bold]{c['name']}[/bold] on {res['date']}" +
+              ("" if res["data_exact"] else f" (data of {res['data_date']})") +
+              f": centre {res['distance_to_held_km']:.1f} km from held territory")
+    for m, block in res["modes"].items():
+        for p in block["pairs"]:
+            _routes_table(f"{p['hub']} by {m}: [bold]{p['status']}[/bold]", [p])
+        r = block["resilience"]
+        out.print(f"[bold]{m}[/bold] resilience: {r['disjoint_routes']} edge-disjoint route(s) "
+                  f"to the rear staying beyond '{r['beyond_band']}'"
+                  f"{' (M/P/T roads)' if r.get('main_roads_only') else ''}; bottleneck:")
+        for e in r["bottleneck_edges"][:10]:
+            out.print(f"   - {e['ref'] or e['cls']} at {e.get('near', '')} "
+                      f"({e['lat']:.4f}, {e['lon']:.4f}), clearance {e['clearance_km']:.1f} km")
+    if output is not None:
+        out.print(f"routes written to {output}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except SupplylineError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,483 @@
+"""The routable transport network.
+
+:func:`build_network` turns a GeoDataFrame of lines (see :mod:`supplyline.loaders`)
+into a :class:`Network`: lines are projected to the metric CRS, noded at T-junctions,
+split into edges no longer than ``max_edge_m`` (so exposure is measured per short
+stretch), tile-seam splits (same ``seam_id``) are joined within ``seam_tol_m`` and all
+other near-coincident ends are snapped within ``snap_tol_m``.
+
+Graph work uses :mod:`scipy.sparse.csgraph`; edges keep length, class, route numbers
+and mode. :func:`load_network` adds the data-source lookup and an on-disk cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from .cache import atomic_write, cache_key, cache_path, file_fingerprint
+from .config import METRIC_CRS
+from .errors import DataFormatError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SNAP_TOL_M = 10.0
+DEFAULT_SEAM_TOL_M = 150.0
+DEFAULT_MAX_EDGE_M = 1000.0
+#: Spacing of the sample points used to measure an edge's clearance from held territory.
+SAMPLE_SPACING_M = 200.0
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    snap_tol_m: float = DEFAULT_SNAP_TOL_M
+    seam_tol_m: float = DEFAULT_SEAM_TOL_M
+    max_edge_m: float = DEFAULT_MAX_EDGE_M
+
+
+@dataclass
+class Network:
+    """A routable network: ``edges`` (GeoDataFrame, metric CRS) over ``node_xy``.
+
+    ``edges`` columns: ``u``, ``v`` (node ids), ``length`` (m), ``mode``, ``cls``, ``ref``,
+    ``eref``, ``surface``, ``name``, ``component`` and the geometry.
+    """
+
+    mode: str
+    node_xy: np.ndarray
+    edges: gpd.GeoDataFrame
+    report: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+    @cached_property
+    def u(self) -> np.ndarray:
+        return self.edges["u"].to_numpy(np.int64)
+
+    @cached_property
+    def v(self) -> np.ndarray:
+        return self.edges["v"].to_numpy(np.int64)
+
+    @cached_property
+    def length(self) -> np.ndarray:
+        return self.edges["length"].to_numpy(np.float64)
+
+    @cached_property
+    def geoms(self) -> np.ndarray:
+        return self.edges.geometry.values._data if hasattr(
+            self.edges.geometry.values, "_data") else np.asarray(self.edges.geometry.values)
+
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geoms)
+
+    @cached_property
+    def edge_mid_xy(self) -> np.ndarray:
+        mid = shapely.line_interpolate_point(self.geoms, 0.5, normalized=True)
+        return shapely.get_coordinates(mid)
+
+    @cached_property
+    def samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """Points every <= ``SAMPLE_SPACING_M`` along each edge (both ends included).
+
+        Returns (xy, start) where edge i's samples are ``xy[start[i]:start[i+1]]``.
+        """
+        n = np.ceil(self.length / SAMPLE_SPACING_M).astype(np.int64) + 1
+        start = np.concatenate([[0], np.cumsum(n)])
+        eid = np.repeat(np.arange(len(n)), n)
+        k = np.arange(start[-1]) - start[eid]
+        frac = k / (n[eid] - 1)
+        pts = shapely.line_interpolate_point(self.geoms[eid], frac, normalized=True)
+        return shapely.get_coordinates(pts), start
+
+    @cached_property
+    def node_component(self) -> np.ndarray:
+        adj = self.adjacency(self.length)
+        _, labels = csgraph.connected_components(adj, directed=False)
+        return labels
+
+    @cached_property
+    def main_component(self) -> int:
+        labels = self.node_component
+        sizes = np.bincount(labels)
+        return int(np.argmax(sizes))
+
+    @cached_property
+    def _node_tree(self) -> cKDTree:
+        return cKDTree(self.node_xy)
+
+    @cached_property
+    def _main_nodes(self) -> np.ndarray:
+        return np.flatnonzero(self.node_component == self.main_component)
+
+    @cached_property
+    def _main_tree(self) -> cKDTree:
+        return cKDTree(self.node_xy[self._main_nodes])
+
+    def nearest_node(self, xy: tuple[float, float], main_only: bool = True) -> tuple[int, float]:
+        """Nearest node to a metric point (in the main component by default)."""
+        if main_only:
+            d, i = self._main_tree.query(xy)
+            return int(self._main_nodes[i]), float(d)
+        d, i = self._node_tree.query(xy)
+        return int(i), float(d)
+
+    def adjacency(self, weight: np.ndarray, mask: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Symmetric CSR adjacency with, for parallel edges, the smallest weight."""
+        csr, _ = self.adjacency_with_ids(weight, mask)
+        return csr
+
+    def adjacency_with_ids(
+        self, weight: np.ndarray, mask: np.ndarray | None = None
+    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Adjacency as in :meth:`adjacency` plus a same-shaped matrix of edge id + 1."""
+        idx = np.arange(len(self.u)) if mask is None else np.flatnonzero(mask)
+        return symmetric_graph(self.u[idx], self.v[idx], weight[idx], idx, self.n_nodes)
+
+    def edge_path(self, predecessors: np.ndarray, ids: sparse.csr_matrix, target: int) -> list[int]:
+        """Edge ids from the source of a predecessor array to ``target``."""
+        nodes = [target]
+        while predecessors[nodes[-1]] >= 0:
+            nodes.append(int(predecessors[nodes[-1]]))
+        nodes.reverse()
+        if len(nodes) < 2:
+            return []
+        a = np.asarray(nodes[:-1])
+        b = np.asarray(nodes[1:])
+        return (np.asarray(ids[a, b]).ravel().astype(np.int64) - 1).tolist()
+
+
+def symmetric_graph(
+    u: np.ndarray, v: np.ndarray, w: np.ndarray, ids: np.ndarray, n: int
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Undirected CSR graph keeping the minimum-weight edge of each node pair."""
+    a = np.concatenate([u, v])
+    b = np.concatenate([v, u])
+    ww = np.concatenate([w, w])
+    ii = np.concatenate([ids, ids])
+    keep = a != b
+    a, b, ww, ii = a[keep], b[keep], ww[keep], ii[keep]
+    key = a * np.int64(n) + b
+    order = np.lexsort((ww, key))
+    key_sorted = key[order]
+    first = np.ones(len(order), bool)
+    first[1:] = key_sorted[1:] != key_sorted[:-1]
+    sel = order[first]
+    # csgraph treats explicit zeros as missing edges: keep weights strictly positive
+    wsel = np.maximum(ww[sel], 1e-6)
+    g = sparse.csr_matrix((wsel, (a[sel], b[sel])), shape=(n, n))
+    gid = sparse.csr_matrix(((ii[sel] + 1).astype(np.float64), (a[sel], b[sel])), shape=(n, n))
+    return g, gid
+
+
+# --------------------------------------------------------------------------- building
+
+def _clean_lines(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+    report: dict = {"input_features": len(lines)}
+    if lines.crs is None:
+        raise DataFormatError("transport lines have no CRS; expected EPSG:4326 or a defined CRS")
+    gdf = lines.to_crs(METRIC_CRS)
+    gdf = gdf[~gdf.geometry.isna()]
+    gdf = gdf.explode(index_parts=False, ignore_index=True)
+    geom = shapely.force_2d(gdf.geometry.values)
+    is_line = shapely.get_type_id(geom) == 1
+    report["dropped_non_lines"] = int((~is_line).sum())
+    gdf = gdf.set_geometry(geom)[is_line]
+    lengths = shapely.length(gdf.geometry.values)
+    short = lengths < 0.01
+    report["dropped_degenerate"] = int(short.sum())
+    gdf = gdf[~short].reset_index(drop=True)
+    return gdf, report
+
+
+def _line_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    e = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    return s, e
+
+
+def _t_junction_cuts(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (line index, distance along) where a dangling end touches a line interior."""
+    s, e = _line_ends(geoms)
+    ends = np.vstack([s, e])
+    owner = np.concatenate([np.arange(len(geoms)), np.arange(len(geoms))])
+    # dangling ends: no other end within tol
+    tree = cKDTree(ends)
+    counts = np.asarray([len(x) for x in tree.query_ball_point(ends, tol)])
+    dangling = np.flatnonzero(counts == 1)
+    if len(dangling) == 0:
+        return np.empty(0, np.int64), np.empty(0)
+    pts = shapely.points(ends[dangling])
+    ltree = shapely.STRtree(geoms)
+    pi, li = ltree.query(pts, predicate="dwithin", distance=tol)
+    ok = owner[dangling[pi]] != li
+    pi, li = pi[ok], li[ok]
+    pos = shapely.line_locate_point(geoms[li], pts[pi])
+    L = shapely.length(geoms[li])
+    interior = (pos > tol) & (pos < L - tol)
+    return li[interior].astype(np.int64), pos[interior]
+
+
+def split_lines(
+    geoms: np.ndarray, max_len: float, cut_line: np.ndarray, cut_pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split lines at given positions and into pieces of at most ``max_len``.
+
+    Returns the new geometries and, for each, the index of its source line. Fully
+    vectorised: cut points are interpolated with numpy on the concatenated coordinates.
+    """
+    coords, vline = shapely.get_coordinates(geoms, return_index=True)
+    n = len(geoms)
+    seg = np.zeros(len(coords))
+    same = vline[1:] == vline[:-1]
+    seg[1:] = np.where(same, np.hypot(*(coords[1:] - coords[:-1]).T), 0.0)
+    cum = np.cumsum(seg)
+    first_idx = np.searchsorted(vline, np.arange(n))
+    d = cum - cum[first_idx][vline]  # distance along own line
+    total = np.bincount(vline, weights=seg, minlength=n)
+
+    # regular cuts: equal pieces no longer than max_len
+    npieces = np.maximum(1, np.ceil(total / max_len - 1e-9)).astype(np.int64)
+    reg_line = np.repeat(np.arange(n), npieces - 1)
+    first_cut = np.cumsum(npieces - 1) - (npieces - 1)
+    k = np.arange(len(reg_line)) - np.repeat(first_cut, npieces - 1) + 1
+    reg_pos = k * (total / npieces)[reg_line]
+    cl = np.concatenate([reg_line, cut_line]).astype(np.int64)
+    cp = np.concatenate([reg_pos, cut_pos])
+    order = np.lexsort((cp, cl))
+    cl, cp = cl[order], cp[order]
+    # interpolate cut coordinates: global monotone distance = line offset + d
+    offset = np.concatenate([[0.0], np.cumsum(total + 1.0)[:-1]])
+    gd = offset[vline] + d
+    gcut = offset[cl] + cp
+    j = np.clip(np.searchsorted(gd, gcut, side="right") - 1, 0, len(gd) - 2)
+    j = np.where(vline[np.minimum(j + 1, len(gd) - 1)] != cl, j - 1, j)
+    seglen = gd[j + 1] - gd[j]
+    t = np.where(seglen > 0, (gcut - gd[j]) / np.where(seglen > 0, seglen, 1), 0.0)
+    cxy = coords[j] + (coords[j + 1] - coords[j]) * t[:, None]
+
+    # piece numbering: piece index within line = number of cuts strictly before the point
+    ncuts = np.bincount(cl, minlength=n)
+    piece_base = np.concatenate([[0], np.cumsum(ncuts + 1)[:-1]])
+    cut_rank = np.arange(len(cl)) - np.concatenate([[0], np.cumsum(ncuts)[:-1]])[cl]
+    # vertices: count cuts of same line at distance <= d (strictly less keeps vertex on cut
+    # in the piece before; both pieces get the cut point anyway)
+    vcount = np.searchsorted(gcut, gd, side="left") - np.searchsorted(gcut, offset[vline], "left")
+    v_piece = piece_base[vline] + vcount
+    c_end_piece = piece_base[cl] + cut_rank
+    all_xy = np.vstack([coords, cxy, cxy])
+    all_piece = np.concatenate([v_piece, c_end_piece, c_end_piece + 1])
+    all_d = np.concatenate([gd, gcut, gcut])
+    # a cut copy ending a piece must sort after its vertices; one starting a piece first
+    tie = np.concatenate([np.ones(len(gd)), np.full(len(gcut), 2.0), np.zeros(len(gcut))])
+    o = np.lexsort((tie, all_d, all_piece))
+    all_xy, all_piece = all_xy[o], all_piece[o]
+    # drop consecutive duplicate points within a piece
+    dup = np.zeros(len(all_xy), bool)
+    dup[1:] = (all_piece[1:] == all_piece[:-1]) & np.all(all_xy[1:] == all_xy[:-1], axis=1)
+    all_xy, all_piece = all_xy[~dup], all_piece[~dup]
+    npts = np.bincount(all_piece, minlength=int(piece_base[-1] + ncuts[-1] + 1))
+    valid = npts >= 2
+    keep_pt = valid[all_piece]
+    _, newidx = np.unique(all_piece[keep_pt], return_inverse=True)
+    out = shapely.linestrings(all_xy[keep_pt], indices=newidx)
+    source = np.repeat(np.arange(n), ncuts + 1)[valid]
+    return np.asarray(out), source
+
+
+def _cluster_ends(
+    ends: np.ndarray, snap_tol: float, seam_pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Node id for each end point; merged within ``snap_tol`` and across seam pairs."""
+    n = len(ends)
+    tree = cKDTree(ends)
+    pairs = tree.query_pairs(max(snap_tol, 1e-6), output_type="ndarray")
+    if len(seam_pairs):
+        pairs = np.vstack([pairs, seam_pairs])
+    g = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = csgraph.connected_components(g, directed=False)
+    # node coordinate: mean of its cluster
+    cnt = np.bincount(labels)
+    xy = np.column_stack([
+        np.bincount(labels, weights=ends[:, 0]) / cnt,
+        np.bincount(labels, weights=ends[:, 1]) / cnt,
+    ])
+    return labels, xy
+
+
+def _seam_pairs(ends: np.ndarray, seam_key: np.ndarray, tol: float) -> np.ndarray:
+    """End-point index pairs of pieces with the same seam id lying within ``tol``."""
+    if tol <= 0:
+        return np.empty((0, 2), np.int64)
+    tree = cKDTree(ends)
+    pairs = tree.query_pairs(tol, output_type="ndarray")
+    if not len(pairs):
+        return np.empty((0, 2), np.int64)
+    ok = (seam_key[pairs[:, 0]] == seam_key[pairs[:, 1]]) & (seam_key[pairs[:, 0]] >= 0)
+    return pairs[ok]
+
+
+def build_network(
+    lines: gpd.GeoDataFrame, mode: str, params: BuildParams | None = None
+) -> Network:
+    """Build a routable :class:`Network` from standard-schema lines of one ``mode``."""
+    params = params or BuildParams()
+    if "mode" in lines:
+        lines = lines[lines["mode"] == mode]
+    if len(lines) == 0:
+        raise DataFormatError(f"no {mode} lines in the input; expected at least one line")
+    gdf, report = _clean_lines(lines)
+    geoms = np.asarray(gdf.geometry.values)
+    cut_line, cut_pos = _t_junction_cuts(geoms, params.snap_tol_m)
+    report["t_junction_splits"] = int(len(cut_line))
+    pieces, src = split_lines(geoms, params.max_edge_m, cut_line, cut_pos)
+    attrs = gdf.drop(columns="geometry").iloc[src].reset_index(drop=True)
+    s, e = _line_ends(pieces)
+    ends = np.vstack([s, e])
+    m = len(pieces)
+    seam = attrs["seam_id"].to_numpy()
+    codes, _ = pd.factorize(seam)
+    codes = np.where(seam == "", -1, codes)
+    # seam joins only between ends of *different* source features' pieces sharing the id
+    seam_pairs = _seam_pairs(ends, np.concatenate([codes, codes]), params.seam_tol_m)
+    labels, node_xy = _cluster_ends(ends, params.snap_tol_m, seam_pairs)
+    u, v = labels[:m], labels[m:]
+    # compact node ids
+    used, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    u, v = inv[:m], inv[m:]
+    node_xy = node_xy[used]
+    length = shapely.length(pieces)
+    loop = u == v
+    report["dropped_loops"] = int(loop.sum())
+    edges = gpd.GeoDataFrame(attrs[~loop].reset_index(drop=True), geometry=pieces[~loop],
+                             crs=METRIC_CRS)
+    edges.insert(0, "length", length[~loop])
+    edges.insert(0, "v", v[~loop])
+    edges.insert(0, "u", u[~loop])
+    net = Network(mode=mode, node_xy=node_xy, edges=edges)
+    _finish_report(net, report, params)
+    return net
+
+
+def _finish_report(net: Network, report: dict, params: BuildParams) -> None:
+    labels = net.node_component
+    sizes = np.bincount(labels)
+    order = np.argsort(-sizes)
+    net.edges["component"] = labels[net.u]
+    main = net.main_component
+    in_main = net.edges["component"].to_numpy() == main
+    report.update(
+        mode=net.mode,
+        nodes=int(net.n_nodes),
+        edges=int(len(net.edges)),
+        length_km=round(float(net.length.sum()) / 1000, 1),
+        components=int(len(sizes)),
+        largest_components_nodes=[int(x) for x in sizes[order[:5]]],
+        main_component_km=round(float(net.length[in_main].sum()) / 1000, 1),
+        main_component_share=round(float(net.length[in_main].sum() / net.length.sum()), 4),
+        params=params.__dict__,
+    )
+    net.report = report
+
+
+# --------------------------------------------------------------------------- caching
+
+def _save(net: Network, path: Path) -> None:
+    def write(tmp: Path) -> None:
+        df = net.edges.copy()
+        df.attrs = {}
+        meta = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
+        import json
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        t = pa.Table.from_pandas(df.to_wkb(), preserve_index=False)
+        nodes = pa.Table.from_pandas(meta, preserve_index=False)
+        md = {b"report": json.dumps(net.report).encode(), b"mode": net.mode.encode()}
+        t = t.replace_schema_metadata({**(t.schema.metadata or {}), **md})
+        with pq.ParquetWriter(str(tmp), t.schema) as w:
+            w.write_table(t)
+        pq.write_table(nodes, str(tmp) + ".nodes")
+        import os
+
+        os.replace(str(tmp) + ".nodes", str(path) + ".nodes")
+
+    atomic_write(path, write)
+
+
+def _load(path: Path) -> Network | None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    nodes_path = Path(str(path) + ".nodes")
+    if not path.exists() or not nodes_path.exists():
+        return None
+    try:
+        t = pq.read_table(path)
+        md = t.schema.metadata or {}
+        df = t.to_pandas()
+        geom = shapely.from_wkb(df.pop("geometry").to_numpy())
+        edges = gpd.GeoDataFrame(df, geometry=geom, crs=METRIC_CRS)
+        nodes = pq.read_table(nodes_path).to_pandas()
+        net = Network(
+            mode=md[b"mode"].decode(),
+            node_xy=nodes[["x", "y"]].to_numpy(),
+            edges=edges,
+            report=json.loads(md[b"report"]),
+        )
+        return net
+    except Exception as exc:  # a damaged cache is just rebuilt
+        log.warning("ignoring unreadable network cache %s: %s", path, exc)
+        return None
+
+
+def load_network(
+    mode: str,
+    *,
+    egm_path: Path | None = None,
+    lines: gpd.GeoDataFrame | None = None,
+    source_files: list[Path] | None = None,
+    params: BuildParams | None = None,
+    use_cache: bool = True,
+    cache_root: Path | None = None,
+) -> Network:
+    """Load (from cache) or build the network of ``mode`` ("road" or "rail").
+
+    Either ``egm_path`` (an EGM GeoPackage) or ``lines`` (standard-schema lines, with
+    ``source_files`` naming the files they came from so the cache can be keyed).
+    """
+    params = params or BuildParams()
+    files = [egm_path] if egm_path is not None else list(source_files or [])
+    key = None
+    if use_cache and files:
+        key = cache_key("network", mode=mode, files=file_fingerprint(files), params=params.__dict__)
+        path = cache_path("network", key, ".parquet", cache_root)
+        net = _load(path)
+        if net is not None:
+            net.report["cache"] = "hit"
+            return net
+    if lines is None:
+        if egm_path is None:
+            raise ValueError("load_network needs egm_path or lines")
+        from .loaders import load_egm_lines
+
+        lines = load_egm_lines(egm_path, mode)
+    net = build_network(lines, mode, params)
+    net.report["cache"] = "miss"
+    if key is not None:
+        _save(net, cache_path("network", key, ".parquet", cache_root))
+    return net

@@ -1,0 +1,282 @@
+"""Routes from a city to its rear hubs: peacetime, avoiding held territory, safest.
+
+For a city, a date and a network (road or rail):
+
+- **peacetime**: shortest route ignoring the front;
+- **avoid_held**: shortest route using no edge that touches held territory;
+- **safest**: the route whose minimum clearance from held territory is greatest (clearance
+  counted up to the outermost threat band: beyond it every stretch is equally safe), and
+  the shortest among those.
+
+Each route reports length, detour factor against peacetime, minimum clearance, km in each
+band and the route numbers in order. :func:`resilience` counts edge-disjoint routes that
+stay beyond a chosen band and finds the bottleneck (a minimum cut).
+
+All graph work runs in :mod:`scipy.sparse.csgraph` on the edges of a region around the
+city and its hubs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from .exposure import HELD, HeldIndex, ThreatProfile
+from .network import Network, symmetric_graph
+
+ROUTE_KINDS = ("peacetime", "avoid_held", "safest")
+
+
+@dataclass
+class EdgeExposure:
+    """Clearance (m, capped) and held flag for a subset ``ids`` of a network's edges."""
+
+    ids: np.ndarray
+    clearance: np.ndarray
+    held: np.ndarray
+    band: np.ndarray  # band index per edge (0 = held)
+
+    @classmethod
+    def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
+                ids: np.ndarray | None = None) -> EdgeExposure:
+        ids = np.arange(len(net.length)) if ids is None else np.asarray(ids)
+        cap = profile.max_m * 1.5
+        d, held = index.edge_clearance(net, ids, cap)
+        return cls(ids, d, held, profile.classify(d, held))
+
+
+@dataclass
+class Route:
+    kind: str
+    hub: str
+    found: bool
+    length_km: float = float("nan")
+    detour: float = float("nan")
+    min_clearance_km: float = float("nan")
+    worst_band: str = ""
+    status: str = "cut"
+    km_by_band: dict[str, float] = field(default_factory=dict)
+    refs: list[str] = field(default_factory=list)
+    edge_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class PairResult:
+    city: str
+    hub: str
+    mode: str
+    status: str  # "open", "under fire (<band>)", "cut"
+    routes: dict[str, Route]
+
+    def as_dict(self) -> dict:
+        return {"city": self.city, "hub": self.hub, "mode": self.mode, "status": self.status,
+                "routes": {k: r.as_dict() for k, r in self.routes.items()}}
+
+
+def route_label(ref: str, eref: str) -> str:
+    parts = [p for p in (ref, eref) if p]
+    return "/".join(parts)
+
+
+def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> list[str]:
+    """Route numbers along a path, consecutive repeats merged, stretches < ``min_km`` and
+    unnumbered roads dropped."""
+    if not edge_ids:
+        return []
+    e = net.edges
+    ids = np.asarray(edge_ids)
+    labels = [route_label(r, x) or (nm if net.mode == "rail" else "") for r, x, nm in zip(
+        e["ref"].to_numpy()[ids], e["eref"].to_numpy()[ids], e["name"].to_numpy()[ids],
+        strict=True)]
+    lens = net.length[ids]
+    runs: list[list] = []
+    for lab, ln in zip(labels, lens, strict=True):
+        if runs and runs[-1][0] == lab:
+            runs[-1][1] += ln
+        else:
+            runs.append([lab, ln])
+    out: list[str] = []
+    for lab, ln in runs:
+        if lab and ln >= min_km * 1000 and (not out or out[-1] != lab):
+            out.append(lab)
+    return out
+
+
+class RouteEngine:
+    """Routing for one network and one day of held territory over a set of edges."""
+
+    def __init__(self, net: Network, exposure: EdgeExposure, profile: ThreatProfile):
+        self.net = net
+        self.exp = exposure
+        self.profile = profile
+        n = len(net.length)
+        self.clear = np.full(n, -1.0)
+        self.clear[exposure.ids] = exposure.clearance
+        self.held = np.ones(n, bool)
+        self.held[exposure.ids] = exposure.held
+        self.band = np.zeros(n, np.int64)
+        self.band[exposure.ids] = exposure.band
+        self.region = np.zeros(n, bool)
+        self.region[exposure.ids] = True
+        self._graphs: dict = {}
+
+    def _graph(self, mask: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        ids = np.flatnonzero(mask)
+        return symmetric_graph(self.net.u[ids], self.net.v[ids], self.net.length[ids], ids,
+                               self.net.n_nodes)
+
+    def shortest(self, source: int, targets: list[int], mask: np.ndarray
+                 ) -> list[list[int] | None]:
+        g, gid = self._graph(mask)
+        dist, pred = csgraph.dijkstra(g, indices=source, return_predecessors=True)
+        out: list[list[int] | None] = []
+        for t in targets:
+            out.append(None if not np.isfinite(dist[t]) else self.net.edge_path(pred, gid, t))
+        return out
+
+    def bottleneck(self, source: int, targets: list[int]) -> list[float]:
+        """Max over routes of the min capped clearance, per target (-1 if unreachable)."""
+        cap = self.profile.max_m
+        mask = self.region & ~self.held
+        ids = np.flatnonzero(mask)
+        c = np.minimum(self.clear[ids], cap)
+        # maximum spanning tree == minimum spanning tree of (cap + 1 - clearance)
+        g, gid = symmetric_graph(self.net.u[ids], self.net.v[ids], cap + 1.0 - c, ids,
+                                 self.net.n_nodes)
+        mst = csgraph.minimum_spanning_tree(g)
+        mst = mst + mst.T
+        _, pred = csgraph.breadth_first_order(mst, source, directed=False,
+                                              return_predecessors=True)
+        out = []
+        for t in targets:  # walk each target's tree path back to the source
+            if t != source and pred[t] < 0:
+                out.append(-1.0)
+                continue
+            path = [t]
+            while pred[path[-1]] >= 0:
+                path.append(int(pred[path[-1]]))
+            a, b = np.asarray(path[1:]), np.asarray(path[:-1])
+            w = np.asarray(mst[a, b]).ravel()
+            out.append(float(cap + 1.0 - w.max()) if len(w) else float(cap))
+        return out
+
+    def describe(self, kind: str, hub: str, path: list[int] | None, peace_m: float) -> Route:
+        if path is None:
+            return Route(kind, hub, False)
+        ids = np.asarray(path, dtype=np.int64)
+        lens = self.net.length[ids]
+        length = float(lens.sum())
+        clear = np.where(self.held[ids], 0.0, self.clear[ids])
+        bands = self.band[ids]
+        names = self.profile.names
+        km = {names[b]: round(float(lens[bands == b].sum()) / 1000, 2)
+              for b in range(len(names)) if (bands == b).any()}
+        worst = names[int(bands.min())] if len(bands) else names[-1]
+        status = "cut" if worst == HELD else ("open" if worst == names[-1]
+                                              else f"under fire ({worst})")
+        return Route(
+            kind=kind, hub=hub, found=True, length_km=round(length / 1000, 2),
+            detour=round(length / peace_m, 3) if peace_m > 0 else float("nan"),
+            min_clearance_km=round(float(clear.min()) / 1000, 2) if len(ids) else float("nan"),
+            worst_band=worst, status=status, km_by_band=km, refs=refs_in_order(self.net, path),
+            edge_ids=[int(x) for x in ids],
+        )
+
+    def routes(self, source: int, hubs: list[tuple[str, int]]) -> dict[str, dict[str, Route]]:
+        targets = [t for _, t in hubs]
+        peace = self.shortest(source, targets, self.region)
+        avoid = self.shortest(source, targets, self.region & ~self.held)
+        bott = self.bottleneck(source, targets)
+        out: dict[str, dict[str, Route]] = {}
+        by_threshold: dict[float, list[list[int] | None]] = {}
+        for i, (name, _node) in enumerate(hubs):
+            pm = float(self.net.length[peace[i]].sum()) if peace[i] else float("nan")
+            r = {"peacetime": self.describe("peacetime", name, peace[i], pm),
+                 "avoid_held": self.describe("avoid_held", name, avoid[i], pm)}
+            if bott[i] < 0 or avoid[i] is None:
+                r["safest"] = Route("safest", name, False)
+            else:
+                thr = bott[i]
+                if thr not in by_threshold:
+                    mask = self.region & ~self.held & (
+                        np.minimum(self.clear, self.profile.max_m) >= thr - 0.01)
+                    by_threshold[thr] = self.shortest(source, targets, mask)
+                r["safest"] = self.describe("safest", name, by_threshold[thr][i], pm)
+            out[name] = r
+        return out
+
+
+def pair_status(routes: dict[str, Route]) -> str:
+    """Open / under fire (worst band of the safest route) / cut (no route avoids held)."""
+    s = routes.get("safest")
+    if s is None or not s.found:
+        return "cut"
+    return s.status
+
+
+@dataclass
+class Resilience:
+    mode: str
+    beyond_band: str
+    disjoint_routes: int
+    bottleneck_edges: list[dict]
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
+               beyond_band: str, classes: tuple[str, ...] | None = None,
+               describe=None) -> Resilience:
+    """Edge-disjoint routes from the city to the rear staying beyond ``beyond_band``.
+
+    ``source_nodes`` (the city area) and ``sink_nodes`` (all hub areas) are merged into a
+    super-source and super-sink; the minimum cut next to the city is the bottleneck.
+    """
+    net = engine.net
+    thr = engine.profile.threshold_m(beyond_band)
+    mask = engine.region & ~engine.held & (engine.clear > thr)
+    if classes:
+        mask &= net.edges["cls"].isin(classes).to_numpy()
+    ids = np.flatnonzero(mask)
+    n = net.n_nodes
+    s, t = n, n + 1
+    u, v = net.u[ids], net.v[ids]
+    src = np.unique(source_nodes)
+    snk = np.setdiff1d(np.unique(sink_nodes), src)
+    big = len(ids) + 1
+    rows = np.concatenate([u, v, np.full(len(src), s), snk])
+    cols = np.concatenate([v, u, src, np.full(len(snk), t)])
+    cap = np.concatenate([np.ones(2 * len(ids), np.int32), np.full(len(src) + len(snk), big,
+                                                                    np.int32)])
+    keep = rows != cols
+    g = sparse.csr_matrix((cap[keep], (rows[keep], cols[keep])), shape=(n + 2, n + 2),
+                          dtype=np.int32)
+    g.sum_duplicates()
+    res = csgraph.maximum_flow(g, s, t)
+    flow = res.flow.tocsr()
+    resid = (g - flow).tocsr()
+    resid.data = np.where(resid.data > 0, resid.data, 0)
+    resid.eliminate_zeros()
+    reach = csgraph.breadth_first_order(resid, s, directed=True, return_predecessors=False)
+    in_s = np.zeros(n + 2, bool)
+    in_s[reach] = True
+    cut = ids[in_s[u] != in_s[v]]
+    out = []
+    for e in cut.tolist():
+        row = net.edges.iloc[e]
+        mid = shapely.line_interpolate_point(row.geometry, 0.5, normalized=True)
+        item = {"edge": e, "ref": route_label(row["ref"], row["eref"]), "cls": row["cls"],
+                "x": round(mid.x, 1), "y": round(mid.y, 1),
+                "clearance_km": round(float(engine.clear[e]) / 1000, 2)}
+        if describe is not None:
+            item.update(describe(mid.x, mid.y))
+        out.append(item)
+    return Resilience(net.mode, beyond_band, int(res.flow_value), out)
