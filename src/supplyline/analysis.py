@@ -257,6 +257,91 @@ class Workspace:
             }
         return out
 
+    # ------------------------------------------------------------------ encirclement
+    def encirclement(self, city: str, date: str | dt.date, *,
+                     radii_km: tuple[float, ...] = (5, 10, 20, 30),
+                     to: list[str] | None = None) -> dict:
+        """Ring occupancy, flanks/pincer, and corridor width (open ground and roads)."""
+        from .encirclement import corridor, flanks, ring_occupancy
+
+        ctx = self.city_context(city, date)
+        g = ctx.held.geometry
+        rings = ring_occupancy(g, ctx.place.xy, tuple(radii_km), self.profile)
+        fl = flanks(g, ctx.place.xy)
+        out = {"city": ctx.place.as_dict(), "date": str(ctx.held.requested),
+               "data_date": str(ctx.held.date), "data_exact": ctx.held.exact,
+               "centre_held": ctx.centre_held,
+               "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
+               "rings": [r.as_dict() for r in rings], "flanks": fl.as_dict()}
+        try:
+            hubs = self.resolve_hubs(ctx, to)
+        except PlaceNotFoundError:
+            hubs = []
+        out["rear"] = [h.name for h in hubs]
+        if hubs:
+            c = corridor(g, ctx.place.xy, [h.xy for h in hubs],
+                         start_radius_m=city_radius_m(ctx.place.population))
+            cd = c.as_dict()
+            if c.narrowest_xy:
+                cd["narrowest"] = self.describe_point(*c.narrowest_xy)
+            out["corridor_open_ground"] = cd
+            eng = self.engine("road", ctx.held, [ctx.place, *hubs])
+            src, _ = eng.net.nearest_node(ctx.place.xy)
+            bott = eng.bottleneck(src, [eng.net.nearest_node(h.xy)[0] for h in hubs])
+            best = max(bott)
+            out["corridor_road_km"] = round(best / 1000, 2) if best >= 0 else 0.0
+        return out
+
+    # ------------------------------------------------------------------ proximity
+    def proximity(self, city: str, date: str | dt.date, *, place: str | None = None,
+                  oblast: str | None = None, road: str | None = None, rail: bool = False,
+                  radius_km: float = 30.0, tolerance_km: float = 1.0) -> dict:
+        """Distance from held territory to a target near ``city`` and when it was reached."""
+        from .proximity import distance_series, line_near
+
+        ctx = self.city_context(city, date)
+        hist = self.history
+        i, _ = hist.index_on(ctx.held.requested)
+        targets = []
+        if place:
+            p = self.find(place).place
+            targets.append((p.name, shapely.points(*p.xy)))
+        if oblast:
+            o = self.gazetteer.oblast(oblast)
+            disc = shapely.buffer(shapely.points(*ctx.place.xy), radius_km * 1000)
+            edge = shapely.intersection(shapely.boundary(o.geometry), disc)
+            if edge.is_empty:
+                raise SupplylineError(f"oblast {o.name_en!r}: its boundary is not within "
+                                      f"{radius_km:.0f} km of {ctx.place.name}; increase --radius")
+            targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of "
+                            f"{ctx.place.name}", edge))
+        if road:
+            targets.append((f"road {road} within {radius_km:.0f} km of {ctx.place.name}",
+                            line_near(self.network("road"), ctx.place.xy, radius_km * 1000,
+                                      road)))
+        if rail:
+            targets.append((f"railway within {radius_km:.0f} km of {ctx.place.name}",
+                            line_near(self.network("rail"), ctx.place.xy, radius_km * 1000)))
+        # a line is "reached" where it was not already held when the history starts
+        first = shapely.buffer(hist.geoms[0], tolerance_km * 1000 + 100)
+        lines = []
+        for label, geom in targets:
+            if shapely.get_type_id(geom) in (1, 5, 7):
+                rest = shapely.difference(geom, first)
+                if rest.is_empty:
+                    raise SupplylineError(f"{label}: already held on {hist.first}, the first "
+                                          "day of the history")
+                lines.append((f"{label} (part not held on {hist.first})", rest))
+            else:
+                lines.append((label, geom))
+        targets = lines
+        if not targets:
+            targets.append((ctx.place.name, shapely.points(*ctx.place.xy)))
+        res = [distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
+               for label, geom in targets]
+        return {"city": ctx.place.as_dict(), "date": str(ctx.held.requested),
+                "data_date": str(ctx.held.date), "targets": res}
+
     def route_geometries(self, result: dict):
         """GeoDataFrame (lon/lat) of every route in a :meth:`routes` result, for GIS."""
         import geopandas as gpd

@@ -358,11 +358,91 @@ def routes_cmd(
         out.print(f"routes written to {output}")
 
 
+@app.command("encirclement")
+def encirclement_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    date: DateOpt = "",
+    radii: Annotated[str, typer.Option(help="Ring radii in km, comma-separated.")] = "5,10,20,30",
+    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub(s) for the corridor "
+                  "(default: automatic).")] = None,
+    profile: Annotated[Path | None, typer.Option(help="Threat profile file.")] = None,
+    bands: Annotated[str | None, typer.Option(help="Bands NAME=KM,...")] = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ring occupancy around a city, flanks / pincer arms, and the corridor width."""
+    try:
+        rr = tuple(float(x) for x in radii.split(",") if x.strip())
+    except ValueError:
+        raise SupplylineError(
+            f"--radii {radii!r}: expected numbers in km, e.g. 5,10,20") from None
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        res = ws.encirclement(city, _date_or_last(ws, date), radii_km=rr, to=to)
+    if as_json:
+        _print_json(res)
+        return
+    c = res["city"]
+    out.print(f"[bold]{c['name']}[/bold] on {res['date']}: centre "
+              + ("[red]held[/red]" if res["centre_held"] else
+                 f"{res['distance_to_held_km']:.1f} km from held territory"))
+    t = Table(title="Ring occupancy (share of bearings)")
+    names = list(res["rings"][0]["band_share"]) if res["rings"] else []
+    for col in ["radius km", *names, "held bearings"]:
+        t.add_column(col)
+    for r in res["rings"]:
+        t.add_row(f"{r['radius_km']:g}", *(f"{100 * r['band_share'][n]:.0f}%" for n in names),
+                  "; ".join(r["description"]) or "-")
+    out.print(t)
+    out.print(f"flanks: {res['flanks']['description']}")
+    if "corridor_open_ground" in res:
+        cg = res["corridor_open_ground"]
+        near = cg.get("narrowest", {}).get("near", "")
+        out.print(f"corridor to {', '.join(res['rear'])}: open ground keeps >= "
+                  f"[bold]{cg['width_km']:.1f} km[/bold] from held territory (narrowest "
+                  f"{near}); best road route keeps >= {res['corridor_road_km']:.1f} km")
+
+
+@app.command("distance")
+def distance_cmd(
+    city: Annotated[str, typer.Argument(help="City the question is about.")],
+    date: DateOpt = "",
+    place: Annotated[str | None, typer.Option(help="A named place.")] = None,
+    oblast: Annotated[str | None, typer.Option(help="An oblast (its boundary near the city)."
+                      )] = None,
+    road: Annotated[str | None, typer.Option(help="A road by route number, e.g. М-04.")] = None,
+    rail: Annotated[bool, typer.Option("--rail", help="Railways near the city.")] = False,
+    radius: Annotated[float, typer.Option(help="Radius (km) around the city for road, rail "
+                      "and boundary targets.")] = 30.0,
+    tolerance: Annotated[float, typer.Option(help="Distance (km) that counts as reached.")
+                         ] = 1.0,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Distance from held territory to a place, oblast boundary, road or railway, and the
+    date it was first reached."""
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        res = ws.proximity(city, _date_or_last(ws, date), place=place, oblast=oblast,
+                           road=road, rail=rail, radius_km=radius, tolerance_km=tolerance)
+    if as_json:
+        _print_json(res)
+        return
+    t = Table(title=f"Distance from held territory on {res['date']}")
+    for col in ("target", "km", "reached", "first reached", "closest in history km"):
+        t.add_column(col)
+    for r in res["targets"]:
+        t.add_row(r["target"], f"{r['distance_km']:.1f}", "yes" if r["reached"] else "no",
+                  r["first_reached"] or f"not by {r['history_last']}",
+                  f"{r['min_km_in_history']:.1f}")
+    out.print(t)
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
     except SupplylineError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

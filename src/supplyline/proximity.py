@@ -1,0 +1,79 @@
+"""Proximity: how far held territory is from a place, an oblast, a road or a railway, on
+any date, and the first date a line was reached.
+
+Pure functions over the control history's geometries (metric CRS): one vectorised
+``shapely.distance`` call covers every day of the history at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from .errors import SupplylineError
+from .network import Network
+
+_LATIN_TO_CYR = str.maketrans({"M": "М", "T": "Т", "P": "Р", "E": "Е", "H": "Н", "C": "С"})
+
+
+def normalise_ref(ref: str) -> str:
+    """"M-04", "м04", "М 04" -> "М04" (Cyrillic letters, no separators)."""
+    s = ref.strip().upper().translate(_LATIN_TO_CYR)
+    return re.sub(r"[\s\-_.]", "", s)
+
+
+def line_near(net: Network, centre: tuple[float, float], radius_m: float,
+              ref: str | None = None) -> shapely.Geometry:
+    """Edges of ``net`` (optionally only route ``ref``) within ``radius_m`` of ``centre``."""
+    mid = net.edge_mid_xy
+    sel = np.hypot(*(mid - np.asarray(centre)).T) <= radius_m
+    if ref:
+        want = normalise_ref(ref)
+        refs = (net.edges["ref"].fillna("") + ";" + net.edges["eref"].fillna("")).to_numpy()
+        has = np.array([want in {normalise_ref(x) for x in r.split(";") if x} for r in refs])
+        if not has.any():
+            raise SupplylineError(f"road {ref!r}: no edge carries this route number "
+                                  "(EGM uses pre-2021 numbers, e.g. М-04 for today's М-30)")
+        sel &= has
+        if not sel.any():
+            raise SupplylineError(f"road {ref!r}: not within {radius_m / 1000:.0f} km of the "
+                                  "city; increase --radius")
+    if not sel.any():
+        raise SupplylineError(f"no {net.mode} line within {radius_m / 1000:.0f} km of the city")
+    return shapely.multilinestrings(net.geoms[sel])
+
+
+@dataclass
+class ProximitySeries:
+    target: str
+    dates: list[dt.date]
+    distance_km: np.ndarray  # per day in the history
+
+    def on(self, i: int) -> float:
+        return float(self.distance_km[i])
+
+    def first_reached(self, tolerance_km: float) -> dt.date | None:
+        hit = np.flatnonzero(self.distance_km <= tolerance_km)
+        return self.dates[int(hit[0])] if len(hit) else None
+
+    def as_dict(self, index: int, tolerance_km: float) -> dict:
+        fr = self.first_reached(tolerance_km)
+        return {"target": self.target, "date": str(self.dates[index]),
+                "distance_km": round(self.on(index), 2),
+                "reached": bool(self.distance_km[index] <= tolerance_km),
+                "first_reached": str(fr) if fr else None, "tolerance_km": tolerance_km,
+                "min_km_in_history": round(float(self.distance_km.min()), 2),
+                "history_first": str(self.dates[0]), "history_last": str(self.dates[-1])}
+
+
+def distance_series(geoms: np.ndarray, dates: list[dt.date], target: shapely.Geometry,
+                    label: str) -> ProximitySeries:
+    """Distance (km) from each day's held territory to ``target`` (0 = touches/crosses)."""
+    shapely.prepare(target)
+    d = shapely.distance(np.asarray(geoms), target) / 1000.0
+    d = np.where(shapely.is_empty(np.asarray(geoms)), np.inf, d)
+    return ProximitySeries(label, list(dates), d)
