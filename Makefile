@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/supplyline routes Pokrovsk --date 2025-01-31
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

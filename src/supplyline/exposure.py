@@ -57,7 +57,8 @@ class ThreatProfile:
         if not self.bands:
             raise DataFormatError("threat profile: at least one band is required")
         kms = [b.max_km for b in self.bands]
-        if any(k <= 0 for k in kms) or kms != sorted(kms) or len(set(kms)) != len(kms):
+        if (any(not (0 < k < float("inf")) for k in kms) or kms != sorted(kms)
+                or len(set(kms)) != len(kms)):
             raise DataFormatError(
                 f"threat profile: band distances {kms} must be positive and increasing"
             )
@@ -172,7 +173,8 @@ class HeldIndex:
         if clip is not None:
             g = shapely.intersection(g, clip)
         polys = shapely.get_parts(g)
-        polys = polys[shapely.get_type_id(polys) == 3] if len(polys) else polys
+        # polygons only, and no empty ones (an empty day or clip would give NaN distances)
+        polys = polys[(shapely.get_type_id(polys) == 3) & ~shapely.is_empty(polys)]
         if len(polys) == 0:
             return cls(g, polys, np.empty((0, 2)), None)
         rings = shapely.segmentize(shapely.boundary(polys), BOUNDARY_SPACING_M)

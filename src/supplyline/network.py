@@ -36,6 +36,9 @@ DEFAULT_SEAM_TOL_M = 150.0
 DEFAULT_MAX_EDGE_M = 1000.0
 #: Spacing of the sample points used to measure an edge's clearance from held territory.
 SAMPLE_SPACING_M = 200.0
+#: Part of the network cache key: bump when building changes (2: crossroads noding, seam
+#: joins only across different lines, no isolated nodes left by dropped loops).
+NETWORK_ALGORITHM = 2
 
 
 @dataclass(frozen=True)
@@ -209,25 +212,30 @@ def _line_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _t_junction_cuts(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (line index, distance along) where a dangling end touches a line interior."""
+    """Positions (line index, distance along) where a line end touches another line's interior.
+
+    Every end counts, not only dangling ones: at a crossroads two side roads may end at the
+    same point on a through road's interior, and the through road must be cut there too.
+    """
     s, e = _line_ends(geoms)
     ends = np.vstack([s, e])
     owner = np.concatenate([np.arange(len(geoms)), np.arange(len(geoms))])
-    # dangling ends: no other end within tol
-    tree = cKDTree(ends)
-    counts = np.asarray([len(x) for x in tree.query_ball_point(ends, tol)])
-    dangling = np.flatnonzero(counts == 1)
-    if len(dangling) == 0:
+    if len(ends) == 0:
         return np.empty(0, np.int64), np.empty(0)
-    pts = shapely.points(ends[dangling])
+    pts = shapely.points(ends)
     ltree = shapely.STRtree(geoms)
     pi, li = ltree.query(pts, predicate="dwithin", distance=tol)
-    ok = owner[dangling[pi]] != li
+    ok = owner[pi] != li
     pi, li = pi[ok], li[ok]
     pos = shapely.line_locate_point(geoms[li], pts[pi])
     L = shapely.length(geoms[li])
     interior = (pos > tol) & (pos < L - tol)
-    return li[interior].astype(np.int64), pos[interior]
+    li, pos = li[interior].astype(np.int64), pos[interior]
+    if len(li) == 0:
+        return li, pos
+    # several ends at one point (a crossroads) cut the line once
+    cuts = np.unique(np.column_stack([li.astype(np.float64), pos]), axis=0)
+    return cuts[:, 0].astype(np.int64), cuts[:, 1]
 
 
 def split_lines(
@@ -317,8 +325,14 @@ def _cluster_ends(
     return labels, xy
 
 
-def _seam_pairs(ends: np.ndarray, seam_key: np.ndarray, tol: float) -> np.ndarray:
-    """End-point index pairs of pieces with the same seam id lying within ``tol``."""
+def _seam_pairs(
+    ends: np.ndarray, seam_key: np.ndarray, tol: float, owner: np.ndarray | None = None
+) -> np.ndarray:
+    """End-point index pairs of pieces with the same seam id lying within ``tol``.
+
+    With ``owner`` (the source line of each end) only ends of *different* source lines
+    pair up: the two ends of one short piece must not be merged into a loop.
+    """
     if tol <= 0:
         return np.empty((0, 2), np.int64)
     tree = cKDTree(ends)
@@ -326,6 +340,8 @@ def _seam_pairs(ends: np.ndarray, seam_key: np.ndarray, tol: float) -> np.ndarra
     if not len(pairs):
         return np.empty((0, 2), np.int64)
     ok = (seam_key[pairs[:, 0]] == seam_key[pairs[:, 1]]) & (seam_key[pairs[:, 0]] >= 0)
+    if owner is not None:
+        ok &= owner[pairs[:, 0]] != owner[pairs[:, 1]]
     return pairs[ok]
 
 
@@ -339,6 +355,10 @@ def build_network(
     if len(lines) == 0:
         raise DataFormatError(f"no {mode} lines in the input; expected at least one line")
     gdf, report = _clean_lines(lines)
+    if len(gdf) == 0:
+        raise DataFormatError(
+            f"no usable {mode} lines: all {report['input_features']} input features are "
+            "empty, degenerate or not lines; expected LineString geometries")
     geoms = np.asarray(gdf.geometry.values)
     cut_line, cut_pos = _t_junction_cuts(geoms, params.snap_tol_m)
     report["t_junction_splits"] = int(len(cut_line))
@@ -351,21 +371,27 @@ def build_network(
     codes, _ = pd.factorize(seam)
     codes = np.where(seam == "", -1, codes)
     # seam joins only between ends of *different* source features' pieces sharing the id
-    seam_pairs = _seam_pairs(ends, np.concatenate([codes, codes]), params.seam_tol_m)
+    seam_pairs = _seam_pairs(ends, np.concatenate([codes, codes]), params.seam_tol_m,
+                             owner=np.concatenate([src, src]))
     labels, node_xy = _cluster_ends(ends, params.snap_tol_m, seam_pairs)
     u, v = labels[:m], labels[m:]
-    # compact node ids
-    used, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
-    u, v = inv[:m], inv[m:]
-    node_xy = node_xy[used]
     length = shapely.length(pieces)
     loop = u == v
     report["dropped_loops"] = int(loop.sum())
+    if loop.all():
+        raise DataFormatError(
+            f"no usable {mode} lines: every line collapses to a single node within the "
+            f"snap tolerance ({params.snap_tol_m} m)")
+    # compact node ids (after dropping loops, so no node is left without an edge)
+    k = int((~loop).sum())
+    used, inv = np.unique(np.concatenate([u[~loop], v[~loop]]), return_inverse=True)
+    u, v = inv[:k], inv[k:]
+    node_xy = node_xy[used]
     edges = gpd.GeoDataFrame(attrs[~loop].reset_index(drop=True), geometry=pieces[~loop],
                              crs=METRIC_CRS)
     edges.insert(0, "length", length[~loop])
-    edges.insert(0, "v", v[~loop])
-    edges.insert(0, "u", u[~loop])
+    edges.insert(0, "v", v)
+    edges.insert(0, "u", u)
     net = Network(mode=mode, node_xy=node_xy, edges=edges)
     _finish_report(net, report, params)
     return net
@@ -464,7 +490,8 @@ def load_network(
     files = [egm_path] if egm_path is not None else list(source_files or [])
     key = None
     if use_cache and files:
-        key = cache_key("network", mode=mode, files=file_fingerprint(files), params=params.__dict__)
+        key = cache_key("network", mode=mode, files=file_fingerprint(files), params=params.__dict__,
+                        algorithm=NETWORK_ALGORITHM)
         path = cache_path("network", key, ".parquet", cache_root)
         net = _load(path)
         if net is not None:

@@ -156,7 +156,10 @@ class RouteEngine:
                                               return_predecessors=True)
         out = []
         for t in targets:  # walk each target's tree path back to the source
-            if t != source and pred[t] < 0:
+            if t == source:  # an empty route: nothing on it is exposed
+                out.append(float(cap))
+                continue
+            if pred[t] < 0:
                 out.append(-1.0)
                 continue
             path = [t]
