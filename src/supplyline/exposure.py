@@ -151,6 +151,8 @@ class ThreatProfile:
 
 #: Spacing of points along the held-territory boundary for clearance queries.
 BOUNDARY_SPACING_M = 100.0
+#: Coarser boundary spacing for the first, bounding pass over edge midpoints.
+COARSE_SPACING_M = 500.0
 
 
 @dataclass
@@ -166,6 +168,7 @@ class HeldIndex:
     polygons: np.ndarray
     boundary_xy: np.ndarray
     kdtree: cKDTree | None = field(repr=False)
+    coarse: cKDTree | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, geometry: shapely.Geometry, clip: shapely.Geometry | None = None) -> HeldIndex:
@@ -177,24 +180,40 @@ class HeldIndex:
         polys = polys[(shapely.get_type_id(polys) == 3) & ~shapely.is_empty(polys)]
         if len(polys) == 0:
             return cls(g, polys, np.empty((0, 2)), None)
-        rings = shapely.segmentize(shapely.boundary(polys), BOUNDARY_SPACING_M)
-        xy = shapely.get_coordinates(rings)
-        return cls(g, polys, xy, cKDTree(xy))
+        boundary = shapely.boundary(polys)
+        xy = shapely.get_coordinates(shapely.segmentize(boundary, BOUNDARY_SPACING_M))
+        coarse = shapely.get_coordinates(shapely.segmentize(boundary, COARSE_SPACING_M))
+        return cls(g, polys, xy, cKDTree(xy), cKDTree(coarse))
 
-    def edge_clearance(self, net, edge_ids: np.ndarray | None, cap_m: float
-                       ) -> tuple[np.ndarray, np.ndarray]:
-        """(clearance capped at ``cap_m``, intersects-held flag) for edges of ``net``."""
+    def edge_clearance(self, net, edge_ids: np.ndarray | None, cap_m: float,
+                       thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(clearance capped at ``cap_m``, intersects-held flag) for edges of ``net``.
+
+        With ``thresholds`` (band limits, m) only edges whose band is in doubt are measured
+        at every sample point: the midpoint's distance d to the boundary sampled every
+        500 m bounds an edge of length L to [d - 250 - L/2, d]; an edge whose interval
+        holds no threshold (and lies beyond the first band) keeps d: its band is certain,
+        its value at most 750 m high. Edges in doubt, and without thresholds every edge,
+        are measured at every sample point (at most ~150 m high).
+        """
         ids = np.arange(len(net.length)) if edge_ids is None else np.asarray(edge_ids)
         dist = np.full(len(ids), float(cap_m))
         inside = np.zeros(len(ids), bool)
         if self.kdtree is None or len(ids) == 0:
             return dist, inside
-        xy, start = net.samples
-        n = start[ids + 1] - start[ids]
-        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        d, _ = self.kdtree.query(xy[sid], distance_upper_bound=cap_m, workers=-1)
-        d = np.minimum(d, cap_m)
-        dist = np.minimum.reduceat(d, np.concatenate([[0], np.cumsum(n)[:-1]]))
+        if thresholds is None:
+            dist = self.sampled_clearance(net, ids, cap_m)
+        else:
+            half = net.length[ids] / 2
+            d, _ = self.coarse.query(net.edge_mid_xy[ids], distance_upper_bound=cap_m + 2000)
+            d = np.minimum(d, cap_m + 2000)
+            lb = d - half - COARSE_SPACING_M / 2
+            thr = np.asarray(thresholds, dtype=float)
+            doubt = (lb <= thr[0]) | ((lb[:, None] <= thr[None, :]) & (d[:, None] > thr[None, :])
+                                 ).any(axis=1)
+            dist = np.minimum(d, cap_m)
+            if doubt.any():
+                dist[doubt] = self.sampled_clearance(net, ids[doubt], cap_m)
         # exact "touches held territory": query the network's edge tree with the polygons
         _, hit = net.edge_tree.query(self.polygons, predicate="intersects")
         flag = np.zeros(len(net.length), bool)
@@ -202,6 +221,18 @@ class HeldIndex:
         inside = flag[ids]
         dist[inside] = 0.0
         return dist, inside
+
+    def sampled_clearance(self, net, ids: np.ndarray, cap_m: float) -> np.ndarray:
+        """Min distance over each edge's sample points (every 200 m), capped."""
+        ids = np.asarray(ids)
+        if self.kdtree is None or len(ids) == 0:
+            return np.full(len(ids), float(cap_m))
+        xy, start = net.samples
+        n = start[ids + 1] - start[ids]
+        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        d, _ = self.kdtree.query(xy[sid], distance_upper_bound=cap_m)
+        d = np.minimum(d, cap_m)
+        return np.minimum.reduceat(d, np.concatenate([[0], np.cumsum(n)[:-1]]))
 
     def point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact distance (m) from points to held territory, and whether they are inside."""

@@ -83,6 +83,12 @@ class Network:
             self.edges.geometry.values, "_data") else np.asarray(self.edges.geometry.values)
 
     @cached_property
+    def attr(self) -> dict[str, np.ndarray]:
+        """Edge attributes as plain numpy object arrays (fast element access)."""
+        return {c: self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
+                for c in ("cls", "ref", "eref", "name")}
+
+    @cached_property
     def edge_tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.geoms)
 

@@ -39,14 +39,27 @@ class EdgeExposure:
     clearance: np.ndarray
     held: np.ndarray
     band: np.ndarray  # band index per edge (0 = held)
+    index: HeldIndex | None = None
 
     @classmethod
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
                 ids: np.ndarray | None = None) -> EdgeExposure:
         ids = np.arange(len(net.length)) if ids is None else np.asarray(ids)
         cap = profile.max_m * 1.5
-        d, held = index.edge_clearance(net, ids, cap)
-        return cls(ids, d, held, profile.classify(d, held))
+        thr = np.array([b.max_km * 1000.0 for b in profile.bands])
+        d, held = index.edge_clearance(net, ids, cap, thresholds=thr)
+        return cls(ids, d, held, profile.classify(d, held), index)
+
+    def fine_clearance(self, net: Network, edge_ids: np.ndarray, cap: float) -> np.ndarray:
+        """Clearance measured at every sample point, memoised per edge."""
+        if self.index is None:
+            return np.full(len(edge_ids), np.inf)
+        if not hasattr(self, "_fine"):
+            self._fine = np.full(len(net.length), np.nan)
+        need = np.unique(edge_ids[np.isnan(self._fine[edge_ids])])
+        if len(need):
+            self._fine[need] = self.index.sampled_clearance(net, need, cap)
+        return self._fine[edge_ids]
 
 
 @dataclass
@@ -90,11 +103,10 @@ def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> lis
     unnumbered roads dropped."""
     if not edge_ids:
         return []
-    e = net.edges
+    a = net.attr
     ids = np.asarray(edge_ids)
     labels = [route_label(r, x) or (nm if net.mode == "rail" else "") for r, x, nm in zip(
-        e["ref"].to_numpy()[ids], e["eref"].to_numpy()[ids], e["name"].to_numpy()[ids],
-        strict=True)]
+        a["ref"][ids], a["eref"][ids], a["name"][ids], strict=True)]
     lens = net.length[ids]
     runs: list[list] = []
     for lab, ln in zip(labels, lens, strict=True):
@@ -177,6 +189,9 @@ class RouteEngine:
         lens = self.net.length[ids]
         length = float(lens.sum())
         clear = np.where(self.held[ids], 0.0, self.clear[ids])
+        # measure the chosen route at every sample point
+        fine = self.exp.fine_clearance(self.net, ids, self.profile.max_m * 1.5)
+        clear = np.where(self.held[ids], 0.0, np.minimum(clear, fine))
         bands = self.band[ids]
         names = self.profile.names
         km = {names[b]: round(float(lens[bands == b].sum()) / 1000, 2)
