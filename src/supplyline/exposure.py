@@ -214,13 +214,27 @@ class HeldIndex:
             dist = np.minimum(d, cap_m)
             if doubt.any():
                 dist[doubt] = self.sampled_clearance(net, ids[doubt], cap_m)
-        # exact "touches held territory": query the network's edge tree with the polygons
-        _, hit = net.edge_tree.query(self.polygons, predicate="intersects")
-        flag = np.zeros(len(net.length), bool)
-        flag[hit] = True
-        inside = flag[ids]
+        # exact "touches held territory", tested only where the bound allows contact: an
+        # edge whose midpoint is farther from the boundary than half its length is either
+        # wholly outside or wholly inside, which its midpoint tells
+        mid = net.edge_mid_xy[ids]
+        near = dist <= net.length[ids] / 2 + BOUNDARY_SPACING_M
+        inside = np.zeros(len(ids), bool)
+        if near.any():
+            inside[near] = shapely.intersects(net.geoms[ids[near]], self.prepared)
+        far = ~near
+        if far.any():
+            inside[far] = shapely.contains_xy(self.prepared, mid[far, 0], mid[far, 1])
         dist[inside] = 0.0
         return dist, inside
+
+    @property
+    def prepared(self) -> shapely.Geometry:
+        if not hasattr(self, "_prepared"):
+            g = shapely.multipolygons(self.polygons)
+            shapely.prepare(g)
+            self._prepared = g
+        return self._prepared
 
     def sampled_clearance(self, net, ids: np.ndarray, cap_m: float) -> np.ndarray:
         """Min distance over each edge's sample points (every 200 m), capped."""
@@ -239,9 +253,19 @@ class HeldIndex:
         pts = shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2))
         if len(self.polygons) == 0:
             return np.full(len(pts), np.inf), np.zeros(len(pts), bool)
-        geom = shapely.multipolygons(self.polygons)
-        d = shapely.distance(pts, geom)
+        d = shapely.distance(pts, self.prepared)
         return d, d == 0
+
+    def fast_point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (m, at most ~50 m high: boundary sampled every 100 m) and inside flag,
+        for many points at once (KD-tree + prepared point-in-polygon)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if self.kdtree is None:
+            return np.full(len(xy), np.inf), np.zeros(len(xy), bool)
+        d, _ = self.kdtree.query(xy)
+        inside = shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
+        d = np.where(inside, 0.0, d)
+        return d, inside
 
 
 class ExposureCache:

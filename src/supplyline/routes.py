@@ -50,6 +50,15 @@ class EdgeExposure:
         d, held = index.edge_clearance(net, ids, cap, thresholds=thr)
         return cls(ids, d, held, profile.classify(d, held), index)
 
+    def subset(self, ids: np.ndarray) -> EdgeExposure:
+        """The exposure of the edges ``ids`` (which must all be in this exposure)."""
+        pos = np.searchsorted(self.ids, ids)
+        sub = EdgeExposure(self.ids[pos], self.clearance[pos], self.held[pos], self.band[pos],
+                           self.index)
+        if hasattr(self, "_fine"):
+            sub._fine = self._fine
+        return sub
+
     def fine_clearance(self, net: Network, edge_ids: np.ndarray, cap: float) -> np.ndarray:
         """Clearance measured at every sample point, memoised per edge."""
         if self.index is None:
@@ -189,9 +198,12 @@ class RouteEngine:
         lens = self.net.length[ids]
         length = float(lens.sum())
         clear = np.where(self.held[ids], 0.0, self.clear[ids])
-        # measure the chosen route at every sample point
-        fine = self.exp.fine_clearance(self.net, ids, self.profile.max_m * 1.5)
-        clear = np.where(self.held[ids], 0.0, np.minimum(clear, fine))
+        # measure at every sample point the edges that may hold the route's minimum: an
+        # edge's coarse value is at most L/2 + 250 m above its true clearance
+        lb = clear - self.net.length[ids] / 2 - 250.0
+        cand = lb <= clear.min() if len(ids) else np.zeros(0, bool)
+        fine = self.exp.fine_clearance(self.net, ids[cand], self.profile.max_m * 1.5)
+        clear[cand] = np.where(self.held[ids[cand]], 0.0, np.minimum(clear[cand], fine))
         bands = self.band[ids]
         names = self.profile.names
         km = {names[b]: round(float(lens[bands == b].sum()) / 1000, 2)
