@@ -438,6 +438,116 @@ def distance_cmd(
     out.print(t)
 
 
+@app.command("timeline")
+def timeline_cmd(
+    cities: Annotated[list[str] | None, typer.Argument(help="City names.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: the "
+                     "start of the history).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: the end of "
+                   "the history).")] = None,
+    all_near_front: Annotated[bool, typer.Option("--all-near-front", help="Every place "
+                              ">= --min-population within --within-km of the front.")] = False,
+    min_population: Annotated[int, typer.Option(help="With --all-near-front.")] = 10_000,
+    within_km: Annotated[float, typer.Option(help="With --all-near-front.")] = 50.0,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for Parquet/CSV "
+                      "tables.")] = Path("out/timeline"),
+    all_roads: Annotated[bool, typer.Option("--all-roads", help="Track all roads, not only "
+                         "M/P/T roads (slower).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
+    forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
+                           "the last day).")] = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Metrics for every day, events, trends and a backtested forecast; Parquet + CSV."""
+    from .analysis import timeline_analysis
+    from .timeline import TimelineParams, near_front_cities
+
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        names = list(cities or [])
+        if all_near_front:
+            names += near_front_cities(ws, min_population=min_population, within_km=within_km,
+                                       start=start, end=end)
+        if not names:
+            raise SupplylineError("name at least one city, or use --all-near-front")
+        idents = []
+        for n in names:  # identifiers keep same-named places apart
+            idents.append(n if n.startswith("geonames:") else n)
+        res = timeline_analysis(ws, [_resolve_ident(ws, n) for n in idents], start, end,
+                                params=TimelineParams(main_roads_only=not all_roads),
+                                use_cache=not no_cache, progress=prog, forecast_at=forecast_at)
+    tl = res["timeline"]
+    output.mkdir(parents=True, exist_ok=True)
+    import pandas as pd
+
+    from .cache import atomic_write
+
+    tables = {"days": tl.days.drop(columns=["sig"], errors="ignore"), "routes": tl.routes,
+              "events": pd.DataFrame(res["events"])}
+    written = []
+    for name, df in tables.items():
+        for suffix in (".parquet", ".csv"):
+            path = output / f"{name}{suffix}"
+            if suffix == ".parquet":
+                atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            else:
+                atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
+            written.append(str(path))
+    summary = {"stats": res["stats"], "cities": res["cities"], "files": written}
+    atomic_write(output / "summary.json", lambda tmp: tmp.write_text(
+        json.dumps(_strip(summary), indent=2, ensure_ascii=False, default=str)))
+    if as_json:
+        _print_json(summary | {"events": res["events"]})
+        return
+    st = res["stats"]
+    out.print(f"{len(res['cities'])} cities, {st['city_days']} city-days: {st['recomputed']} "
+              f"computed, {st['carried_over']} unchanged near the city (carried over), "
+              f"{st['from_cache']} from cache; {st['missing_days']} days missing in the data")
+    ev = pd.DataFrame(res["events"])
+    if len(ev):
+        t = Table(title="Events")
+        for col in ("city", "date", "kind", "subject", "detail"):
+            t.add_column(col)
+        for r in ev.head(60).itertuples():
+            t.add_row(r.city, r.date, r.kind, r.subject, r.detail)
+        out.print(t)
+        if len(ev) > 60:
+            out.print(f"... {len(ev) - 60} more events in {output / 'events.csv'}")
+    for city, info in list(res["cities"].items())[:10]:
+        tr = info["trends"]
+        out.print(f"[bold]{city}[/bold] trend to {tr.get('date')}: approach "
+                  f"{tr.get('approach_km_per_day')} km/day, held area near city "
+                  f"{tr.get('area_km2_per_day')} km2/day")
+        for f in info["forecasts"]:
+            bt = f["backtest"]
+            line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
+                    f"{bt['median_abs_error_days']} d, 80% of errors in "
+                    f"{bt['error_p10_p90_days']} d, real date inside range "
+                    f"{bt['coverage']}; ")
+            if f["shown"] and f["forecast"]["note"] != "trend":
+                line += f"forecast: {f['forecast']['note']}"
+            elif f["shown"]:
+                fc = f["forecast"]
+                line += (f"forecast: {fc['eta']} (range {fc['eta_range'][0]} .. "
+                         f"{fc['eta_range'][1]})")
+            else:
+                line += f["withheld"]
+            out.print(line)
+    out.print(f"tables written to {output}/ (days, routes, events as .parquet and .csv)")
+
+
+def _resolve_ident(ws, name: str) -> str:
+    if name.startswith("geonames:"):
+        pl = ws.gazetteer.places
+        hit = pl.index[pl["ident"] == name]
+        if not len(hit):
+            raise SupplylineError(f"place id {name!r}: not found")
+        r = pl.loc[hit[0]]
+        return f"{r['name']}, {r['oblast']}" if r["oblast"] else r["name"]
+    return name
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

@@ -1,0 +1,343 @@
+"""Events, trends and a backtested forecast from timeline series.
+
+Pure functions over the DataFrames of :mod:`supplyline.timeline` (one city at a time):
+
+* :func:`detect_events` -- dated events: held territory entered a band around the centre,
+  the centre became held, a route came under fire / was cut / reopened, the number of
+  independent routes dropped, a road or railway near the city was reached.
+  A change counts only when the new state persists ``persist`` observed days (DeepState
+  polygons flicker); the event date is the first day of the new state.
+* :func:`trends` -- robust (Theil-Sen) rates over a trailing window: approach to the
+  centre (km/day), change of held area near the city (km2/day), and the rate each route's
+  clearance shrinks.
+* :func:`forecast` + :func:`backtest` -- when a quantity will cross a threshold (centre
+  held, route cut, route within FPV range), from the trend on a date, with an 80 % range
+  from the slope's confidence interval; the backtest replays every past date and compares
+  with what happened later. A forecast is only shown with its backtest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+DEFAULT_PERSIST = 3
+DEFAULT_WINDOW_DAYS = 60
+HORIZON_DAYS = 365
+
+
+def _observed(days: pd.DataFrame) -> pd.DataFrame:
+    d = days[~days["data_missing"].astype(bool)].sort_values("date")
+    return d.reset_index(drop=True)
+
+
+def persistent_changes(values: np.ndarray, persist: int) -> list[tuple[int, object, object]]:
+    """Indexes where a series settles into a new value for >= ``persist`` samples.
+
+    Returns (index, old value, new value); the first value is the initial state.
+    """
+    out = []
+    if len(values) == 0:
+        return out
+    state = values[0]
+    i = 1
+    n = len(values)
+    while i < n:
+        v = values[i]
+        if v != state and not (isinstance(v, float) and np.isnan(v) and
+                               isinstance(state, float) and np.isnan(state)):
+            j = i
+            while j < n and values[j] == v:
+                j += 1
+            if j - i >= persist or j == n and j - i >= min(persist, n - i):
+                out.append((i, state, v))
+                state = v
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def first_persistent(flags: np.ndarray, persist: int) -> int | None:
+    """First index where ``flags`` is True for ``persist`` consecutive samples."""
+    run = 0
+    for i, f in enumerate(flags):
+        run = run + 1 if f else 0
+        if run >= persist:
+            return i - persist + 1
+    n = len(flags)
+    if run and run == n - (n - run):  # a run reaching the end of the series counts
+        return n - run if run >= min(persist, n) else None
+    return None
+
+
+@dataclass
+class Event:
+    city: str
+    date: dt.date
+    kind: str
+    subject: str
+    detail: str
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["date"] = str(self.date)
+        return d
+
+
+def detect_events(days: pd.DataFrame, routes: pd.DataFrame, profile, *,
+                  persist: int = DEFAULT_PERSIST,
+                  line_series: dict[str, pd.Series] | None = None,
+                  line_tolerance_km: float = 1.0) -> list[Event]:
+    """Events of one city from its day rows and route rows (see module doc)."""
+    d = _observed(days)
+    if not len(d):
+        return []
+    city = str(d["city"].iloc[0])
+    dates = [t.date() for t in d["date"]]
+    ev: list[Event] = []
+    # held territory entering each band around the centre, and the centre held
+    dist = d["dist_km"].to_numpy(dtype=float)
+    for b in profile.bands:
+        inside = dist <= b.max_km
+        if inside[0]:
+            continue
+        i = first_persistent(inside, persist)
+        if i is not None:
+            ev.append(Event(city, dates[i], "band_entered", b.name,
+                            f"held territory within {b.max_km:g} km ({b.name}) of the centre: "
+                            f"{dist[i]:.1f} km"))
+    held = d["centre_held"].astype(bool).to_numpy()
+    if not held[0]:
+        i = first_persistent(held, persist)
+        if i is not None:
+            ev.append(Event(city, dates[i], "centre_held", city, "the city centre became held"))
+    # routes: per mode and hub, status transitions
+    if routes is not None and len(routes):
+        r = routes.sort_values("date")
+        for (mode, hub), g in r.groupby(["mode", "hub"], sort=False):
+            g = g.drop_duplicates("date")
+            st = g["status"].astype(str).to_numpy()
+            gd = [t.date() for t in g["date"]]
+            for i, old, new in persistent_changes(st, persist):
+                kind = ("route_cut" if new == "cut" else
+                        "route_reopened" if old == "cut" else
+                        "route_under_fire" if str(new).startswith("under fire") and
+                        _rank(new, profile) < _rank(old, profile) else "route_eased")
+                ev.append(Event(city, gd[i], kind, f"{mode} to {hub}", f"{old} -> {new}"))
+    # independent routes dropping
+    for mode in ("road", "rail"):
+        col = f"{mode}_routes"
+        if col in d:
+            vals = d[col].to_numpy(dtype=float)
+            for i, old, new in persistent_changes(vals, persist):
+                if new < old:
+                    ev.append(Event(city, dates[i], "routes_dropped", f"{mode}",
+                                    f"independent {mode} routes {int(old)} -> {int(new)}"))
+    # lines (roads, railways) reached
+    for label, s in (line_series or {}).items():
+        s = s.dropna()
+        if not len(s) or s.iloc[0] <= line_tolerance_km:
+            continue
+        i = first_persistent((s <= line_tolerance_km).to_numpy(), persist)
+        if i is not None:
+            ev.append(Event(city, s.index[i].date() if hasattr(s.index[i], "date")
+                            else s.index[i], "line_reached", label,
+                            f"held territory within {line_tolerance_km:g} km of {label}"))
+    ev.sort(key=lambda e: (e.date, e.kind))
+    return ev
+
+
+def _rank(status: str, profile) -> int:
+    from .timeline import status_rank
+
+    return status_rank(status, profile)
+
+
+# ------------------------------------------------------------------------------ trends
+def robust_slope(t_days: np.ndarray, y: np.ndarray, confidence: float = 0.8
+                 ) -> tuple[float, float, float]:
+    """Theil-Sen slope with its ``confidence`` interval (units of y per day)."""
+    ok = np.isfinite(y)
+    if ok.sum() < 5 or np.ptp(t_days[ok]) == 0:
+        return np.nan, np.nan, np.nan
+    res = stats.theilslopes(y[ok], t_days[ok], alpha=confidence)
+    return float(res[0]), float(res[2]), float(res[3])
+
+
+def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
+           window_days: int = DEFAULT_WINDOW_DAYS) -> dict:
+    """Rates over the ``window_days`` before ``at`` (default: the last day)."""
+    d = _observed(days)
+    if not len(d):
+        return {}
+    at_ts = pd.Timestamp(at) if at is not None else d["date"].max()
+    w = d[(d["date"] <= at_ts) & (d["date"] > at_ts - pd.Timedelta(days=window_days))]
+    t = (w["date"] - at_ts).dt.days.to_numpy(dtype=float)
+    out: dict = {"date": str(at_ts.date()), "window_days": window_days}
+    s, lo, hi = robust_slope(t, w["dist_km"].to_numpy(dtype=float))
+    out["approach_km_per_day"] = _r(-s)
+    out["approach_range"] = [_r(-hi), _r(-lo)]
+    area_col = [c for c in d.columns if c.startswith("area_held_")]
+    if area_col:
+        s, _, _ = robust_slope(t, w[area_col[0]].to_numpy(dtype=float))
+        out["area_km2_per_day"] = _r(s)
+    out["routes"] = []
+    if routes is not None and len(routes):
+        rw = routes[(routes["date"] <= at_ts) &
+                    (routes["date"] > at_ts - pd.Timedelta(days=window_days))]
+        for (mode, hub), g in rw.groupby(["mode", "hub"]):
+            tt = (g["date"] - at_ts).dt.days.to_numpy(dtype=float)
+            s, _, _ = robust_slope(tt, g["safest_clear_km"].to_numpy(dtype=float))
+            out["routes"].append({"mode": mode, "hub": hub, "clearance_km_per_day": _r(s),
+                                  "shrinking": bool(np.isfinite(s) and s < 0)})
+    return out
+
+
+def _r(x: float, n: int = 3) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), n)
+
+
+# ---------------------------------------------------------------------------- forecast
+@dataclass
+class Forecast:
+    quantity: str
+    threshold: float
+    date: dt.date
+    value: float
+    slope_per_day: float | None
+    eta: dt.date | None
+    eta_range: tuple[dt.date | None, dt.date | None]
+    note: str
+
+    def as_dict(self) -> dict:
+        return {"quantity": self.quantity, "threshold": self.threshold, "date": str(self.date),
+                "value": _r(self.value), "slope_per_day": _r(self.slope_per_day),
+                "eta": str(self.eta) if self.eta else None,
+                "eta_range": [str(x) if x else None for x in self.eta_range],
+                "note": self.note}
+
+
+def forecast_crossing(dates: pd.Series, values: np.ndarray, at: pd.Timestamp,
+                      threshold: float, *, window_days: int = DEFAULT_WINDOW_DAYS,
+                      horizon_days: int = HORIZON_DAYS, quantity: str = "") -> Forecast:
+    """When ``values`` will fall to ``threshold``, from the trend before ``at``."""
+    m = (dates <= at) & (dates > at - pd.Timedelta(days=window_days))
+    t = (dates[m] - at).dt.days.to_numpy(dtype=float)
+    y = values[m.to_numpy()]
+    now = y[-1] if len(y) else np.nan
+    day = at.date()
+    if not np.isfinite(now):
+        return Forecast(quantity, threshold, day, now, None, None, (None, None), "no data")
+    if now <= threshold:
+        return Forecast(quantity, threshold, day, now, None, day, (day, day), "already reached")
+    s, lo, hi = robust_slope(t, y)
+    if not np.isfinite(s) or s >= 0:
+        return Forecast(quantity, threshold, day, now, s, None, (None, None),
+                        "no approach trend")
+
+    def eta(slope: float) -> dt.date | None:
+        if not np.isfinite(slope) or slope >= 0:
+            return None
+        k = (now - threshold) / -slope
+        return day + dt.timedelta(days=int(round(k))) if k <= horizon_days else None
+
+    e = eta(s)
+    rng = (eta(lo), eta(hi))  # steepest slope -> earliest date
+    note = "trend" if e else f"beyond {horizon_days} days at the current rate"
+    return Forecast(quantity, threshold, day, now, s, e, rng, note)
+
+
+def _actual_crossing(dates: pd.Series, values: np.ndarray, at: pd.Timestamp,
+                     threshold: float, persist: int) -> dt.date | None:
+    after = (dates > at).to_numpy()
+    idx = np.flatnonzero(after)
+    if not len(idx):
+        return None
+    i = first_persistent(values[idx] <= threshold, persist)
+    return dates.iloc[idx[i]].date() if i is not None else None
+
+
+def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
+             window_days: int = DEFAULT_WINDOW_DAYS, step_days: int = 7,
+             persist: int = DEFAULT_PERSIST, horizon_days: int = HORIZON_DAYS) -> dict:
+    """Replay the forecast on past dates and compare with what happened later.
+
+    Only dates with at least ``window_days`` of history before them and before the event
+    are used. Scored: a forecast date and a real crossing within the history. Also
+    counted: false alarms (forecast before the end of the history, no crossing) and
+    misses (a crossing but no forecast).
+    """
+    dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
+    values = np.asarray(values, dtype=float)
+    end = dates.iloc[-1].date() if len(dates) else None
+    errors, inside, false_alarm, missed = [], [], 0, 0
+    start = dates.iloc[0] + pd.Timedelta(days=window_days) if len(dates) else None
+    if start is None:
+        return _bt_summary(errors, inside, 0, 0)
+    for at in pd.date_range(start, dates.iloc[-1], freq=f"{step_days}D"):
+        prior = dates[dates <= at]
+        if not len(prior):
+            continue
+        at_obs = prior.iloc[-1]
+        cur = values[len(prior) - 1]
+        if not np.isfinite(cur) or cur <= threshold:
+            continue
+        f = forecast_crossing(dates, values, at_obs, threshold, window_days=window_days,
+                              horizon_days=horizon_days)
+        actual = _actual_crossing(dates, values, at_obs, threshold, persist)
+        if f.eta is not None and actual is not None:
+            errors.append((f.eta - actual).days)
+            lo, hi = f.eta_range
+            inside.append(bool((lo or f.eta) <= actual <= (hi or dt.date.max)))
+        elif f.eta is not None and actual is None and f.eta <= end:
+            false_alarm += 1
+        elif f.eta is None and actual is not None and (actual - at_obs.date()).days <= \
+                horizon_days:
+            missed += 1
+    return _bt_summary(errors, inside, false_alarm, missed)
+
+
+def _bt_summary(errors, inside, false_alarm, missed) -> dict:
+    e = np.asarray(errors, dtype=float)
+    return {
+        "scored": int(len(e)),
+        "median_abs_error_days": _r(float(np.median(np.abs(e))), 1) if len(e) else None,
+        "error_p10_p90_days": ([_r(float(np.percentile(e, 10)), 1),
+                                _r(float(np.percentile(e, 90)), 1)] if len(e) else None),
+        "coverage": _r(float(np.mean(inside)), 3) if inside else None,
+        "false_alarms": int(false_alarm),
+        "missed": int(missed),
+    }
+
+
+MIN_SCORED = 5
+
+
+def forecast_with_backtest(dates: pd.Series, values: np.ndarray, threshold: float,
+                           quantity: str, at=None, **kw) -> dict:
+    """A forecast on ``at`` (default: last day) and its backtest over the whole series.
+
+    The forecast is withheld (``shown: False``) when the backtest scored fewer than
+    ``MIN_SCORED`` cases: a forecast without its backtest is not shown.
+    """
+    dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
+    values = np.asarray(values, dtype=float)
+    at_ts = pd.Timestamp(at) if at is not None else dates.iloc[-1]
+    prior = dates[dates <= at_ts]
+    f = forecast_crossing(dates, values, prior.iloc[-1], threshold, quantity=quantity,
+                          **{k: v for k, v in kw.items() if k in ("window_days",
+                                                                  "horizon_days")})
+    bt = backtest(dates, values, threshold, **kw)
+    shown = bt["scored"] >= MIN_SCORED
+    out = {"quantity": quantity, "threshold": threshold, "backtest": bt, "shown": shown}
+    if shown:
+        out["forecast"] = f.as_dict()
+    else:
+        out["withheld"] = (f"backtest scored {bt['scored']} case(s) (< {MIN_SCORED}); "
+                           "forecast not shown")
+    return out
