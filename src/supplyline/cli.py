@@ -537,6 +537,97 @@ def timeline_cmd(
     out.print(f"tables written to {output}/ (days, routes, events as .parquet and .csv)")
 
 
+@app.command("places")
+def places_cmd(
+    oblast: Annotated[str | None, typer.Option(help="Oblast (English/Ukrainian name or ISO "
+                      "code, e.g. UA-14).")] = None,
+    city: Annotated[str | None, typer.Option(help="Or: places within --radius of a city.")
+                    ] = None,
+    radius: Annotated[float, typer.Option(help="Radius (km) around --city.")] = 50.0,
+    date: DateOpt = "",
+    since: Annotated[str | None, typer.Option("--since", help="Also show the change since "
+                     "this date.")] = None,
+    top: Annotated[int, typer.Option("--top", "-n", help="How many places to list.")] = 10,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Largest places not held, and population in held territory and each threat band."""
+    from .settlements import largest_not_held, population_by_band, settlements_change
+
+    if not oblast and not city:
+        raise SupplylineError("give --oblast NAME or --city NAME")
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        day = _date_or_last(ws, date)
+        res = {"largest_not_held": largest_not_held(ws, oblast, day, top, city=city,
+                                                    radius_km=radius),
+               "population_by_band": population_by_band(ws, day, oblast=oblast, city=city,
+                                                        radius_km=radius)}
+        if since:
+            res["change"] = settlements_change(ws, since, day, oblast=oblast, city=city,
+                                               radius_km=radius, n=top)
+    if as_json:
+        _print_json(res)
+        return
+    lnh = res["largest_not_held"]
+    where = lnh.get("oblast") or f"{radius:g} km of {city}"
+    out.print(f"[bold]{where}[/bold] on {lnh['date']}: {lnh['held_places']} of "
+              f"{lnh['places']} places held, {100 * lnh['held_share_population']:.1f}% of "
+              f"{lnh['population']:,} people (GeoNames, pre-war population)")
+    t = Table(title="Largest places not held")
+    for col in ("place", "population", "km to held", "band"):
+        t.add_column(col)
+    for r in lnh["largest_not_held"]:
+        t.add_row(r["name"], f"{r['population']:,}", f"{r['distance_km']:.1f}", r["band"])
+    out.print(t)
+    pb = res["population_by_band"]
+    t = Table(title="Population by band")
+    for col in ("band", "places", "population", "share"):
+        t.add_column(col)
+    for band, v in pb["by_band"].items():
+        t.add_row(band, str(v["places"]), f"{v['population']:,}", f"{100 * v['share']:.1f}%")
+    out.print(t)
+    if "change" in res:
+        out.print_json(data=_strip(res["change"]))
+
+
+@app.command("axes")
+def axes_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    date: DateOpt = "",
+    bearing: Annotated[list[str] | None, typer.Option("--bearing", "-b", help="Bearing in "
+                       "degrees or a compass word (repeatable; default: 8 directions).")
+                       ] = None,
+    towards: Annotated[str | None, typer.Option(help="Profile towards a named place.")
+                       ] = None,
+    length: Annotated[float, typer.Option(help="Corridor length km.")] = 50.0,
+    width: Annotated[float, typer.Option(help="Corridor width km.")] = 10.0,
+    step: Annotated[float, typer.Option(help="Segment length km.")] = 5.0,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Directions of advance: settlements, population, roads and rivers along bearings."""
+    from .axes import axis_profile
+
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        res = axis_profile(ws, city, _date_or_last(ws, date), bearing, towards=towards,
+                           length_km=length, width_km=width, step_km=step)
+    if as_json:
+        _print_json(res)
+        return
+    t = Table(title=f"Axes from {city} ({res['length_km']:g} x {res['width_km']:g} km)")
+    for col in ("axis", "people/km2", "largest places", "road km/km2", "rivers", "held"):
+        t.add_column(col)
+    for a in res["axes"]:
+        t.add_row(a["label"], f"{a['population_density']:.0f}",
+                  ", ".join(s["name"] for s in a["largest_settlements"][:3]) or "-",
+                  f"{a['road_density']:.2f}", ", ".join(a["rivers"][:3]) or "-",
+                  f"{100 * a['held_share']:.0f}%")
+    out.print(t)
+    out.print(res["summary"])
+
+
 def _resolve_ident(ws, name: str) -> str:
     if name.startswith("geonames:"):
         pl = ws.gazetteer.places

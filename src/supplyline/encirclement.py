@@ -281,3 +281,88 @@ def _outside_clearance(clip, gx, gy, lo, hi) -> np.ndarray:
     sub = shapely.distance(shapely.points(gx[::step, ::step], gy[::step, ::step]), out)
     full = np.repeat(np.repeat(sub, step, axis=0), step, axis=1)[: gx.shape[0], : gx.shape[1]]
     return full - step * (gx[0, 1] - gx[0, 0]) if gx.shape[1] > 1 else full
+
+
+@dataclass
+class ClearanceRaster:
+    """A clearance field (m) on a regular grid: distance to held territory per cell.
+
+    Built once per day for a whole region (held cells via prepared point-in-polygon,
+    distances by a Euclidean distance transform) and shared by all cities in it.
+    """
+
+    origin: tuple[float, float]
+    resolution_m: float
+    clear: np.ndarray  # (ny, nx), 0 in held cells
+
+    @classmethod
+    def build(cls, held: shapely.Geometry, box: tuple[float, float, float, float],
+              resolution_m: float = 1000.0, cap_m: float = 100_000) -> ClearanceRaster:
+        x0, y0, x1, y1 = box
+        nx = max(2, int(np.ceil((x1 - x0) / resolution_m)))
+        ny = max(2, int(np.ceil((y1 - y0) / resolution_m)))
+        xs = x0 + (np.arange(nx) + 0.5) * resolution_m
+        ys = y0 + (np.arange(ny) + 0.5) * resolution_m
+        gx, gy = np.meshgrid(xs, ys)
+        clip = shapely.clip_by_rect(held, x0 - cap_m, y0 - cap_m, x1 + cap_m, y1 + cap_m)
+        if clip.is_empty:
+            return cls((x0, y0), resolution_m, np.full((ny, nx), cap_m))
+        shapely.prepare(clip)
+        mask = shapely.contains_xy(clip, gx, gy)
+        # held ground outside the box: pad the grid by the cap so it is seen
+        pad = int(np.ceil(min(cap_m, 60_000) / resolution_m))
+        pxs = x0 + (np.arange(-pad, nx + pad) + 0.5) * resolution_m
+        pys = y0 + (np.arange(-pad, ny + pad) + 0.5) * resolution_m
+        if pad:
+            big = np.zeros((ny + 2 * pad, nx + 2 * pad), bool)
+            border = np.ones_like(big)
+            border[pad:-pad, pad:-pad] = False
+            bx, by = np.meshgrid(pxs, pys)
+            big[border] = shapely.contains_xy(clip, bx[border], by[border])
+            big[pad:-pad, pad:-pad] = mask
+        else:
+            big = mask
+        if big.any():
+            clear = ndimage.distance_transform_edt(~big) * resolution_m
+        else:
+            clear = np.full(big.shape, cap_m)
+        clear = np.minimum(clear[pad:pad + ny, pad:pad + nx] if pad else clear, cap_m)
+        return cls((x0, y0), resolution_m, clear)
+
+    def cell(self, xy: tuple[float, float]) -> tuple[int, int]:
+        ny, nx = self.clear.shape
+        return (int(np.clip((xy[1] - self.origin[1]) // self.resolution_m, 0, ny - 1)),
+                int(np.clip((xy[0] - self.origin[0]) // self.resolution_m, 0, nx - 1)))
+
+    def corridor(self, start: tuple[float, float], targets: list[tuple[float, float]], *,
+                 margin_m: float = 20_000) -> float:
+        """Widest-corridor clearance (km) from ``start`` to any target inside a window.
+
+        The same quantity as :func:`corridor` (start radius 0) on this raster.
+        """
+        pts = np.asarray([start, *targets], dtype=float)
+        lo = self.cell(tuple(pts.min(axis=0) - margin_m))
+        hi = self.cell(tuple(pts.max(axis=0) + margin_m))
+        win = self.clear[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1]
+        s = self.cell(start)
+        s = (s[0] - lo[0], s[1] - lo[1])
+        t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]
+        if win[s] <= 0:
+            return 0.0
+        levels = np.unique(win[(win > 0) & (win <= win[s])])
+        st = np.ones((3, 3))
+
+        def ok(thr: float) -> bool:
+            lab, _ = ndimage.label(win >= thr, structure=st)
+            return lab[s] > 0 and any(lab[c] == lab[s] for c in t)
+
+        if not len(levels) or not ok(levels[0]):
+            return 0.0
+        a, b = 0, len(levels) - 1
+        while a < b:
+            m = (a + b + 1) // 2
+            if ok(levels[m]):
+                a = m
+            else:
+                b = m - 1
+        return round(float(levels[a]) / 1000, 2)

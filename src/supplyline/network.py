@@ -143,6 +143,21 @@ class Network:
         d, i = self._node_tree.query(xy)
         return int(i), float(d)
 
+    def subnetwork(self, edge_ids: np.ndarray) -> Network:
+        """The edges ``edge_ids`` as a compact network (nodes renumbered from 0).
+
+        ``parent_edges`` / ``parent_nodes`` map back to this network.
+        """
+        ids = np.asarray(edge_ids, dtype=np.int64)
+        nodes, inv = np.unique(np.concatenate([self.u[ids], self.v[ids]]), return_inverse=True)
+        e = self.edges.iloc[ids].reset_index(drop=True).copy()
+        e["u"] = inv[: len(ids)]
+        e["v"] = inv[len(ids):]
+        sub = Network(self.mode, self.node_xy[nodes], e, {"parent": self.report.get("mode")})
+        sub.parent_edges = ids
+        sub.parent_nodes = nodes
+        return sub
+
     def adjacency(self, weight: np.ndarray, mask: np.ndarray | None = None) -> sparse.csr_matrix:
         """Symmetric CSR adjacency with, for parallel edges, the smallest weight."""
         csr, _ = self.adjacency_with_ids(weight, mask)

@@ -191,7 +191,8 @@ class RouteEngine:
             out.append(float(cap + 1.0 - w.max()) if len(w) else float(cap))
         return out
 
-    def describe(self, kind: str, hub: str, path: list[int] | None, peace_m: float) -> Route:
+    def describe(self, kind: str, hub: str, path: list[int] | None, peace_m: float,
+                 with_refs: bool = True) -> Route:
         if path is None:
             return Route(kind, hub, False)
         ids = np.asarray(path, dtype=np.int64)
@@ -215,21 +216,26 @@ class RouteEngine:
             kind=kind, hub=hub, found=True, length_km=round(length / 1000, 2),
             detour=round(length / peace_m, 3) if peace_m > 0 else float("nan"),
             min_clearance_km=round(float(clear.min()) / 1000, 2) if len(ids) else float("nan"),
-            worst_band=worst, status=status, km_by_band=km, refs=refs_in_order(self.net, path),
+            worst_band=worst, status=status, km_by_band=km,
+            refs=refs_in_order(self.net, path) if with_refs else [],
             edge_ids=[int(x) for x in ids],
         )
 
-    def routes(self, source: int, hubs: list[tuple[str, int]]) -> dict[str, dict[str, Route]]:
+    def routes(self, source: int, hubs: list[tuple[str, int]], *, with_refs: bool = True,
+               peace: list[list[int] | None] | None = None) -> dict[str, dict[str, Route]]:
+        """Peacetime, avoid-held and safest routes to each hub (``peace``: precomputed
+        peacetime paths, which do not depend on the date)."""
         targets = [t for _, t in hubs]
-        peace = self.shortest(source, targets, self.region)
+        if peace is None:
+            peace = self.shortest(source, targets, self.region)
         avoid = self.shortest(source, targets, self.region & ~self.held)
         bott = self.bottleneck(source, targets)
         out: dict[str, dict[str, Route]] = {}
         by_threshold: dict[float, list[list[int] | None]] = {}
         for i, (name, _node) in enumerate(hubs):
             pm = float(self.net.length[peace[i]].sum()) if peace[i] else float("nan")
-            r = {"peacetime": self.describe("peacetime", name, peace[i], pm),
-                 "avoid_held": self.describe("avoid_held", name, avoid[i], pm)}
+            r = {"peacetime": self.describe("peacetime", name, peace[i], pm, with_refs),
+                 "avoid_held": self.describe("avoid_held", name, avoid[i], pm, with_refs)}
             if bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:
@@ -238,7 +244,8 @@ class RouteEngine:
                     mask = self.region & ~self.held & (
                         np.minimum(self.clear, self.profile.max_m) >= thr - 0.01)
                     by_threshold[thr] = self.shortest(source, targets, mask)
-                r["safest"] = self.describe("safest", name, by_threshold[thr][i], pm)
+                r["safest"] = self.describe("safest", name, by_threshold[thr][i], pm,
+                                            with_refs)
             out[name] = r
         return out
 

@@ -29,10 +29,10 @@ from scipy.spatial import cKDTree
 
 from .cache import atomic_write, cache_key, cache_path
 from .control import parse_date
-from .encirclement import corridor, ring_occupancy
+from .encirclement import ClearanceRaster, ring_occupancy
 from .errors import SupplylineError
 from .places import Place
-from .routes import EdgeExposure, RouteEngine, pair_status, resilience
+from .routes import EdgeExposure, Route, RouteEngine, pair_status, resilience
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,21 @@ class TimelineParams:
 
 @dataclass
 class CityPlan:
-    """What is tracked for one city: its place, hubs and route region."""
+    """What is tracked for one city: its place, hubs, route region and sub-networks."""
 
     place: Place
     hubs: list[Place]
     region_box: tuple[float, float, float, float]
+    nets: dict = field(default_factory=dict)  # mode -> compact sub-network of the region
+    city_node: dict[str, int] = field(default_factory=dict)
+    hub_nodes: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     source_nodes: dict[str, np.ndarray] = field(default_factory=dict)
     sink_nodes: dict[str, np.ndarray] = field(default_factory=dict)
-    hub_nodes: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    city_node: dict[str, int] = field(default_factory=dict)
-    edge_ids: dict[str, np.ndarray] = field(default_factory=dict)
+    peace: dict[str, list] = field(default_factory=dict)  # peacetime paths (date-free)
+
+    @property
+    def edge_ids(self) -> dict[str, np.ndarray]:
+        return {m: n.parent_edges for m, n in self.nets.items()}
 
 
 def status_rank(status: str, profile) -> int:
@@ -81,7 +86,7 @@ def status_rank(status: str, profile) -> int:
 
 
 def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan:
-    from .analysis import REGION_MARGIN_M, _nodes_within, city_radius_m
+    from .analysis import REGION_MARGIN_M, city_radius_m
 
     ctx = ws.city_context(name, start)
     try:
@@ -98,96 +103,132 @@ def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan
         sel = np.all((mid >= lo) & (mid <= hi), axis=1)
         if mode == "road" and params.main_roads_only:
             sel &= np.isin(net.attr["cls"], MAIN_ROADS)
-        plan.edge_ids[mode] = np.flatnonzero(sel)
-        # snap to nodes of the tracked edges (e.g. main roads), not of the whole network
-        nodes = np.unique(np.concatenate([net.u[sel], net.v[sel]]))
-        tree = cKDTree(net.node_xy[nodes])
-
-        def snap(xy, nodes=nodes, tree=tree) -> int:
-            return int(nodes[tree.query(xy)[1]])
-
-        plan.city_node[mode] = snap(ctx.place.xy)
-        plan.hub_nodes[mode] = [(h.name, snap(h.xy)) for h in hubs]
-        plan.source_nodes[mode] = _nodes_within(net, ctx.place.xy,
-                                                city_radius_m(ctx.place.population))
-        plan.sink_nodes[mode] = (np.concatenate([
-            _nodes_within(net, h.xy, city_radius_m(h.population)) for h in hubs])
-            if hubs else np.empty(0, np.int64))
+        sub = net.subnetwork(np.flatnonzero(sel))
+        plan.nets[mode] = sub
+        tree = cKDTree(sub.node_xy)
+        plan.city_node[mode] = int(tree.query(ctx.place.xy)[1])
+        plan.hub_nodes[mode] = [(h.name, int(tree.query(h.xy)[1])) for h in hubs]
+        plan.source_nodes[mode] = np.asarray(
+            tree.query_ball_point(ctx.place.xy, city_radius_m(ctx.place.population)) or
+            [plan.city_node[mode]], dtype=np.int64)
+        plan.sink_nodes[mode] = np.asarray(sorted({
+            i for h in hubs for i in (tree.query_ball_point(h.xy, city_radius_m(h.population))
+                                      or [int(tree.query(h.xy)[1])])}), dtype=np.int64)
+        if hubs:
+            eng = RouteEngine(sub, _free_exposure(sub), ws.profile)
+            plan.peace[mode] = eng.shortest(plan.city_node[mode],
+                                            [t for _, t in plan.hub_nodes[mode]],
+                                            np.ones(len(sub.length), bool))
     return plan
 
 
-def _signature(geom, box) -> str:
-    clip = shapely.clip_by_rect(geom, *box)
-    return hashlib.blake2b(shapely.to_wkb(shapely.normalize(clip)), digest_size=12).hexdigest()
+def _free_exposure(net) -> EdgeExposure:
+    n = len(net.length)
+    return EdgeExposure(np.arange(n), np.full(n, 1e9), np.zeros(n, bool),
+                        np.zeros(n, np.int64))
 
 
-class DayExposure:
-    """Exposure of every tracked edge on one day, shared by all cities."""
+class DayState:
+    """Everything computed once per day and shared by all cities."""
 
-    def __init__(self, ws, day_geom, edge_ids: dict[str, np.ndarray]):
+    def __init__(self, ws, geom, plans: list[CityPlan], union: dict[str, np.ndarray],
+                 raster_box, params: TimelineParams):
         from .exposure import HeldIndex
 
-        self.index = HeldIndex.build(day_geom)
+        self.geom = geom
+        self.index = HeldIndex.build(geom)
         self.exp = {m: EdgeExposure.compute(ws.network(m), self.index, ws.profile, ids)
-                    for m, ids in edge_ids.items()}
+                    for m, ids in union.items()}
+        self.raster = ClearanceRaster.build(geom, raster_box, params.corridor_resolution_m)
+
+    def exposure_for(self, mode: str, sub, pos: np.ndarray) -> EdgeExposure:
+        e = self.exp[mode]
+        return EdgeExposure(np.arange(len(pos)), e.clearance[pos], e.held[pos], e.band[pos],
+                            self.index)
 
 
-def city_day_metrics(ws, plan: CityPlan, geom, day: DayExposure,
-                     params: TimelineParams) -> tuple[dict, list[dict]]:
-    """Metrics of one city on one day (flat dict) and its per-hub route rows."""
+@dataclass
+class CityState:
+    """What a city carries from one computed day to the next."""
+
+    metrics: dict
+    routes: list[dict]
+    route_state: dict[str, bytes] = field(default_factory=dict)
+    paths: dict[str, dict] = field(default_factory=dict)
+    resil: dict[str, int] = field(default_factory=dict)
+
+
+def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarray],
+                     params: TimelineParams, prev: CityState | None) -> CityState:
+    """Metrics of one city on one day; route searches are redone only where the held /
+    band state of the city's route network changed since ``prev``."""
     prof = ws.profile
-    idx = day.index
     c = np.asarray(plan.place.xy)
-    d, inside = idx.point_clearance(c[None, :])
+    d, inside = day.index.fast_point_clearance(c[None, :])
     row: dict = {"dist_km": float(d[0]) / 1000 if np.isfinite(d[0]) else np.nan,
                  "centre_held": bool(inside[0])}
-    rings = ring_occupancy(geom, plan.place.xy, params.radii_km, prof, n_bearings=180,
-                           index=idx)
-    for r in rings:
+    for r in ring_occupancy(day.geom, plan.place.xy, params.radii_km, prof, n_bearings=180,
+                            index=day.index):
         row[f"ring_held_{r.radius_km:g}"] = r.held_share
-    disc = shapely.buffer(shapely.points(*c), params.area_radius_km * 1000, quad_segs=16)
+    rad = params.area_radius_km * 1000
+    near = shapely.clip_by_rect(day.geom, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
+    disc = shapely.buffer(shapely.points(*c), rad, quad_segs=16)
     row[f"area_held_{params.area_radius_km:g}km_km2"] = float(
-        shapely.area(shapely.intersection(geom, disc))) / 1e6
-    routes: list[dict] = []
+        shapely.area(shapely.intersection(near, disc))) / 1e6
+    state = CityState(row, [])
     for mode in params.modes:
         if not plan.hubs:
             continue
-        net = ws.network(mode)
-        exp = day.exp[mode].subset(plan.edge_ids[mode])
-        eng = RouteEngine(net, exp, prof)
-        res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode])
+        sub = plan.nets[mode]
+        exp = day.exposure_for(mode, sub, pos[mode])
+        eng = RouteEngine(sub, exp, prof)
+        key = exp.held.tobytes() + exp.band.astype(np.int8).tobytes()
+        state.route_state[mode] = key
+        same = prev is not None and prev.route_state.get(mode) == key
+        if same:  # same held/band state: yesterday's routes stand; re-measure them
+            res = {}
+            for hub, paths in prev.paths[mode].items():
+                pm = float(sub.length[paths["peacetime"]].sum()) if paths["peacetime"] else 1.0
+                res[hub] = {k: (eng.describe(k, hub, p, pm, with_refs=False) if p is not None
+                                else Route(k, hub, False)) for k, p in paths.items()}
+        else:
+            res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
+                             peace=plan.peace[mode])
+        state.paths[mode] = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
+                             for hub, rr in res.items()}
         best_rank, best_clear = -1, np.nan
         for hub, rr in res.items():
             st = pair_status(rr)
-            s = rr["safest"]
-            p = rr["peacetime"]
-            routes.append({"mode": mode, "hub": hub, "status": st,
-                           "safest_clear_km": s.min_clearance_km if s.found else np.nan,
-                           "safest_km": s.length_km if s.found else np.nan,
-                           "peacetime_status": p.status if p.found else "cut",
-                           "peacetime_clear_km": p.min_clearance_km if p.found else np.nan})
+            s_, p_ = rr["safest"], rr["peacetime"]
+            state.routes.append({
+                "mode": mode, "hub": hub, "status": st,
+                "safest_clear_km": s_.min_clearance_km if s_.found else np.nan,
+                "safest_km": s_.length_km if s_.found else np.nan,
+                "peacetime_status": p_.status if p_.found else "cut",
+                "peacetime_clear_km": p_.min_clearance_km if p_.found else np.nan})
             rank = status_rank(st, prof)
-            if rank > best_rank or (rank == best_rank and s.found and
-                                    (np.isnan(best_clear) or s.min_clearance_km > best_clear)):
-                best_rank, best_clear = rank, (s.min_clearance_km if s.found else np.nan)
+            if rank > best_rank or (rank == best_rank and s_.found and
+                                    (np.isnan(best_clear) or s_.min_clearance_km > best_clear)):
+                best_rank = rank
+                best_clear = s_.min_clearance_km if s_.found else np.nan
                 row[f"{mode}_status"] = st
         row[f"{mode}_best_clear_km"] = best_clear
-        classes = MAIN_ROADS if (mode == "road" and params.main_roads_only) else None
-        r = resilience(eng, plan.source_nodes[mode], plan.sink_nodes[mode], params.beyond_band,
-                       classes)
-        row[f"{mode}_routes"] = r.disjoint_routes
+        if same:
+            n_routes = prev.resil[mode]
+        else:
+            n_routes = resilience(eng, plan.source_nodes[mode], plan.sink_nodes[mode],
+                                  params.beyond_band).disjoint_routes
+        state.resil[mode] = n_routes
+        row[f"{mode}_routes"] = n_routes
     if plan.hubs:
-        cor = corridor(geom, plan.place.xy, [h.xy for h in plan.hubs],
-                       start_radius_m=0.0, resolution_m=params.corridor_resolution_m,
-                       margin_m=20_000)
-        row["corridor_km"] = cor.width_km
-    return row, routes
+        row["corridor_km"] = day.raster.corridor(plan.place.xy, [h.xy for h in plan.hubs])
+    return state
 
 
 def _cache_file(ws, plan: CityPlan, params: TimelineParams) -> Path:
     key = cache_key("timeline", city=plan.place.ident or plan.place.name,
                     hubs=[h.name for h in plan.hubs], params=params.key(),
-                    profile=ws.profile.as_dict(), history=ws.history.source)
+                    profile=ws.profile.as_dict(), history=ws.history.source, algo=2)
     return cache_path("timeline", key, ".parquet")
 
 
@@ -213,10 +254,98 @@ class Timeline:
         return self.days[self.days["city"] == name].reset_index(drop=True)
 
 
+def day_hash(geom) -> str:
+    """Identity of one day's held territory (cache key of that day's rows)."""
+    return hashlib.blake2b(shapely.to_wkb(geom), digest_size=12).hexdigest()
+
+
+def _changed_boxes(prev, geom) -> np.ndarray:
+    """Bounding boxes (n, 4) of the parts that differ between two days."""
+    if prev is None:
+        return np.array([[-np.inf, -np.inf, np.inf, np.inf]])
+    diff = shapely.symmetric_difference(prev, geom)
+    parts = shapely.get_parts(diff)
+    parts = parts[shapely.area(parts) > 1.0] if len(parts) else parts
+    return shapely.bounds(parts).reshape(-1, 4) if len(parts) else np.empty((0, 4))
+
+
+def _touches(boxes: np.ndarray, region) -> bool:
+    if not len(boxes):
+        return False
+    x0, y0, x1, y1 = region
+    return bool(((boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) &
+                 (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)).any())
+
+
+def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelineParams,
+              cached: dict[str, dict], progress=None, task=None) -> tuple[list, list, dict]:
+    """Compute the rows of ``plans`` for history days ``day_idx`` (in order)."""
+    hist = ws.history
+    union = {m: np.unique(np.concatenate([p.edge_ids[m] for p in plans]))
+             for m in params.modes}
+    pos = [{m: np.searchsorted(union[m], p.edge_ids[m]) for m in params.modes} for p in plans]
+    boxes = np.asarray([p.region_box for p in plans])
+    raster_box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+    rows, route_rows = [], []
+    stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
+    state: dict[str, CityState | None] = {p.place.name: None for p in plans}
+    prev_geom, prev_i = None, None
+    for i in day_idx:
+        geom = hist.geoms[i]
+        day = hist.dates[i]
+        h = day_hash(geom)
+        changed = (_changed_boxes(prev_geom, geom) if prev_i is not None and i == prev_i + 1
+                   else _changed_boxes(None, geom))
+        shared = None
+        for p, ps in zip(plans, pos, strict=True):
+            name = p.place.name
+            stats["city_days"] += 1
+            hit = cached.get(name, {}).get((day, h))
+            st = state[name]
+            if hit is not None:  # this exact day was computed before (same day hash)
+                metrics, rr, recomputed = hit[0], hit[1], hit[2]
+                stats["from_cache"] += 1
+                # a cache hit does not carry route paths: the next change recomputes fully
+                state[name] = CityState(metrics, rr) if st is None else st
+            elif st is not None and not _touches(changed, p.region_box):
+                metrics, rr, recomputed = st.metrics, st.routes, False
+                stats["carried_over"] += 1
+            else:
+                if shared is None:
+                    shared = DayState(ws, geom, plans, union, raster_box, params)
+                prev_state = st if (st is not None and st.paths) else None
+                st = city_day_metrics(ws, p, shared, ps, params, prev_state)
+                state[name] = st
+                metrics, rr, recomputed = st.metrics, st.routes, True
+                stats["recomputed"] += 1
+            rows.append({"city": name, "date": day, "data_missing": False, "day_hash": h,
+                         "recomputed": recomputed, **metrics})
+            route_rows.extend({"city": name, "date": day, **r} for r in rr)
+        prev_geom, prev_i = geom, i
+        if progress is not None and task is not None:
+            progress.advance(task)
+    return rows, route_rows, stats
+
+
+def _worker(args):
+    data_dir, profile, cities, first_day, params, day_idx, cached = args
+    from .analysis import Workspace
+
+    ws = Workspace(data_dir, profile=profile)
+    plans = [plan_city(ws, c, first_day, params) for c in cities]
+    return _run_days(ws, plans, day_idx, params, cached)
+
+
 def compute_timeline(ws, cities: list[str], start=None, end=None, *,
                      params: TimelineParams | None = None, use_cache: bool = True,
-                     progress=None) -> Timeline:
-    """Metrics for every day of the history between ``start`` and ``end`` for ``cities``."""
+                     progress=None, workers: int = 1, scheduler: str | None = None
+                     ) -> Timeline:
+    """Metrics for every day of the history between ``start`` and ``end`` for ``cities``.
+
+    ``workers`` > 1 splits the days into contiguous chunks run in parallel processes;
+    ``scheduler`` ("local" or a Dask scheduler address) runs the chunks on Dask instead.
+    Results are identical either way (each chunk recomputes its first day in full).
+    """
     params = params or TimelineParams()
     hist = ws.history
     d1 = parse_date(start) if start else hist.first
@@ -233,81 +362,97 @@ def compute_timeline(ws, cities: list[str], start=None, end=None, *,
         raise SupplylineError(f"cities resolve to duplicates: {names}")
     all_days = pd.date_range(d1, d2, freq="D").date
     have = {d: i for i, d in enumerate(hist.dates)}
-    union_ids = {m: np.unique(np.concatenate([p.edge_ids[m] for p in plans]))
-                 for m in params.modes}
-    cached = {}
+    day_idx = [have[d] for d in all_days if d in have]
+    files, cached = {}, {}
     for p in plans:
         f = _cache_file(ws, p, params)
+        files[p.place.name] = f
         dfc, rtc = _load_cached(f) if use_cache else (None, None)
-        cached[p.place.name] = (f, dfc, rtc)
-    rows: list[dict] = []
-    route_rows: list[dict] = []
-    last: dict[str, tuple[str, dict, list[dict]]] = {}
-    stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0,
-             "missing_days": 0}
-    task = progress.add_task("Timeline", total=len(all_days)) if progress else None
-    for day in all_days:
-        if day not in have:
-            stats["missing_days"] += 1
-            for p in plans:
-                rows.append({"city": p.place.name, "date": day, "data_missing": True})
-            if progress:
-                progress.advance(task)
-            continue
-        geom = hist.geoms[have[day]]
-        day_exp = None
-        for p in plans:
-            name = p.place.name
-            sig = _signature(geom, p.region_box)
-            stats["city_days"] += 1
-            _, dfc, rtc = cached[name]
-            hit = None
-            if dfc is not None:
-                m = dfc[(dfc["date"] == pd.Timestamp(day)) & (dfc["sig"] == sig)]
-                if len(m):
-                    hit = m.iloc[0].to_dict()
-            if hit is not None:
-                metrics = {k: v for k, v in hit.items()
-                           if k not in ("city", "date", "sig", "recomputed", "data_missing")}
-                rr = rtc[rtc["date"] == pd.Timestamp(day)].drop(
-                    columns=["city", "date"]).to_dict("records")
-                stats["from_cache"] += 1
-                recomputed = bool(hit.get("recomputed", True))
-            elif name in last and last[name][0] == sig:
-                metrics, rr = last[name][1], last[name][2]
-                stats["carried_over"] += 1
-                recomputed = False
-            else:
-                if day_exp is None:
-                    day_exp = DayExposure(ws, geom, union_ids)
-                metrics, rr = city_day_metrics(ws, p, geom, day_exp, params)
-                stats["recomputed"] += 1
-                recomputed = True
-            last[name] = (sig, metrics, rr)
-            rows.append({"city": name, "date": day, "data_missing": False, "sig": sig,
-                         "recomputed": recomputed, **metrics})
-            route_rows.extend({"city": name, "date": day, **r} for r in rr)
-        if progress:
-            progress.advance(task)
+        cached[p.place.name] = _index_cache(dfc, rtc)
+    task = progress.add_task("Timeline (days)", total=len(day_idx)) if progress else None
+    n_chunks = max(1, workers if scheduler is None else max(workers, 2))
+    if (workers <= 1 and scheduler is None) or len(day_idx) < 2 * n_chunks:
+        rows, route_rows, stats = _run_days(ws, plans, day_idx, params, cached, progress, task)
+    else:
+        chunks = [list(c) for c in np.array_split(day_idx, n_chunks) if len(c)]
+        args = [(ws.data_dir, ws.profile, [p.place.name + (f", {p.place.oblast}"
+                                                           if p.place.oblast else "")
+                                           for p in plans],
+                 first_day, params, [int(x) for x in c], cached) for c in chunks]
+        results = _map_chunks(args, workers, scheduler)
+        rows, route_rows = [], []
+        stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
+        for r, rr, st in results:
+            rows += r
+            route_rows += rr
+            for k in stats:
+                stats[k] += st[k]
+        if progress is not None:
+            progress.advance(task, len(day_idx))
+    missing = [d for d in all_days if d not in have]
+    stats["missing_days"] = len(missing)
+    rows += [{"city": p.place.name, "date": d, "data_missing": True}
+             for d in missing for p in plans]
     days = pd.DataFrame(rows)
     days["date"] = pd.to_datetime(days["date"])
+    days = days.sort_values(["city", "date"]).reset_index(drop=True)
     routes = pd.DataFrame(route_rows)
     if len(routes):
         routes["date"] = pd.to_datetime(routes["date"])
     if use_cache:
         for p in plans:
-            f, dfc, rtc = cached[p.place.name]
-            mine = days[(days["city"] == p.place.name) & ~days["data_missing"].astype(bool)]
-            rmine = routes[routes["city"] == p.place.name] if len(routes) else routes
-            if dfc is not None:  # keep earlier days outside this range
-                mine = pd.concat([dfc[~dfc["date"].isin(mine["date"])], mine])
-                rmine = pd.concat([rtc[~rtc["date"].isin(rmine["date"])], rmine]) \
-                    if len(rmine) or len(rtc) else rmine
-            _write_parquet(f, mine)
-            _write_parquet(Path(str(f) + ".routes"), rmine)
+            _save_city_cache(files[p.place.name], days, routes, p.place.name)
     stats["hubs"] = {p.place.name: [h.name for h in p.hubs] for p in plans}
     stats["range"] = [str(d1), str(d2)]
     return Timeline(days, routes, plans, stats)
+
+
+def _map_chunks(args: list, workers: int, scheduler: str | None) -> list:
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise SupplylineError("--scheduler needs dask[distributed] installed "
+                                  "(pip install 'dask[distributed]')") from None
+        if scheduler == "local":
+            with LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                              processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                return client.gather(client.map(_worker, args, pure=False))
+        with Client(scheduler) as client:
+            return client.gather(client.map(_worker, args, pure=False))
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_worker, args))
+
+
+def _index_cache(dfc: pd.DataFrame | None, rtc: pd.DataFrame | None) -> dict:
+    """{(date, day_hash): (metrics, route rows, recomputed)} from a city's cached rows."""
+    if dfc is None or not len(dfc):
+        return {}
+    out = {}
+    routes_by_day = {} if rtc is None or not len(rtc) else {
+        d.date(): g.drop(columns=["city", "date"]).to_dict("records")
+        for d, g in rtc.groupby("date")}
+    skip = {"city", "date", "day_hash", "recomputed", "data_missing"}
+    for rec in dfc.to_dict("records"):
+        d = pd.Timestamp(rec["date"]).date()
+        metrics = {k: v for k, v in rec.items() if k not in skip}
+        out[(d, rec["day_hash"])] = (metrics, routes_by_day.get(d, []),
+                                     bool(rec.get("recomputed", True)))
+    return out
+
+
+def _save_city_cache(path: Path, days: pd.DataFrame, routes: pd.DataFrame, name: str) -> None:
+    mine = days[(days["city"] == name) & ~days["data_missing"].astype(bool)]
+    rmine = routes[routes["city"] == name] if len(routes) else routes
+    old, rold = _load_cached(path)
+    if old is not None:  # keep earlier days outside this range
+        mine = pd.concat([old[~old["date"].isin(mine["date"])], mine])
+        rmine = pd.concat([rold[~rold["date"].isin(mine["date"])], rmine])
+    _write_parquet(path, mine)
+    _write_parquet(Path(str(path) + ".routes"), rmine)
 
 
 def _write_parquet(path: Path, df: pd.DataFrame) -> None:
