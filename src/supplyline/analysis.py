@@ -145,6 +145,11 @@ class Workspace:
             & np.all((xy >= lo) & (xy <= hi), axis=1)
             & (pl["source"].to_numpy() == "geonames")
         )
+        from .places import is_district
+
+        cand = np.asarray([i for i in cand if not is_district(pl.at[i, "name"],
+                                                               pl.at[i, "alternates"])],
+                          dtype=np.int64)
         if len(cand) == 0:
             return []
         clear, inside = self.held_index(ctx.held).point_clearance(xy[cand])

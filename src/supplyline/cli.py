@@ -628,6 +628,61 @@ def axes_cmd(
     out.print(res["summary"])
 
 
+@app.command("map")
+def map_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    date: DateOpt = "",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Image file (.png, .svg, "
+                      ".pdf).")] = Path("map.png"),
+    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub (repeatable).")
+                  ] = None,
+    radius: Annotated[float | None, typer.Option(help="Square extent of this radius (km) "
+                      "around the city (default: city and hubs).")] = None,
+    dpi: Annotated[int, typer.Option(help="Resolution of raster output.")] = 150,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
+    from .maps import render_map
+
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        res = render_map(ws, city, _date_or_last(ws, date), output, to=to, radius_km=radius,
+                         dpi=dpi)
+    if as_json:
+        _print_json(res)
+    else:
+        out.print(f"map written to {res.get('path', output)}")
+
+
+@app.command("animate")
+def animate_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    start: Annotated[str, typer.Option("--from", help="First frame date.")],
+    end: Annotated[str, typer.Option("--to", help="Last date.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help=".gif (or .mp4 with "
+                      "ffmpeg).")] = Path("front.gif"),
+    step_days: Annotated[int, typer.Option(help="Days between frames.")] = 7,
+    radius: Annotated[float, typer.Option(help="Extent radius km.")] = 40.0,
+    fps: Annotated[int, typer.Option(help="Frames per second.")] = 4,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Animation of the front approaching a city, one frame per week by default."""
+    from .maps import animate
+
+    prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+    with prog:
+        ws = _workspace(data, progress=prog)
+        res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
+                      fps=fps, progress=prog)
+    if as_json:
+        _print_json(res)
+    else:
+        out.print(f"{res.get('frames')} frames written to {res.get('path', output)}")
+
+
 def _resolve_ident(ws, name: str) -> str:
     if name.startswith("geonames:"):
         pl = ws.gazetteer.places

@@ -283,6 +283,31 @@ def _outside_clearance(clip, gx, gy, lo, hi) -> np.ndarray:
     return full - step * (gx[0, 1] - gx[0, 0]) if gx.shape[1] > 1 else full
 
 
+def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m: float,
+              shape: tuple[int, int]) -> np.ndarray:
+    """Boolean grid (rows = y up) of cells covered by polygons, via Pillow's polygon fill.
+
+    Cells the outline touches count as covered, so the mask errs by at most one cell on
+    the held side.
+    """
+    from PIL import Image, ImageDraw
+
+    ny, nx = shape
+    x0, y0 = origin
+    clip = shapely.clip_by_rect(geom, x0 - resolution_m, y0 - resolution_m,
+                                x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
+    img = Image.new("1", (nx, ny), 0)
+    draw = ImageDraw.Draw(img)
+    for poly in shapely.get_parts(clip):
+        if shapely.get_type_id(poly) != 3 or poly.is_empty:
+            continue
+        for k, ring in enumerate([poly.exterior, *poly.interiors]):
+            xy = (shapely.get_coordinates(ring) - (x0, y0)) / resolution_m - 0.5
+            if len(xy) >= 3:
+                draw.polygon([tuple(p) for p in xy], fill=0 if k else 1)
+    return np.asarray(img, dtype=bool)
+
+
 @dataclass
 class ClearanceRaster:
     """A clearance field (m) on a regular grid: distance to held territory per cell.
@@ -301,33 +326,23 @@ class ClearanceRaster:
         x0, y0, x1, y1 = box
         nx = max(2, int(np.ceil((x1 - x0) / resolution_m)))
         ny = max(2, int(np.ceil((y1 - y0) / resolution_m)))
-        xs = x0 + (np.arange(nx) + 0.5) * resolution_m
-        ys = y0 + (np.arange(ny) + 0.5) * resolution_m
-        gx, gy = np.meshgrid(xs, ys)
-        clip = shapely.clip_by_rect(held, x0 - cap_m, y0 - cap_m, x1 + cap_m, y1 + cap_m)
-        if clip.is_empty:
-            return cls((x0, y0), resolution_m, np.full((ny, nx), cap_m))
-        shapely.prepare(clip)
-        mask = shapely.contains_xy(clip, gx, gy)
-        # held ground outside the box: pad the grid by the cap so it is seen
+        # held ground outside the box: pad the grid so it is seen
         pad = int(np.ceil(min(cap_m, 60_000) / resolution_m))
-        pxs = x0 + (np.arange(-pad, nx + pad) + 0.5) * resolution_m
-        pys = y0 + (np.arange(-pad, ny + pad) + 0.5) * resolution_m
-        if pad:
-            big = np.zeros((ny + 2 * pad, nx + 2 * pad), bool)
-            border = np.ones_like(big)
-            border[pad:-pad, pad:-pad] = False
-            bx, by = np.meshgrid(pxs, pys)
-            big[border] = shapely.contains_xy(clip, bx[border], by[border])
-            big[pad:-pad, pad:-pad] = mask
-        else:
-            big = mask
+        big = rasterize(held, (x0 - pad * resolution_m, y0 - pad * resolution_m),
+                        resolution_m, (ny + 2 * pad, nx + 2 * pad))
         if big.any():
             clear = ndimage.distance_transform_edt(~big) * resolution_m
         else:
             clear = np.full(big.shape, cap_m)
         clear = np.minimum(clear[pad:pad + ny, pad:pad + nx] if pad else clear, cap_m)
         return cls((x0, y0), resolution_m, clear)
+
+    def held_at(self, xy: np.ndarray) -> np.ndarray:
+        """Held flag of the cells containing points (n, 2)."""
+        ny, nx = self.clear.shape
+        j = np.clip(((xy[:, 0] - self.origin[0]) // self.resolution_m).astype(int), 0, nx - 1)
+        i = np.clip(((xy[:, 1] - self.origin[1]) // self.resolution_m).astype(int), 0, ny - 1)
+        return self.clear[i, j] <= 0
 
     def cell(self, xy: tuple[float, float]) -> tuple[int, int]:
         ny, nx = self.clear.shape

@@ -186,7 +186,8 @@ class HeldIndex:
         return cls(g, polys, xy, cKDTree(xy), cKDTree(coarse))
 
     def edge_clearance(self, net, edge_ids: np.ndarray | None, cap_m: float,
-                       thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       thresholds: np.ndarray | None = None, raster=None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """(clearance capped at ``cap_m``, intersects-held flag) for edges of ``net``.
 
         With ``thresholds`` (band limits, m) only edges whose band is in doubt are measured
@@ -223,6 +224,10 @@ class HeldIndex:
         if near.any():
             inside[near] = shapely.intersects(net.geoms[ids[near]], self.prepared)
         far = ~near
+        if raster is not None:  # well clear of the boundary a raster cell decides
+            clear_of = far & (dist > 1.5 * raster.resolution_m + COARSE_SPACING_M / 2)
+            inside[clear_of] = raster.held_at(mid[clear_of])
+            far &= ~clear_of
         if far.any():
             inside[far] = shapely.contains_xy(self.prepared, mid[far, 0], mid[far, 1])
         dist[inside] = 0.0

@@ -32,6 +32,19 @@ _CYR = dict(zip(
      "e", "y", "", "e"], strict=True))
 
 
+DISTRICT_SUFFIXES = (" district", " rajon", " rayon", " raion")
+
+
+def is_district(name: str, alternates) -> bool:
+    """A GeoNames city district ("Rayon ...", or alternate names "... District")."""
+    if name.lower().startswith(("rayon ", "raion ", "rajon ", "mikrorayon ")):
+        return True
+    try:
+        return any(str(a).lower().endswith(DISTRICT_SUFFIXES) for a in alternates)
+    except TypeError:
+        return False
+
+
 def name_key(name: str) -> str:
     """Spelling-tolerant key: Cyrillic romanised, accents, apostrophes and y/i/j folded."""
     s = name.strip().lower()

@@ -43,11 +43,11 @@ class EdgeExposure:
 
     @classmethod
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
-                ids: np.ndarray | None = None) -> EdgeExposure:
+                ids: np.ndarray | None = None, raster=None) -> EdgeExposure:
         ids = np.arange(len(net.length)) if ids is None else np.asarray(ids)
         cap = profile.max_m * 1.5
         thr = np.array([b.max_km * 1000.0 for b in profile.bands])
-        d, held = index.edge_clearance(net, ids, cap, thresholds=thr)
+        d, held = index.edge_clearance(net, ids, cap, thresholds=thr, raster=raster)
         return cls(ids, d, held, profile.classify(d, held), index)
 
     def subset(self, ids: np.ndarray) -> EdgeExposure:

@@ -137,9 +137,10 @@ class DayState:
 
         self.geom = geom
         self.index = HeldIndex.build(geom)
-        self.exp = {m: EdgeExposure.compute(ws.network(m), self.index, ws.profile, ids)
-                    for m, ids in union.items()}
         self.raster = ClearanceRaster.build(geom, raster_box, params.corridor_resolution_m)
+        self.exp = {m: EdgeExposure.compute(ws.network(m), self.index, ws.profile, ids,
+                                            raster=self.raster)
+                    for m, ids in union.items()}
 
     def exposure_for(self, mode: str, sub, pos: np.ndarray) -> EdgeExposure:
         e = self.exp[mode]
@@ -260,13 +261,24 @@ def day_hash(geom) -> str:
 
 
 def _changed_boxes(prev, geom) -> np.ndarray:
-    """Bounding boxes (n, 4) of the parts that differ between two days."""
+    """Boxes (n, 4) around every vertex that differs between two days, each spanning the
+    vertex and its neighbours on the ring (so a removed vertex's span is covered too)."""
     if prev is None:
         return np.array([[-np.inf, -np.inf, np.inf, np.inf]])
-    diff = shapely.symmetric_difference(prev, geom)
-    parts = shapely.get_parts(diff)
-    parts = parts[shapely.area(parts) > 1.0] if len(parts) else parts
-    return shapely.bounds(parts).reshape(-1, 4) if len(parts) else np.empty((0, 4))
+    spans = []
+    for a, b in ((prev, geom), (geom, prev)):
+        xy = shapely.get_coordinates(shapely.get_parts(shapely.boundary(a)))
+        other = shapely.get_coordinates(shapely.get_parts(shapely.boundary(b)))
+        ka = xy.view([("x", xy.dtype), ("y", xy.dtype)]).ravel()
+        kb = other.view([("x", other.dtype), ("y", other.dtype)]).ravel()
+        new = np.flatnonzero(~np.isin(ka, kb))
+        if len(new):
+            lo = np.clip(new - 1, 0, len(xy) - 1)
+            hi = np.clip(new + 1, 0, len(xy) - 1)
+            pts = np.stack([xy[lo], xy[new], xy[hi]], axis=1)
+            spans.append(np.column_stack([pts[:, :, 0].min(1), pts[:, :, 1].min(1),
+                                          pts[:, :, 0].max(1), pts[:, :, 1].max(1)]))
+    return np.vstack(spans) if spans else np.empty((0, 4))
 
 
 def _touches(boxes: np.ndarray, region) -> bool:

@@ -1,0 +1,963 @@
+"""Static maps and animations: held territory, threat bands, networks and routes.
+
+>>> from supplyline.analysis import Workspace
+>>> from supplyline.maps import render_map, animate
+>>> ws = Workspace()
+>>> render_map(ws, "Pokrovsk", "2025-01-31", Path("pokrovsk.png"))        # .png / .svg / .pdf
+>>> animate(ws, "Pokrovsk", "2025-01-01", "2025-03-01", Path("pokrovsk.gif"))  # .gif / .mp4
+
+Everything is drawn with matplotlib (Agg canvas, no pyplot state, no basemap tiles, no
+network access) in the metric CRS with equal aspect. Files are written atomically: to a
+temporary file in the output directory, then moved over the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .control import HeldTerritory, parse_date, to_metric
+from .errors import PlaceNotFoundError, SupplylineError
+from .exposure import ThreatProfile
+
+MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
+
+ATTRIBUTION = ("Control: DeepStateMap · Network: © EuroGeographics (EuroGlobalMap) · "
+               "Boundaries: © OpenStreetMap contributors · Places: GeoNames")
+BAND_NOTE = ("Threat bands are assumed reach distances from held territory "
+             "(strategic scale), not measurements.")
+
+#: Held territory: a semi-transparent red-brown fill over white.
+HELD_FILL = "#8c2d19"
+HELD_ALPHA = 0.35
+HELD_EDGE = "#5e1a0c"
+#: The held fill as rendered over the white background (RGB 0-255), for checks.
+HELD_FILL_RGB = tuple(
+    round(255 - HELD_ALPHA * (255 - int(HELD_FILL[i:i + 2], 16))) for i in (1, 3, 5))
+#: Network colours by band: held (dark), nearest band (red) ... farthest (yellow), beyond.
+HELD_LINE = "#2b1b17"
+BAND_RAMP = ("#c0152a", "#f4511e", "#fb9a29", "#e9c21f")
+BEYOND_LINE = "#7f9c83"
+#: One colour per rear hub (kept away from the band colours).
+HUB_COLOURS = ("#1565c0", "#8e24aa", "#00838f", "#3949ab", "#6d4c41")
+OBLAST_LINE = "#a0a0a0"
+LOCAL_ROAD = "#c8c8c8"
+#: Local roads are drawn (thin, grey, not by band) only on maps up to this wide.
+LOCAL_ROADS_MAX_WIDTH_M = 120_000.0
+ROAD_WIDTHS = {"secondary": 0.8, "primary": 1.5, "motorway": 2.3}
+MAIN_ROAD_CLASSES = ("motorway", "primary", "secondary")
+DASH = (0, (4, 3))
+RAIL_WIDTH = 2.2
+BOTTLENECK = "#00e5ff"
+NARROW_FILL = "#ffeb3b"
+
+#: Map body width (inches); its height follows the extent within these limits.
+MAP_WIDTH_IN = 9.0
+MAP_HEIGHT_IN = (6.0, 9.0)
+LEGEND_WIDTH_IN = 3.7
+MAX_PLACES = 15
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_suffix(output: Path, formats: dict[str, str], what: str) -> str:
+    fmt = formats.get(output.suffix.lower())
+    if fmt is None:
+        got = output.suffix or "no suffix"
+        raise SupplylineError(f"{output}: {what} output must end in "
+                              f"{', '.join(formats)} (got {got})")
+    return fmt
+
+
+def _write_atomic(output: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` to a temp file beside ``output`` (same suffix), then os.replace."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.",
+                               suffix=output.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file would not be
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def band_colours(profile: ThreatProfile) -> list[str]:
+    """Line colour per band index: held, each band (nearest first), beyond."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    n = len(profile.bands)
+    if n == len(BAND_RAMP):
+        mid = list(BAND_RAMP)
+    else:
+        cmap = LinearSegmentedColormap.from_list("bands", BAND_RAMP)
+        mid = [to_hex(cmap(t)) for t in np.linspace(0, 1, n)]
+    return [HELD_LINE, *mid, BEYOND_LINE]
+
+
+def _flatten(geoms, keep: tuple[int, ...]) -> np.ndarray:
+    """Single parts of the given geometry type ids, multi-parts and collections unpacked."""
+    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
+    arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))] if len(arr) else arr
+    if len(arr) == 0:
+        return arr
+    parts = shapely.get_parts(arr)
+    while len(parts) and np.isin(shapely.get_type_id(parts), (4, 5, 6, 7)).any():
+        parts = shapely.get_parts(parts)
+    if 3 in np.atleast_1d(shapely.get_type_id(parts)) and 3 not in keep:
+        poly = shapely.get_type_id(parts) == 3
+        parts = np.concatenate([parts[~poly],
+                                shapely.get_parts(shapely.boundary(parts[poly]))])
+    types = shapely.get_type_id(parts)
+    parts = parts[np.isin(types, keep) & ~shapely.is_empty(parts)]
+    return parts
+
+
+def _segments(geoms) -> list[np.ndarray]:
+    """Coordinate arrays of every line part (polygons give their rings)."""
+    parts = _flatten(geoms, (1, 2))
+    if len(parts) == 0:
+        return []
+    xy, idx = shapely.get_coordinates(parts, return_index=True)
+    return np.split(xy, np.flatnonzero(np.diff(idx)) + 1)
+
+
+def _polygon_path(geom):
+    """A matplotlib Path of (multi)polygons with holes (exterior CCW, holes CW)."""
+    from matplotlib.path import Path as MPath
+    from shapely.geometry.polygon import orient
+
+    verts, codes = [], []
+    for poly in _flatten(geom, (3,)):
+        poly = orient(poly, 1.0)
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)
+            if len(xy) < 4:
+                continue
+            c = np.full(len(xy), MPath.LINETO, dtype=np.uint8)
+            c[0], c[-1] = MPath.MOVETO, MPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return MPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _add_polygons(ax, geom, **kw) -> int:
+    from matplotlib.patches import PathPatch
+
+    path = _polygon_path(geom)
+    if path is None:
+        return 0
+    ax.add_patch(PathPatch(path, **kw))
+    return len(_flatten(geom, (3,)))
+
+
+def _add_lines(ax, geoms, **kw):
+    from matplotlib.collections import LineCollection
+
+    segs = _segments(geoms)
+    if not segs:
+        return None
+    kw.setdefault("capstyle", "round")
+    kw.setdefault("joinstyle", "round")
+    return ax.add_collection(LineCollection(segs, **kw), autolim=False)
+
+
+def _expand_to_aspect(ext: tuple[float, float, float, float], aspect: float
+                      ) -> tuple[float, float, float, float]:
+    """Grow the shorter side of ``ext`` (x0, y0, x1, y1) so width / height == aspect."""
+    x0, y0, x1, y1 = ext
+    w, h = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _nice_length_km(width_km: float) -> float:
+    target = width_km / 5
+    best = 1.0
+    for k in range(-1, 4):
+        for m in (1, 2, 5):
+            v = m * 10 ** k
+            if v <= target:
+                best = v
+    return best
+
+
+def _halo(width: float = 3.0):
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def _scale_bar(ax, ext, fontsize: float = 8):
+    """Alternating black / white bar in the lower-left corner; returns its artists."""
+    from matplotlib.patches import Rectangle
+
+    x0, y0, x1, y1 = ext
+    w, h = x1 - x0, y1 - y0
+    km = _nice_length_km(w / 1000)
+    L = km * 1000
+    bx, by = x0 + 0.03 * w, y0 + 0.035 * h
+    bh = 0.009 * h
+    arts = [ax.add_patch(Rectangle((bx - 0.012 * w, by - 0.02 * h), L + 0.035 * w, 0.075 * h,
+                                   facecolor="white", edgecolor="none", alpha=0.8, zorder=20))]
+    for i, col in enumerate(("black", "white")):
+        arts.append(ax.add_patch(Rectangle((bx + i * L / 2, by), L / 2, bh, facecolor=col,
+                                           edgecolor="black", linewidth=0.8, zorder=21)))
+    for frac, lab in ((0, "0"), (0.5, f"{km / 2:g}"), (1, f"{km:g} km")):
+        arts.append(ax.text(bx + frac * L, by + bh + 0.008 * h, lab, ha="center", va="bottom",
+                            fontsize=fontsize, zorder=22))
+    return arts
+
+
+def _north_arrow(ax, lon: float, lat: float, aspect: float, fontsize: float = 11):
+    """Arrow to true north (grid convergence of the metric CRS applied), upper right."""
+    p = to_metric(shapely.points([lon, lon], [lat, lat + 0.05]))
+    dx, dy = np.diff(shapely.get_coordinates(p), axis=0)[0]
+    ang = math.atan2(dx, dy)
+    bx, by, ln = 0.955, 0.86, 0.07
+    tip = (bx + math.sin(ang) * ln / aspect, by + math.cos(ang) * ln)
+    arts = [ax.annotate("", xy=tip, xytext=(bx, by), xycoords="axes fraction",
+                        arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.4",
+                                    "color": "black", "lw": 1.8}, zorder=22),
+            ax.text(tip[0], tip[1] + 0.012, "N", transform=ax.transAxes, ha="center",
+                    va="bottom", fontsize=fontsize, fontweight="bold", zorder=22,
+                    path_effects=_halo())]
+    return arts
+
+
+class _Labeller:
+    """Greedy label placement: the first candidate offset that overlaps nothing placed."""
+
+    OFFSETS = ((7, 0, "left", "center"), (-7, 0, "right", "center"),
+               (0, 7, "center", "bottom"), (0, -7, "center", "top"),
+               (6, 6, "left", "bottom"), (6, -6, "left", "top"),
+               (-6, 6, "right", "bottom"), (-6, -6, "right", "top"))
+
+    def __init__(self, ax):
+        self.ax = ax
+        self.renderer = ax.figure.canvas.get_renderer()
+        self.taken = []
+        self.frame = ax.get_window_extent(self.renderer)
+
+    def block(self, artists) -> None:
+        for a in artists:
+            self.taken.append(a.get_window_extent(self.renderer).padded(2))
+
+    def block_point(self, x: float, y: float, radius_pt: float) -> None:
+        from matplotlib.transforms import Bbox
+
+        px, py = self.ax.transData.transform((x, y))
+        r = radius_pt * self.ax.figure.dpi / 72
+        self.taken.append(Bbox([[px - r, py - r], [px + r, py + r]]))
+
+    def place(self, x: float, y: float, text: str, *, gap: float = 0.0, **kw) -> bool:
+        for dx, dy, ha, va in self.OFFSETS:
+            s = 1 + gap / 7
+            t = self.ax.annotate(text, (x, y), xytext=(dx * s, dy * s),
+                                 textcoords="offset points", ha=ha, va=va,
+                                 path_effects=_halo(), **kw)
+            bb = t.get_window_extent(self.renderer)
+            inside = (bb.x0 >= self.frame.x0 + 2 and bb.x1 <= self.frame.x1 - 2
+                      and bb.y0 >= self.frame.y0 + 2 and bb.y1 <= self.frame.y1 - 2)
+            if inside and not any(bb.overlaps(o) for o in self.taken):
+                self.taken.append(bb.padded(2))
+                return True
+            t.remove()
+        return False
+
+
+def _edge_ids_in(net, box) -> np.ndarray:
+    return np.sort(net.edge_tree.query(box, predicate="intersects"))
+
+
+def _edge_bands(ws, mode: str, held: HeldTerritory, places: list, ids: np.ndarray
+                ) -> np.ndarray:
+    """Band index of each edge in ``ids`` on the held day (the route engine's where known)."""
+    from .routes import EdgeExposure
+
+    net = ws.network(mode)
+    eng = ws.engine(mode, held, places)
+    band = np.zeros(len(ids), np.int64)
+    known = eng.region[ids]
+    band[known] = eng.band[ids[known]]
+    if (~known).any():
+        exp = EdgeExposure.compute(net, ws.held_index(held), ws.profile, ids[~known])
+        band[~known] = exp.band
+    return band
+
+
+def _clip(geom, box):
+    return shapely.intersection(geom, box) if not geom.is_empty else geom
+
+
+def _band_outlines(held_geom, box, profile: ThreatProfile, simplify_m: float):
+    """Outline of held territory buffered by each band distance, clipped to ``box``."""
+    margin = profile.max_m + 2000
+    near = _clip(held_geom, shapely.buffer(box, margin, join_style="mitre"))
+    near = shapely.simplify(near, simplify_m)
+    out = []
+    for b in profile.bands:
+        if near.is_empty:
+            out.append(shapely.LineString())
+            continue
+        ring = shapely.boundary(shapely.buffer(near, b.max_km * 1000, quad_segs=6))
+        out.append(_clip(ring, box))
+    return out
+
+
+def _band_label(profile: ThreatProfile, i: int) -> str:
+    names = profile.names
+    if i == 0:
+        return "held territory"
+    if i == len(names) - 1:
+        return f"beyond: > {profile.bands[-1].max_km:g} km"
+    lo = profile.bands[i - 2].max_km if i >= 2 else 0
+    return f"{names[i]}: {lo:g}–{profile.bands[i - 1].max_km:g} km"
+
+
+LEGEND_GAP_IN = 0.16
+
+
+class _Side(tuple):
+    """A legend handle of several lines drawn side by side."""
+
+
+def _handler_map():
+    from matplotlib.legend_handler import HandlerTuple
+
+    return {tuple: HandlerTuple(ndivide=1), _Side: HandlerTuple(ndivide=None, pad=0.2)}
+
+
+def _make_legends(ax, sections, top_in: float, fontsize: float = 8.0) -> float:
+    """Legends (title, handles, labels) stacked top-down from ``top_in`` inches below the
+    top of ``ax``; returns the height used in inches."""
+    renderer = ax.figure.canvas.get_renderer()
+    dpi = ax.figure.dpi
+    h_in = ax.get_window_extent(renderer).height / dpi
+    used = 0.0
+    for title, handles, labels in sections:
+        if not handles:
+            continue
+        leg = ax.legend(handles, labels, loc="upper left",
+                        bbox_to_anchor=(0, 1 - (top_in + used) / h_in),
+                        frameon=False, fontsize=fontsize, title=title, alignment="left",
+                        title_fontproperties={"weight": "bold", "size": fontsize + 1},
+                        handlelength=2.6, borderaxespad=0, labelspacing=0.42,
+                        handler_map=_handler_map())
+        ax.add_artist(leg)
+        used += leg.get_window_extent(renderer).height / dpi + LEGEND_GAP_IN
+    return used - LEGEND_GAP_IN
+
+
+def _legend_height_in(sections, width_in: float, dpi: float) -> float:
+    """Height (inches) of stacked legends, measured on a scratch figure."""
+    fig = _figure(width_in, 40.0)
+    fig.set_dpi(dpi)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.axis("off")
+    return _make_legends(ax, sections, 0.0)
+
+
+def _rail_handle(colour: str, width: float = 2.0):
+    from matplotlib.lines import Line2D
+
+    return (Line2D([], [], color=colour, lw=width),
+            Line2D([], [], color="white", lw=width * 0.45, linestyle=(0, (2.5, 2.5))))
+
+
+def _draw_rail(ax, geoms, colour: str, width: float, zorder: float) -> None:
+    _add_lines(ax, geoms, colors=colour, linewidths=width, zorder=zorder, capstyle="butt")
+    _add_lines(ax, geoms, colors="white", linewidths=width * 0.45, zorder=zorder + 0.01,
+               linestyles=[(0, (2.5, 2.5))], capstyle="butt")
+
+
+def _is_district(name: str, alternates) -> bool:
+    from .places import is_district
+
+    return is_district(name, alternates)
+
+
+def _pick_places(ws, box, exclude: list[tuple[tuple[float, float], int]], n: int,
+                 min_sep_m: float, exclude_names: tuple[str, ...] = ()
+                 ) -> list[tuple[str, float, float, int]]:
+    """The ``n`` largest GeoNames places inside ``box``, city districts left out, each at
+    least ``min_sep_m`` (or a larger neighbour's built-up radius) from those kept, and
+    each name once."""
+    from .analysis import city_radius_m
+
+    pl = ws.gazetteer.places
+    xy = ws.gazetteer.xy
+    x0, y0, x1, y1 = shapely.bounds(box)
+    inset = 0.02 * (x1 - x0)
+    ok = ((xy[:, 0] > x0 + inset) & (xy[:, 0] < x1 - inset)
+          & (xy[:, 1] > y0 + inset) & (xy[:, 1] < y1 - inset)
+          & (pl["population"].to_numpy() > 0))
+    if "source" in pl and (pl["source"].to_numpy() == "geonames").any():
+        ok &= pl["source"].to_numpy() == "geonames"
+    idx = np.flatnonzero(ok)
+    idx = idx[np.argsort(-pl["population"].to_numpy()[idx], kind="stable")]
+    chosen: list[tuple[str, float, float, int]] = []
+    taken = [(np.asarray(p), max(min_sep_m, city_radius_m(pop))) for p, pop in exclude]
+    names = set(exclude_names)
+    alts = pl["alternates"].to_numpy() if "alternates" in pl else None
+    for i in idx:
+        p = xy[i]
+        if any(np.hypot(*(p - q)) < sep for q, sep in taken):
+            continue
+        name = str(pl["name"].iat[i])
+        if name in names or _is_district(name, alts[i] if alts is not None else ()):
+            continue
+        names.add(name)
+        pop = int(pl["population"].iat[i])
+        taken.append((p, max(min_sep_m, city_radius_m(pop))))
+        chosen.append((name, float(p[0]), float(p[1]), pop))
+        if len(chosen) >= n:
+            break
+    return chosen
+
+
+def _dot_size(pop: int) -> float:
+    return 4 + 3.2 * math.sqrt(max(pop, 0) / 1000)
+
+
+def _route_lines(net, edge_ids) -> shapely.Geometry:
+    ids = np.asarray(edge_ids, dtype=np.int64)
+    if len(ids) == 0:
+        return shapely.LineString()
+    return shapely.line_merge(shapely.union_all(net.geoms[ids]))
+
+
+def _figure(width_in: float, height_in: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+# ---------------------------------------------------------------------- static map
+def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
+               to: list[str] | None = None, radius_km: float | None = None,
+               dpi: int = 150) -> dict:
+    """A static map of ``city`` on ``date``: held territory, threat band limits, main
+    roads and railways coloured by band, road routes to the rear hubs (peacetime dashed,
+    safest bold), the narrowest open-ground corridor, bottleneck segments, places,
+    oblast boundaries, scale bar, north arrow, legend and attribution.
+
+    The format follows the suffix of ``output`` (.png, .svg, .pdf). The extent is the
+    city and its hubs with a margin, or a square of ``radius_km`` around the city.
+    Returns the output path and counts of what was drawn.
+    """
+    t0 = time.perf_counter()
+    output = Path(output)
+    fmt = _check_suffix(output, MAP_FORMATS, "map")
+    if radius_km is not None and not (0 < radius_km <= 500):
+        raise SupplylineError(f"radius {radius_km!r} km: expected a number in (0, 500]")
+    if not (20 <= dpi <= 1200):
+        raise SupplylineError(f"dpi {dpi!r}: expected 20-1200")
+
+    profile = ws.profile
+    ctx = ws.city_context(city, date)
+    place, held = ctx.place, ctx.held
+    cxy = np.asarray(place.xy)
+    try:
+        hubs = ws.resolve_hubs(ctx, to)
+    except PlaceNotFoundError:
+        if to:
+            raise
+        hubs = []
+    hub_names = [h.name for h in hubs]
+    routes = ws.routes(city, date, to=hub_names, modes=("road",)) if hubs else None
+    enc = ws.encirclement(city, date, to=hub_names) if hubs else {}
+    corridor = enc.get("corridor_open_ground") or {}
+
+    # ---- extent
+    if radius_km is not None:
+        r = radius_km * 1000
+        ext = (cxy[0] - r, cxy[1] - r, cxy[0] + r, cxy[1] + r)
+    else:
+        pts = np.asarray([cxy, *[h.xy for h in hubs]])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        margin = max(20_000.0, 0.12 * float((hi - lo).max())) if len(pts) > 1 else 40_000.0
+        ext = (lo[0] - margin, lo[1] - margin, hi[0] + margin, hi[1] + margin)
+    map_w = MAP_WIDTH_IN
+    map_h = float(np.clip(map_w * (ext[3] - ext[1]) / (ext[2] - ext[0]), *MAP_HEIGHT_IN))
+    ext = _expand_to_aspect(ext, map_w / map_h)
+    box = shapely.box(*ext)
+    width_m = ext[2] - ext[0]
+
+    def inside(xy) -> bool:
+        return bool(ext[0] < xy[0] < ext[2] and ext[1] < xy[1] < ext[3])
+
+    colours = band_colours(profile)
+    hub_cols = {h.name: HUB_COLOURS[i % len(HUB_COLOURS)] for i, h in enumerate(hubs)}
+    pairs = {p["hub"]: p for p in routes["modes"]["road"]["pairs"]} if routes else {}
+    res = routes["modes"]["road"]["resilience"] if routes else None
+    nxy = corridor.get("narrowest_xy")
+    # the neck matters only when it is open and within reach of the bands (the open-ground
+    # distance field is capped, so a far-off "narrowest point" is arbitrary)
+    show_narrow = (bool(nxy) and inside(nxy) and bool(corridor.get("connected"))
+                   and 0 < corridor.get("width_km", 0) < 2 * profile.bands[-1].max_km)
+    hub_in = [h for h in hubs if inside(h.xy)]
+
+    # ---- layout: map left, legend right; the legend may make the figure taller
+    sections = _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
+                                show_narrow, bool(hub_in),
+                                ext[2] - ext[0] <= LOCAL_ROADS_MAX_WIDTH_M)
+    leg_h = _legend_height_in(sections, LEGEND_WIDTH_IN, dpi)
+    top_in, bottom_in, left_in, gap_in, right_in = 0.95, 0.55, 0.25, 0.3, 0.15
+    body_h = max(map_h, leg_h)
+    fig_w = left_in + map_w + gap_in + LEGEND_WIDTH_IN + right_in
+    fig_h = top_in + body_h + bottom_in
+    fig = _figure(fig_w, fig_h)
+    fig.set_dpi(dpi)
+    map_y = bottom_in + body_h - map_h
+    ax = fig.add_axes((left_in / fig_w, map_y / fig_h, map_w / fig_w, map_h / fig_h))
+    ax.set_xlim(ext[0], ext[2])
+    ax.set_ylim(ext[1], ext[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for sp in ax.spines.values():
+        sp.set_color("#555555")
+        sp.set_linewidth(0.8)
+    counts: dict = {}
+
+    # ---- oblast boundaries
+    obl = [_clip(shapely.boundary(o.geometry), box) for o in ws.gazetteer.oblasts]
+    obl = [g for g in obl if not g.is_empty]
+    _add_lines(ax, obl, colors=OBLAST_LINE, linewidths=0.7, zorder=1)
+    counts["oblast_boundaries"] = len(obl)
+
+    # ---- held territory and band outlines
+    simplify_m = max(20.0, width_m / 5000)
+    held_clip = shapely.simplify(_clip(held.geometry, shapely.buffer(box, 2000)), simplify_m)
+    counts["held_polygons"] = _add_polygons(ax, held_clip, facecolor=HELD_FILL, alpha=HELD_ALPHA,
+                                            edgecolor="none", zorder=2)
+    _add_lines(ax, held_clip, colors=HELD_EDGE, linewidths=0.9, zorder=2.1)
+    outlines = _band_outlines(held.geometry, box, profile, max(50.0, width_m / 3000))
+    counts["band_outlines"] = 0
+    for i, g in enumerate(outlines):
+        if _add_lines(ax, g, colors=colours[i + 1], linewidths=1.0, linestyles=[DASH],
+                      zorder=3, capstyle="butt") is not None:
+            counts["band_outlines"] += 1
+
+    # ---- local roads (context only, on small extents), main roads and railways by band
+    show_local = width_m <= LOCAL_ROADS_MAX_WIDTH_M
+    counts["local_road_edges"] = 0
+    if show_local:
+        road = ws.network("road")
+        ids = _edge_ids_in(road, box)
+        ids = ids[~np.isin(road.attr["cls"][ids], MAIN_ROAD_CLASSES)]
+        _add_lines(ax, road.geoms[ids], colors=LOCAL_ROAD, linewidths=0.5, zorder=1.5)
+        counts["local_road_edges"] = int(len(ids))
+    all_places = [place, *hubs]
+    by_band: dict[str, dict[str, int]] = {}
+    for mode in ("rail", "road"):
+        net = ws.network(mode)
+        ids = _edge_ids_in(net, box)
+        if mode == "road":
+            ids = ids[np.isin(net.attr["cls"][ids], MAIN_ROAD_CLASSES)]
+        bands = _edge_bands(ws, mode, held, all_places, ids)
+        counts[f"{mode}_edges"] = int(len(ids))
+        by_band[mode] = {profile.names[b]: int((bands == b).sum()) for b in np.unique(bands)}
+        if mode == "rail":
+            for b in np.unique(bands):
+                _draw_rail(ax, net.geoms[ids[bands == b]], colours[b], RAIL_WIDTH, 4 + 0.02 * b)
+            continue
+        cls = net.attr["cls"][ids]
+        for k, c in enumerate(("secondary", "primary", "motorway")):
+            sel = cls == c
+            if c != "secondary" and sel.any():  # white casing under the bigger roads
+                _add_lines(ax, net.geoms[ids[sel]], colors="white",
+                           linewidths=ROAD_WIDTHS[c] + 1.4, zorder=5 + k)
+            for b in np.unique(bands[sel]):
+                _add_lines(ax, net.geoms[ids[sel & (bands == b)]], colors=colours[b],
+                           linewidths=ROAD_WIDTHS[c], zorder=5 + k + 0.1 + 0.01 * b)
+    counts["edges_by_band"] = by_band
+
+    # ---- routes (safest: wide translucent band under the roads; peacetime: dashed on top)
+    counts["routes"] = 0
+    road = ws.network("road")
+    for i, h in enumerate(hubs):
+        pr = pairs.get(h.name)
+        if pr is None:
+            continue
+        col = hub_cols[h.name]
+        safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
+        if safe["found"]:
+            _add_lines(ax, _clip(_route_lines(road, safe["edge_ids"]), box), colors=col,
+                       linewidths=_safest_width(i), alpha=0.45, zorder=4.5 - 0.01 * i)
+            counts["routes"] += 1
+        if peace["found"]:
+            _add_lines(ax, _clip(_route_lines(road, peace["edge_ids"]), box), colors=col,
+                       linewidths=1.6, linestyles=[DASH], zorder=8.5, capstyle="butt")
+            counts["routes"] += 1
+    bott = res["bottleneck_edges"] if res else []
+    if bott:
+        ids = np.asarray([b["edge"] for b in bott], dtype=np.int64)
+        _add_lines(ax, road.geoms[ids], colors="black", linewidths=6.5, zorder=9)
+        _add_lines(ax, road.geoms[ids], colors=BOTTLENECK, linewidths=3.5, zorder=9.1)
+    counts["bottleneck_edges"] = len(bott)
+
+    # ---- markers and labels
+    fig.canvas.draw()  # fixes the transforms for label placement
+    lab = _Labeller(ax)
+    lab.block(_scale_bar(ax, ext))
+    lab.block(_north_arrow(ax, place.lon, place.lat, map_w / map_h))
+    ax.scatter([cxy[0]], [cxy[1]], s=150, marker="o", facecolor="white", edgecolor="black",
+               linewidth=2.2, zorder=12)
+    ax.scatter([cxy[0]], [cxy[1]], s=18, marker="o", color="black", zorder=12.1)
+    lab.block_point(cxy[0], cxy[1], 8)
+    for h in hub_in:
+        ax.scatter([h.xy[0]], [h.xy[1]], s=90, marker="s", facecolor=hub_cols[h.name],
+                   edgecolor="white", linewidth=1.5, zorder=11)
+        lab.block_point(h.xy[0], h.xy[1], 6)
+    if show_narrow:
+        ax.scatter([nxy[0]], [nxy[1]], s=80, marker="D", facecolor=NARROW_FILL,
+                   edgecolor="black", linewidth=1.4, zorder=12.2)
+        lab.block_point(nxy[0], nxy[1], 5)
+    counts["narrowest_corridor"] = show_narrow
+    for b in bott:  # a marker too: a cut edge can be shorter than a millimetre on the map
+        if inside((b["x"], b["y"])):
+            ax.scatter([b["x"]], [b["y"]], s=70, marker="X", facecolor=BOTTLENECK,
+                       edgecolor="black", linewidth=1.0, zorder=12.3)
+            lab.block_point(b["x"], b["y"], 5)
+    others = _pick_places(ws, box, [(place.xy, place.population),
+                                    *[(h.xy, h.population) for h in hub_in]], MAX_PLACES,
+                          max(3000.0, width_m / 45),
+                          (place.name, *[h.name for h in hub_in]))
+    dots = []
+    for _name, x, y, pop in others:
+        sz = _dot_size(pop)
+        dots.append(ax.scatter([x], [y], s=sz, facecolor="#303030", edgecolor="white",
+                               linewidth=0.8, zorder=10))
+        lab.block_point(x, y, math.sqrt(sz) / 2 + 1)
+    # labels by priority: city, corridor, hubs, places (largest first)
+    lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
+    if show_narrow:
+        lab.place(nxy[0], nxy[1], f"narrowest corridor\n{corridor['width_km']:.1f} km clear",
+                  gap=2, fontsize=8, fontstyle="italic", zorder=14, linespacing=1.0)
+    for h in hub_in:
+        lab.place(h.xy[0], h.xy[1], h.name, gap=2, fontsize=10, fontweight="bold",
+                  color=hub_cols[h.name], zorder=14)
+    n_lab = 0
+    for (name, x, y, pop), dot in zip(others, dots, strict=True):
+        if lab.place(x, y, name, fontsize=9 if pop >= 50_000 else 8, zorder=13,
+                     color="#202020"):
+            n_lab += 1
+        else:  # an unnamed dot says nothing: leave it out
+            dot.remove()
+    counts["places"] = len(others)
+    counts["places_labelled"] = n_lab
+
+    # ---- title, attribution, legend
+    title = f"{place.name}, {place.oblast}" if place.oblast else place.name
+    data_txt = (f"control data of {held.date}" if held.exact
+                else f"data of {held.date} (last known day before {held.requested})")
+    where = ("city centre is held" if ctx.centre_held
+             else f"centre {ctx.centre_clearance_m / 1000:.1f} km from held territory")
+    what = "Held territory, threat bands, main roads and railways by exposure"
+    if hubs:
+        what += ", road routes to rear hubs"
+    x0 = left_in / fig_w
+    fig.text(x0, 1 - 0.2 / fig_h, f"{title} — {held.requested}", fontsize=16,
+             fontweight="bold", va="top", ha="left")
+    fig.text(x0, 1 - 0.6 / fig_h, f"{what} · {where} · {data_txt}", fontsize=9.5, va="top",
+             ha="left", color="#333333")
+    fig.text(x0, 0.3 / fig_h, ATTRIBUTION, fontsize=7.5, color="#444444", va="center")
+    fig.text(x0, 0.12 / fig_h, BAND_NOTE, fontsize=7, color="#666666", va="center")
+    lax = fig.add_axes(((left_in + map_w + gap_in) / fig_w, bottom_in / fig_h,
+                        LEGEND_WIDTH_IN / fig_w, body_h / fig_h))
+    lax.axis("off")
+    _make_legends(lax, sections, 0.0)
+
+    _write_atomic(output, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi,
+                                                  facecolor="white"))
+    return {
+        "output": str(output), "format": fmt, "city": place.name,
+        "date": str(held.requested), "data_date": str(held.date), "data_exact": held.exact,
+        "extent_m": [round(v, 1) for v in ext], "hubs": hub_names, "counts": counts,
+        "size_px": [round(fig_w * dpi), round(fig_h * dpi)],
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _safest_width(i: int) -> float:
+    """Safest-route band widths shrink per hub so shared stretches show every colour."""
+    return max(3.5, 10.0 - 2.8 * i)
+
+
+def _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
+                     show_narrow: bool, show_hubs: bool, show_local: bool) -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    def line(**kw):
+        return Line2D([], [], **kw)
+
+    def blank():
+        return line(linestyle="none")
+
+    sections = [
+        ("Territory",
+         [Patch(facecolor=HELD_FILL, alpha=HELD_ALPHA, edgecolor=HELD_EDGE, linewidth=0.9),
+          line(color=OBLAST_LINE, lw=0.8)],
+         [f"held territory ({held.date})", "oblast boundary"]),
+        ("Threat band limits (assumed)",
+         [line(color=colours[i + 1], lw=1.2, linestyle=DASH) for i in range(len(profile.bands))],
+         [f"{b.name}: {b.max_km:g} km from held" for b in profile.bands]),
+        ("Main roads and railways by band",
+         [line(color=colours[i], lw=2.3) for i in range(len(profile.names))]
+         + [_Side(line(color="#555555", lw=ROAD_WIDTHS[c], solid_capstyle="butt")
+                  for c in ("motorway", "primary", "secondary")),
+            _rail_handle("#555555")],
+         [_band_label(profile, i) for i in range(len(profile.names))]
+         + ["M / primary / secondary road", "railway"]),
+    ]
+    if show_local:
+        sections[-1][1].append(line(color=LOCAL_ROAD, lw=0.8))
+        sections[-1][2].append("local road (not by band)")
+    if pairs:
+        hh, hl = [], []
+        for i, h in enumerate(hubs):
+            pr = pairs.get(h.name)
+            if pr is None:
+                continue
+            col = hub_cols[h.name]
+            safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
+            hh.append((line(color=col, lw=_safest_width(i), alpha=0.45),
+                       line(color=col, lw=1.6, linestyle=DASH)))
+            detail = (f"safest {safe['length_km']:.0f} km" if safe["found"]
+                      else "no held-free route")
+            if peace["found"]:
+                detail += f" · peacetime {peace['length_km']:.0f} km"
+            hl.append(f"{h.name}: {pr['status']}\n{detail}")
+        hh += [line(color="#777777", lw=6, alpha=0.45),
+               line(color="#555555", lw=1.6, linestyle=DASH)]
+        hl += ["safest route (furthest from held)", "peacetime (shortest) route"]
+        sections.append(("Road routes to rear hubs", hh, hl))
+    mh = [line(marker="o", markersize=10, markerfacecolor="white", markeredgecolor="black",
+               markeredgewidth=2, linestyle="none"),
+          line(marker="o", markersize=6, markerfacecolor="#303030", markeredgecolor="white",
+               linestyle="none")]
+    ml = [place.name, "place (size ~ population)"]
+    if show_hubs:
+        mh.append(line(marker="s", markersize=8, markerfacecolor="#777777",
+                       markeredgecolor="white", linestyle="none"))
+        ml.append("rear hub")
+    if show_narrow:
+        mh.append(line(marker="D", markersize=7, markerfacecolor=NARROW_FILL,
+                       markeredgecolor="black", linestyle="none"))
+        ml.append("narrowest open-ground corridor")
+    if res is not None:
+        n, band = res["disjoint_routes"], res["beyond_band"]
+        if res["bottleneck_edges"]:
+            mh.append((line(color="black", lw=6), line(color=BOTTLENECK, lw=3),
+                       line(marker="X", markersize=8, markerfacecolor=BOTTLENECK,
+                            markeredgecolor="black", linestyle="none")))
+            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) beyond {band}")
+        else:
+            mh.append(blank())
+            ml.append(f"no main-road route stays beyond\n{band}: no bottleneck to show")
+    sections.append(("Markers", mh, ml))
+    return sections
+
+
+# ---------------------------------------------------------------------- animation
+def _frame_dates(start: dt.date, end: dt.date, step_days: int) -> list[dt.date]:
+    n = (end - start).days // step_days + 1
+    return [start + dt.timedelta(days=k * step_days) for k in range(n)]
+
+
+def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str | Path, *,
+            step_days: int = 7, radius_km: float = 40, fps: int = 4, progress=None) -> dict:
+    """An animation (.gif, or .mp4 with ffmpeg) of held territory around ``city``.
+
+    One frame every ``step_days`` from ``start`` to ``end`` (``end`` itself only when it
+    falls on a step): held territory, the previous frame's front faintly, threat band
+    limits, the city, main roads and railways, the date and the centre's distance to held
+    territory. ``progress`` (a rich Progress) is advanced once per frame.
+    """
+    from matplotlib import animation
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    t0 = time.perf_counter()
+    output = Path(output)
+    fmt = _check_suffix(output, ANIMATION_FORMATS, "animation")
+    if fmt == "mp4" and not animation.writers.is_available("ffmpeg"):
+        raise SupplylineError(f"{output}: mp4 output needs ffmpeg on PATH (not found); "
+                              "write a .gif instead")
+    if int(step_days) != step_days or step_days < 1:
+        raise SupplylineError(f"step {step_days!r} days: expected a whole number >= 1")
+    if not (0 < radius_km <= 500):
+        raise SupplylineError(f"radius {radius_km!r} km: expected a number in (0, 500]")
+    if not (1 <= fps <= 60):
+        raise SupplylineError(f"fps {fps!r}: expected 1-60")
+    s, e = parse_date(start), parse_date(end)
+    if e < s:
+        raise SupplylineError(f"end {e} is before start {s}")
+    hist = ws.history
+    hist.index_on(s)  # a start before the history raises DateOutOfRangeError
+    dates = _frame_dates(s, e, int(step_days))
+    place = ws.find(city).place
+    profile = ws.profile
+    cxy = np.asarray(place.xy)
+    r = radius_km * 1000
+    ext = (cxy[0] - r, cxy[1] - r, cxy[0] + r, cxy[1] + r)
+    box = shapely.box(*ext)
+    fill_box = shapely.buffer(box, 2000, join_style="mitre")
+    simplify_m = max(20.0, 2 * r / 4000)
+    colours = band_colours(profile)
+
+    map_in, top_in, bottom_in, dpi = 7.0, 0.85, 0.45, 100
+    fig_w, fig_h = map_in + 0.3, map_in + top_in + bottom_in
+    fig = _figure(fig_w, fig_h)
+    ax = fig.add_axes((0.15 / fig_w, bottom_in / fig_h, map_in / fig_w, map_in / fig_h))
+    ax.set_xlim(ext[0], ext[2])
+    ax.set_ylim(ext[1], ext[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+    # static layers, drawn once
+    obl = [_clip(shapely.boundary(o.geometry), box) for o in ws.gazetteer.oblasts]
+    _add_lines(ax, [g for g in obl if not g.is_empty], colors=OBLAST_LINE, linewidths=0.7,
+               zorder=1)
+    rail = ws.network("rail")
+    _draw_rail(ax, rail.geoms[_edge_ids_in(rail, box)], "#6d6d6d", 1.8, 4)
+    road = ws.network("road")
+    ids = _edge_ids_in(road, box)
+    cls = road.attr["cls"][ids]
+    for k, (c, col) in enumerate((("secondary", "#9a9a9a"), ("primary", "#5f5f5f"),
+                                  ("motorway", "#3a3a3a"))):
+        sel = ids[cls == c]
+        if c != "secondary":
+            _add_lines(ax, road.geoms[sel], colors="white", linewidths=ROAD_WIDTHS[c] + 1.2,
+                       zorder=5 + k)
+        _add_lines(ax, road.geoms[sel], colors=col, linewidths=ROAD_WIDTHS[c],
+                   zorder=5 + k + 0.1)
+    fig.canvas.draw()
+    lab = _Labeller(ax)
+    lab.block(_scale_bar(ax, ext))
+    lab.block(_north_arrow(ax, place.lon, place.lat, 1.0))
+    ax.scatter([cxy[0]], [cxy[1]], s=130, facecolor="white", edgecolor="black", linewidth=2.2,
+               zorder=12)
+    ax.scatter([cxy[0]], [cxy[1]], s=16, color="black", zorder=12.1)
+    lab.block_point(cxy[0], cxy[1], 8)
+    others = _pick_places(ws, box, [(place.xy, place.population)], 8, max(3000.0, 2 * r / 35),
+                          (place.name,))
+    dots = []
+    for _name, x, y, pop in others:
+        sz = _dot_size(pop)
+        dots.append(ax.scatter([x], [y], s=sz, facecolor="#303030", edgecolor="white",
+                               linewidth=0.8, zorder=10))
+        lab.block_point(x, y, math.sqrt(sz) / 2 + 1)
+    lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
+    for (name, x, y, _), dot in zip(others, dots, strict=True):
+        if not lab.place(x, y, name, fontsize=8.5, zorder=13, color="#202020"):
+            dot.remove()
+    handles = [Patch(facecolor=HELD_FILL, alpha=HELD_ALPHA, edgecolor=HELD_EDGE),
+               Line2D([], [], color=HELD_EDGE, lw=1.0, alpha=0.45, linestyle=(0, (1.5, 1.5))),
+               *[Line2D([], [], color=colours[i + 1], lw=1.2, linestyle=DASH)
+                 for i in range(len(profile.bands))]]
+    labels = ["held territory", f"front {step_days} d earlier",
+              *[f"{b.name} {b.max_km:g} km" for b in profile.bands]]
+    ax.legend(handles, labels, loc="upper left", fontsize=7.5, framealpha=0.85,
+              handlelength=2.2, borderaxespad=0.4).set_zorder(30)
+    fig.text(0.15 / fig_w, 0.22 / fig_h, ATTRIBUTION, fontsize=6, color="#444444",
+             va="center", ha="left")
+    title = fig.text(0.15 / fig_w, 1 - 0.15 / fig_h, "", fontsize=15, fontweight="bold",
+                     va="top", ha="left")
+    sub = fig.text(0.15 / fig_w, 1 - 0.55 / fig_h, "", fontsize=9.5, va="top", ha="left",
+                   color="#333333")
+
+    rows = []
+    task = progress.add_task(f"Rendering {len(dates)} frames", total=len(dates)) \
+        if progress is not None else None
+    prev = None
+    dynamic: list = []
+
+    def frame(d: dt.date) -> None:
+        nonlocal prev
+        for a in dynamic:
+            a.remove()
+        dynamic.clear()
+        held = hist.held(d)
+        g = shapely.simplify(_clip(held.geometry, fill_box), simplify_m)
+        if prev is not None:
+            c = _add_lines(ax, prev, colors=HELD_EDGE, linewidths=1.0, alpha=0.45,
+                           linestyles=[(0, (1.5, 1.5))], zorder=3.5, capstyle="butt")
+            dynamic.append(c)
+        path = _polygon_path(g)
+        if path is not None:
+            from matplotlib.patches import PathPatch
+
+            dynamic.append(ax.add_patch(PathPatch(path, facecolor=HELD_FILL, alpha=HELD_ALPHA,
+                                                  edgecolor="none", zorder=2)))
+            dynamic.append(_add_lines(ax, g, colors=HELD_EDGE, linewidths=0.9, zorder=2.1))
+        for i, o in enumerate(_band_outlines(held.geometry, box, profile, simplify_m * 2)):
+            dynamic.append(_add_lines(ax, o, colors=colours[i + 1], linewidths=1.0,
+                                      linestyles=[DASH], zorder=3, capstyle="butt"))
+        dynamic[:] = [a for a in dynamic if a is not None]
+        dist = (float(shapely.distance(shapely.points(*cxy), held.geometry))
+                if not held.geometry.is_empty else math.inf)
+        inside = dist == 0
+        band = profile.band_name(dist, inside)
+        title.set_text(f"{place.name} — {d}")
+        where = ("centre held" if inside else
+                 f"centre {dist / 1000:.1f} km from held territory ({band})"
+                 if math.isfinite(dist) else "no held territory")
+        data = "" if held.exact else f" · data of {held.date}"
+        sub.set_text(f"{where}{data}")
+        rows.append({"date": str(d), "data_date": str(held.date),
+                     "distance_km": round(dist / 1000, 2) if math.isfinite(dist) else None,
+                     "band": band})
+        prev = g
+
+    if fmt == "gif":
+        writer = animation.PillowWriter(fps=fps)
+    else:
+        writer = animation.FFMpegWriter(fps=fps)
+
+    def write(tmp: Path) -> None:
+        with writer.saving(fig, str(tmp), dpi):
+            for d in dates:
+                frame(d)
+                writer.grab_frame(facecolor="white")
+                if task is not None:
+                    progress.advance(task)
+
+    _write_atomic(output, write)
+    return {"output": str(output), "format": fmt, "city": place.name, "frames": len(dates),
+            "start": str(dates[0]), "end": str(dates[-1]), "step_days": int(step_days),
+            "fps": fps, "size_px": [round(fig_w * dpi), round(fig_h * dpi)],
+            "per_frame": rows, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+__all__ = ["ATTRIBUTION", "HELD_FILL", "HELD_FILL_RGB", "animate", "band_colours",
+           "render_map"]
