@@ -121,3 +121,37 @@ def test_real_pokrovsk_events_in_plausible_order(ws):
     obs = d[~d["data_missing"].astype(bool)]
     assert (obs["recomputed"] == False).sum() >= 0  # noqa: E712 - flag present
     assert obs["dist_km"].iloc[0] > obs["dist_km"].iloc[-1]
+
+
+def test_parallel_and_dask_give_identical_timelines(ws):
+    from supplyline.timeline import compute_timeline
+
+    cities = ["Pokrovsk", "Kostyantynivka"]
+    a = compute_timeline(ws, cities, "2025-03-01", "2025-03-20", use_cache=False)
+    b = compute_timeline(ws, cities, "2025-03-01", "2025-03-20", use_cache=False, workers=2)
+    cols = [c for c in a.days.columns if c != "recomputed"]
+
+    def norm(df):
+        return df[cols].sort_values(["city", "date"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(norm(a.days), norm(b.days), check_dtype=False)
+    assert a.stats["recomputed"] + a.stats["carried_over"] == a.stats["city_days"]
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        return
+    c = compute_timeline(ws, cities, "2025-03-01", "2025-03-20", use_cache=False, workers=2,
+                         scheduler="local")
+    pd.testing.assert_frame_equal(norm(a.days), norm(c.days), check_dtype=False)
+
+
+def test_timeline_cache_reused(ws):
+    from supplyline.timeline import compute_timeline
+
+    a = compute_timeline(ws, ["Kurakhove"], "2024-10-01", "2024-10-10")
+    b = compute_timeline(ws, ["Kurakhove"], "2024-10-01", "2024-10-15")
+    assert b.stats["from_cache"] >= a.stats["city_days"]
+    assert b.stats["recomputed"] <= 5
+    both = b.city("Kurakhove").set_index("date").loc[a.city("Kurakhove")["date"]]
+    assert np.allclose(both["dist_km"].to_numpy(float),
+                       a.city("Kurakhove")["dist_km"].to_numpy(float), equal_nan=True)

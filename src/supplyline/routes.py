@@ -222,13 +222,15 @@ class RouteEngine:
         )
 
     def routes(self, source: int, hubs: list[tuple[str, int]], *, with_refs: bool = True,
-               peace: list[list[int] | None] | None = None) -> dict[str, dict[str, Route]]:
-        """Peacetime, avoid-held and safest routes to each hub (``peace``: precomputed
-        peacetime paths, which do not depend on the date)."""
+               peace: list[list[int] | None] | None = None,
+               avoid: list[list[int] | None] | None = None) -> dict[str, dict[str, Route]]:
+        """Peacetime, avoid-held and safest routes to each hub. ``peace`` (date-free) and
+        ``avoid`` (depends only on which edges are held) may be passed in when known."""
         targets = [t for _, t in hubs]
         if peace is None:
             peace = self.shortest(source, targets, self.region)
-        avoid = self.shortest(source, targets, self.region & ~self.held)
+        if avoid is None:
+            avoid = self.shortest(source, targets, self.region & ~self.held)
         bott = self.bottleneck(source, targets)
         out: dict[str, dict[str, Route]] = {}
         by_threshold: dict[float, list[list[int] | None]] = {}

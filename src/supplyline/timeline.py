@@ -32,7 +32,7 @@ from .control import parse_date
 from .encirclement import ClearanceRaster, ring_occupancy
 from .errors import SupplylineError
 from .places import Place
-from .routes import EdgeExposure, Route, RouteEngine, pair_status, resilience
+from .routes import EdgeExposure, RouteEngine, pair_status, resilience
 
 log = logging.getLogger(__name__)
 
@@ -183,18 +183,19 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         sub = plan.nets[mode]
         exp = day.exposure_for(mode, sub, pos[mode])
         eng = RouteEngine(sub, exp, prof)
-        key = exp.held.tobytes() + exp.band.astype(np.int8).tobytes()
+        # what depends only on which edges are held / in which band is reused from the
+        # previous computed day when that state is unchanged (exactly the same answer);
+        # the safest route depends on clearances and is searched every day
+        held_key = exp.held.tobytes()
+        key = held_key + exp.band.astype(np.int8).tobytes()
         state.route_state[mode] = key
         same = prev is not None and prev.route_state.get(mode) == key
-        if same:  # same held/band state: yesterday's routes stand; re-measure them
-            res = {}
-            for hub, paths in prev.paths[mode].items():
-                pm = float(sub.length[paths["peacetime"]].sum()) if paths["peacetime"] else 1.0
-                res[hub] = {k: (eng.describe(k, hub, p, pm, with_refs=False) if p is not None
-                                else Route(k, hub, False)) for k, p in paths.items()}
-        else:
-            res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
-                             peace=plan.peace[mode])
+        same_held = prev is not None and prev.route_state.get(mode, b"")[:len(held_key)] \
+            == held_key
+        avoid = ([prev.paths[mode][h]["avoid_held"] for h, _ in plan.hub_nodes[mode]]
+                 if same_held else None)
+        res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
+                         peace=plan.peace[mode], avoid=avoid)
         state.paths[mode] = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
                              for hub, rr in res.items()}
         best_rank, best_clear = -1, np.nan
@@ -298,6 +299,11 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
     pos = [{m: np.searchsorted(union[m], p.edge_ids[m]) for m in params.modes} for p in plans]
     boxes = np.asarray([p.region_box for p in plans])
     raster_box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+    # a change can affect a city's metrics up to the clearance cap beyond its region
+    reach = ws.profile.max_m * 1.5 + 2000
+    near_box = {p.place.name: (p.region_box[0] - reach, p.region_box[1] - reach,
+                               p.region_box[2] + reach, p.region_box[3] + reach)
+                for p in plans}
     rows, route_rows = [], []
     stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
     state: dict[str, CityState | None] = {p.place.name: None for p in plans}
@@ -319,7 +325,7 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
                 stats["from_cache"] += 1
                 # a cache hit does not carry route paths: the next change recomputes fully
                 state[name] = CityState(metrics, rr) if st is None else st
-            elif st is not None and not _touches(changed, p.region_box):
+            elif st is not None and not _touches(changed, near_box[name]):
                 metrics, rr, recomputed = st.metrics, st.routes, False
                 stats["carried_over"] += 1
             else:
