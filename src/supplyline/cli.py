@@ -683,6 +683,31 @@ def animate_cmd(
         out.print(f"{res.get('frames')} frames written to {res.get('path', output)}")
 
 
+@app.command("report")
+def report_cmd(
+    city: Annotated[str, typer.Argument(help="City name.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file.")
+                      ] = Path("report.html"),
+    step_days: Annotated[int, typer.Option(help="Days between slider steps.")] = 7,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One self-contained offline HTML report: map with date slider, charts, events,
+    forecasts with their backtest."""
+    from .report import build_report
+
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog)
+        res = build_report(ws, city, start, end, output, step_days=step_days, progress=prog)
+    if as_json:
+        _print_json(res)
+    else:
+        out.print(f"report written to {res['path']} ({res['bytes'] / 1e6:.1f} MB, "
+                  f"{res['dates']} dates)")
+
+
 def _resolve_ident(ws, name: str) -> str:
     if name.startswith("geonames:"):
         pl = ws.gazetteer.places
