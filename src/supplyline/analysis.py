@@ -63,8 +63,17 @@ class Workspace:
 
     def __init__(self, data_dir: str | Path | None = None, *,
                  profile: ThreatProfile | None = None, use_cache: bool = True,
-                 build_params: BuildParams | None = None, progress=None):
+                 build_params: BuildParams | None = None, progress=None,
+                 network_source: str | None = None):
+        import os
+
         self.data_dir = data_dir
+        #: "egm" (EuroGlobalMap GeoPackage, default) or "osm" (the .osm.pbf extract);
+        #: env SUPPLYLINE_NETWORK sets the default.
+        self.network_source = (network_source or os.environ.get("SUPPLYLINE_NETWORK")
+                               or "egm").lower()
+        if self.network_source not in ("egm", "osm"):
+            raise SupplylineError(f"network source {self.network_source!r}: expected egm or osm")
         self.profile = profile or ThreatProfile()
         self.use_cache = use_cache
         self.build_params = build_params or BuildParams()
@@ -93,9 +102,17 @@ class Workspace:
         if mode not in ("road", "rail"):
             raise SupplylineError(f"mode {mode!r}: expected 'road' or 'rail'")
         if mode not in self._networks:
-            self._networks[mode] = load_network(mode, egm_path=self.sources.require("egm"),
-                                                params=self.build_params,
-                                                use_cache=self.use_cache)
+            if self.network_source == "osm":
+                from .osm import load_osm_lines
+
+                pbf = self.sources.require("osm")
+                self._networks[mode] = load_network(
+                    mode, lines=load_osm_lines(pbf, modes=(mode,)), source_files=[pbf],
+                    params=self.build_params, use_cache=self.use_cache)
+            else:
+                self._networks[mode] = load_network(mode, egm_path=self.sources.require("egm"),
+                                                    params=self.build_params,
+                                                    use_cache=self.use_cache)
         return self._networks[mode]
 
     # ------------------------------------------------------------------ helpers

@@ -346,10 +346,10 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
 
 
 def _worker(args):
-    data_dir, profile, cities, first_day, params, day_idx, cached = args
+    data_dir, profile, source, cities, first_day, params, day_idx, cached = args
     from .analysis import Workspace
 
-    ws = Workspace(data_dir, profile=profile)
+    ws = Workspace(data_dir, profile=profile, network_source=source)
     plans = [plan_city(ws, c, first_day, params) for c in cities]
     return _run_days(ws, plans, day_idx, params, cached)
 
@@ -393,7 +393,7 @@ def compute_timeline(ws, cities: list[str], start=None, end=None, *,
         rows, route_rows, stats = _run_days(ws, plans, day_idx, params, cached, progress, task)
     else:
         chunks = [list(c) for c in np.array_split(day_idx, n_chunks) if len(c)]
-        args = [(ws.data_dir, ws.profile, [p.place.name + (f", {p.place.oblast}"
+        args = [(ws.data_dir, ws.profile, ws.network_source, [p.place.name + (f", {p.place.oblast}"
                                                            if p.place.oblast else "")
                                            for p in plans],
                  first_day, params, [int(x) for x in c], cached) for c in chunks]
