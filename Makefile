@@ -18,7 +18,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/supplyline data status
 	$(BIN)/supplyline status Pokrovsk --date 2025-01-31
-	$(BIN)/supplyline routes Pokrovsk --date 2025-01-31
+	$(BIN)/supplyline routes Pokrovsk --date 2025-01-31 --to Dnipro --to Pavlohrad
+	$(BIN)/supplyline encirclement Pokrovsk --date 2025-10-15
+	mkdir -p out
+	$(BIN)/supplyline map Pokrovsk --date 2025-06-01 -o out/pokrovsk-2025-06-01.png
 
 test: $(STAMP)
 	$(BIN)/ruff check .
