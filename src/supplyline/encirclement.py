@@ -247,25 +247,55 @@ def corridor(held: shapely.Geometry, start: tuple[float, float],
         else:
             hi_i = mid - 1
     best = levels[lo_i]
-    narrow = None
-    if lo_i + 1 < len(levels):
-        _, lab_up = connected(levels[lo_i + 1])
-        cs = list(set(np.unique(lab_up[disc])) - {0})
-        side_s = np.isin(lab_up, cs) | disc
-        tl = {lab_up[c] for c in t if lab_up[c] > 0 and lab_up[c] not in cs}
-        side_t = np.isin(lab_up, list(tl)) if tl else np.zeros_like(held_mask)
-        pinch = (clear == best) & ndimage.binary_dilation(side_s, np.ones((3, 3))) & \
-            ndimage.binary_dilation(side_t, np.ones((3, 3)))
-        if not pinch.any():
-            pinch = (clear == best) & ndimage.binary_dilation(side_s, np.ones((3, 3)))
-        if pinch.any():
-            iy, ix = np.argwhere(pinch)[0]
-            narrow = (float(xs[ix]), float(ys[iy]))
-    if narrow is None:  # pinched at the start area itself
-        iy, ix = np.argwhere(disc & (clear == best))[0] if (disc & (clear == best)).any() \
-            else s
-        narrow = (float(xs[ix]), float(ys[iy]))
+    narrow = _pinch_point(clear >= best, clear, best, disc, t)
+    narrow = (float(xs[narrow[1]]), float(ys[narrow[0]]))
     return Corridor(round(float(best) / 1000, 2), narrow, True, resolution_m)
+
+
+def _pinch_point(open_mask: np.ndarray, clear: np.ndarray, best: float, start: np.ndarray,
+                 targets: list[tuple[int, int]]) -> tuple[int, int]:
+    """Cell where the widest path is narrowest: a breadth-first path through ``open_mask``
+    from the start cells to the first reachable target, and the middle of the first
+    stretch of that path at the bottleneck clearance."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    ny, nx = open_mask.shape
+    idx = np.full(open_mask.shape, -1, np.int64)
+    cells = np.flatnonzero(open_mask.ravel())
+    idx.ravel()[cells] = np.arange(len(cells))
+    rows, cols = [], []
+    pairs = ((idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :]),
+             (idx[:-1, :-1], idx[1:, 1:]), (idx[:-1, 1:], idx[1:, :-1]))  # 8-neighbours
+    for a, b in pairs:
+        ok = (a >= 0) & (b >= 0)
+        rows.append(a[ok])
+        cols.append(b[ok])
+    n = len(cells) + 1  # extra node: the merged start area
+    src = n - 1
+    start_ids = idx[start & open_mask]
+    r = np.concatenate(rows + [np.full(len(start_ids), src)])
+    c = np.concatenate(cols + [start_ids])
+    g = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    order, pred = csgraph.breadth_first_order(g, src, directed=False, return_predecessors=True)
+    tgt = [idx[t] for t in targets if idx[t] >= 0 and (pred[idx[t]] >= 0 or idx[t] == src)]
+    if not tgt:
+        iy, ix = np.argwhere(start)[0]
+        return int(iy), int(ix)
+    path = [tgt[0]]
+    while pred[path[-1]] >= 0 and pred[path[-1]] != src:
+        path.append(int(pred[path[-1]]))
+    flat = cells[np.asarray(path)]
+    vals = clear.ravel()[flat]
+    at = np.flatnonzero(vals <= best + 1e-6)
+    if not len(at):
+        k = int(np.argmin(vals))
+    else:  # middle of the first run at the bottleneck value
+        run_end = at[0]
+        while run_end + 1 < len(vals) and vals[run_end + 1] <= best + 1e-6:
+            run_end += 1
+        k = (at[0] + run_end) // 2
+    return int(flat[k] // nx), int(flat[k] % nx)
 
 
 def _outside_clearance(clip, gx, gy, lo, hi) -> np.ndarray:
