@@ -76,3 +76,20 @@ def test_real_history_summary(shared_data, ws):
     # the cache gives back the same history
     again = ControlHistory.from_deepstate_dir(shared_data / "deepstate")
     assert again.dates == h.dates
+
+
+def test_workspace_with_dated_polygon_file(tmp_path, shared_data):
+    from supplyline.analysis import Workspace
+
+    gdf = gpd.GeoDataFrame({"when": ["2025-01-01", "2025-02-01"]},
+                           geometry=[shapely.box(37.3, 48.2, 37.6, 48.4),
+                                     shapely.box(37.2, 48.2, 37.6, 48.4)], crs="EPSG:4326")
+    p = tmp_path / "front.parquet"
+    gdf.to_parquet(p)
+    ws = Workspace(shared_data, control_file=p, date_column="when")
+    ctx1 = ws.city_context("Pokrovsk", "2025-01-15")
+    ctx2 = ws.city_context("Pokrovsk", "2025-02-01")
+    assert not ctx1.held.exact and ctx1.held.date == dt.date(2025, 1, 1)
+    # Pokrovsk (37.177 E) is ~9 km west of 37.3 E, then ~1.7 km west of 37.2 E
+    assert 8_000 < ctx1.centre_clearance_m < 10_000
+    assert 1_000 < ctx2.centre_clearance_m < 2_500

@@ -64,10 +64,19 @@ class Workspace:
     def __init__(self, data_dir: str | Path | None = None, *,
                  profile: ThreatProfile | None = None, use_cache: bool = True,
                  build_params: BuildParams | None = None, progress=None,
-                 network_source: str | None = None):
+                 network_source: str | None = None, control_file: str | Path | None = None,
+                 date_column: str = "date"):
         import os
 
         self.data_dir = data_dir
+        #: dated polygons (GeoJSON/GeoPackage/GeoParquet with ``date_column``) used instead
+        #: of the DeepState files; env SUPPLYLINE_CONTROL ("path" or "path:column")
+        env = os.environ.get("SUPPLYLINE_CONTROL")
+        if control_file is None and env:
+            control_file, _, col = env.partition("::") if "::" in env else (env, "", "")
+            date_column = col or date_column
+        self.control_file = control_file
+        self.date_column = date_column
         #: "egm" (EuroGlobalMap GeoPackage, default) or "osm" (the .osm.pbf extract);
         #: env SUPPLYLINE_NETWORK sets the default.
         self.network_source = (network_source or os.environ.get("SUPPLYLINE_NETWORK")
@@ -89,6 +98,8 @@ class Workspace:
 
     @cached_property
     def history(self) -> ControlHistory:
+        if self.control_file is not None:
+            return ControlHistory.from_file(self.control_file, date_column=self.date_column)
         return ControlHistory.from_deepstate_dir(self.sources.require("deepstate"),
                                                  use_cache=self.use_cache,
                                                  progress=self.progress)
