@@ -156,6 +156,13 @@ class Network:
         sub = Network(self.mode, self.node_xy[nodes], e, {"parent": self.report.get("mode")})
         sub.parent_edges = ids
         sub.parent_nodes = nodes
+        # derived arrays come from the parent's (no new geometry work)
+        xy, start = self.samples
+        n = start[ids + 1] - start[ids]
+        take = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        sub.__dict__["samples"] = (xy[take], np.concatenate([[0], np.cumsum(n)]))
+        sub.__dict__["edge_mid_xy"] = self.edge_mid_xy[ids]
+        sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
         return sub
 
     def adjacency(self, weight: np.ndarray, mask: np.ndarray | None = None) -> sparse.csr_matrix:

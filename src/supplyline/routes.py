@@ -223,9 +223,11 @@ class RouteEngine:
 
     def routes(self, source: int, hubs: list[tuple[str, int]], *, with_refs: bool = True,
                peace: list[list[int] | None] | None = None,
-               avoid: list[list[int] | None] | None = None) -> dict[str, dict[str, Route]]:
+               avoid: list[list[int] | None] | None = None,
+               describe_avoid: bool = True) -> dict[str, dict[str, Route]]:
         """Peacetime, avoid-held and safest routes to each hub. ``peace`` (date-free) and
-        ``avoid`` (depends only on which edges are held) may be passed in when known."""
+        ``avoid`` (depends only on which edges are held) may be passed in when known; with
+        ``describe_avoid=False`` the avoid-held route only carries its edges."""
         targets = [t for _, t in hubs]
         if peace is None:
             peace = self.shortest(source, targets, self.region)
@@ -237,7 +239,9 @@ class RouteEngine:
         for i, (name, _node) in enumerate(hubs):
             pm = float(self.net.length[peace[i]].sum()) if peace[i] else float("nan")
             r = {"peacetime": self.describe("peacetime", name, peace[i], pm, with_refs),
-                 "avoid_held": self.describe("avoid_held", name, avoid[i], pm, with_refs)}
+                 "avoid_held": (self.describe("avoid_held", name, avoid[i], pm, with_refs)
+                                if describe_avoid or avoid[i] is None else
+                                Route("avoid_held", name, True, edge_ids=list(avoid[i])))}
             if bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:

@@ -132,15 +132,33 @@ class DayState:
     """Everything computed once per day and shared by all cities."""
 
     def __init__(self, ws, geom, plans: list[CityPlan], union: dict[str, np.ndarray],
-                 raster_box, params: TimelineParams):
+                 raster_box, params: TimelineParams, prev: DayState | None = None,
+                 changed: np.ndarray | None = None):
+        """With ``prev`` (an earlier day) and ``changed`` (boxes of every change since
+        then), only edges within reach of a change are measured again; the others keep
+        ``prev``'s values, which are exact for them (nothing within their clearance cap
+        moved)."""
         from .exposure import HeldIndex
 
         self.geom = geom
         self.index = HeldIndex.build(geom)
         self.raster = ClearanceRaster.build(geom, raster_box, params.corridor_resolution_m)
-        self.exp = {m: EdgeExposure.compute(ws.network(m), self.index, ws.profile, ids,
-                                            raster=self.raster)
-                    for m, ids in union.items()}
+        self.exp = {}
+        reach = ws.profile.max_m * 1.5 + 1000.0
+        for m, ids in union.items():
+            net = ws.network(m)
+            if prev is None or changed is None:
+                self.exp[m] = EdgeExposure.compute(net, self.index, ws.profile, ids,
+                                                   raster=self.raster)
+                continue
+            old = prev.exp[m]
+            redo = _near_boxes(net.edge_mid_xy[ids], changed,
+                               reach + net.length[ids].max() / 2)
+            part = EdgeExposure.compute(net, self.index, ws.profile, ids[redo],
+                                        raster=self.raster)
+            clear, held, band = old.clearance.copy(), old.held.copy(), old.band.copy()
+            clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
+            self.exp[m] = EdgeExposure(ids, clear, held, band, self.index)
 
     def exposure_for(self, mode: str, sub, pos: np.ndarray) -> EdgeExposure:
         e = self.exp[mode]
@@ -195,7 +213,7 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         avoid = ([prev.paths[mode][h]["avoid_held"] for h, _ in plan.hub_nodes[mode]]
                  if same_held else None)
         res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
-                         peace=plan.peace[mode], avoid=avoid)
+                         peace=plan.peace[mode], avoid=avoid, describe_avoid=False)
         state.paths[mode] = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
                              for hub, rr in res.items()}
         best_rank, best_clear = -1, np.nan
@@ -282,6 +300,25 @@ def _changed_boxes(prev, geom) -> np.ndarray:
     return np.vstack(spans) if spans else np.empty((0, 4))
 
 
+def _near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 5000.0
+                ) -> np.ndarray:
+    """Points within ``reach`` of any box (conservatively, on a ``cell`` grid)."""
+    if not len(boxes):
+        return np.zeros(len(xy), bool)
+    if not np.isfinite(boxes).all():
+        return np.ones(len(xy), bool)
+    lo = xy.min(axis=0) - cell
+    n = np.ceil((xy.max(axis=0) + cell - lo) / cell).astype(int) + 1
+    grid = np.zeros((n[1], n[0]), bool)
+    b = boxes + np.array([-reach, -reach, reach, reach])
+    i0 = np.clip(np.floor((b[:, [0, 1]] - lo) / cell).astype(int), 0, n - 1)
+    i1 = np.clip(np.floor((b[:, [2, 3]] - lo) / cell).astype(int), 0, n - 1)
+    for (x0, y0), (x1, y1) in zip(i0, i1, strict=True):
+        grid[y0:y1 + 1, x0:x1 + 1] = True
+    c = np.floor((xy - lo) / cell).astype(int)
+    return grid[c[:, 1], c[:, 0]]
+
+
 def _touches(boxes: np.ndarray, region) -> bool:
     if not len(boxes):
         return False
@@ -308,12 +345,14 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
     stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
     state: dict[str, CityState | None] = {p.place.name: None for p in plans}
     prev_geom, prev_i = None, None
+    last_shared, since = None, []  # the last DayState and the changes after it
     for i in day_idx:
         geom = hist.geoms[i]
         day = hist.dates[i]
         h = day_hash(geom)
         changed = (_changed_boxes(prev_geom, geom) if prev_i is not None and i == prev_i + 1
                    else _changed_boxes(None, geom))
+        since.append(changed)
         shared = None
         for p, ps in zip(plans, pos, strict=True):
             name = p.place.name
@@ -330,7 +369,9 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
                 stats["carried_over"] += 1
             else:
                 if shared is None:
-                    shared = DayState(ws, geom, plans, union, raster_box, params)
+                    shared = DayState(ws, geom, plans, union, raster_box, params,
+                                      last_shared, np.vstack(since))
+                    last_shared, since = shared, []
                 prev_state = st if (st is not None and st.paths) else None
                 st = city_day_metrics(ws, p, shared, ps, params, prev_state)
                 state[name] = st
@@ -512,6 +553,10 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
         near |= (d <= within_km * 1000) & ~inside
         not_held |= ~inside
     keep = sel[near & not_held]
+    from .places import is_district
+
+    keep = np.asarray([i for i in keep if not is_district(pl.at[i, "name"],
+                                                          pl.at[i, "alternates"])], dtype=int)
     order = np.argsort(-pl["population"].to_numpy()[keep])
     return [g.place(int(i)).ident for i in keep[order]]
 
