@@ -177,6 +177,46 @@ class Network:
         idx = np.arange(len(self.u)) if mask is None else np.flatnonzero(mask)
         return symmetric_graph(self.u[idx], self.v[idx], weight[idx], idx, self.n_nodes)
 
+    @cached_property
+    def _directed_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both directions of every non-loop edge, sorted by (tail, head): (a, b, edge)."""
+        m = len(self.u)
+        a = np.concatenate([self.u, self.v])
+        b = np.concatenate([self.v, self.u])
+        e = np.concatenate([np.arange(m), np.arange(m)])
+        keep = a != b
+        a, b, e = a[keep], b[keep], e[keep]
+        order = np.lexsort((b, a))
+        return a[order], b[order], e[order]
+
+    def graph(self, mask: np.ndarray, weight: np.ndarray
+              ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Same result as :func:`symmetric_graph` over the edges in ``mask``, faster: the
+        arcs are pre-sorted once, so each call only filters and takes group minima."""
+        a, b, e = self._directed_arcs
+        sel = mask[e]
+        a, b, e = a[sel], b[sel], e[sel]
+        n = self.n_nodes
+        if len(a) == 0:
+            z = sparse.csr_matrix((n, n))
+            return z, z.copy()
+        w = weight[e]
+        new = np.ones(len(a), bool)
+        new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        starts = np.flatnonzero(new)
+        wmin = np.minimum.reduceat(w, starts)
+        emin = e[starts].copy()
+        sizes = np.diff(np.append(starts, len(a)))
+        for g in np.flatnonzero(sizes > 1):  # parallel edges: the lightest (rare)
+            s0 = starts[g]
+            k = s0 + int(np.argmin(w[s0:s0 + sizes[g]]))
+            emin[g] = e[k]
+        rows, cols = a[starts], b[starts]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        g = sparse.csr_matrix((np.maximum(wmin, 1e-6), cols, indptr), shape=(n, n))
+        gid = sparse.csr_matrix(((emin + 1).astype(np.float64), cols, indptr), shape=(n, n))
+        return g, gid
+
     def edge_path(self, predecessors: np.ndarray, ids: sparse.csr_matrix, target: int) -> list[int]:
         """Edge ids from the source of a predecessor array to ``target``."""
         nodes = [target]

@@ -26,7 +26,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from .exposure import HELD, HeldIndex, ThreatProfile
-from .network import Network, symmetric_graph
+from .network import Network
 
 ROUTE_KINDS = ("peacetime", "avoid_held", "safest")
 
@@ -149,9 +149,7 @@ class RouteEngine:
         self._graphs: dict = {}
 
     def _graph(self, mask: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        ids = np.flatnonzero(mask)
-        return symmetric_graph(self.net.u[ids], self.net.v[ids], self.net.length[ids], ids,
-                               self.net.n_nodes)
+        return self.net.graph(mask, self.net.length)
 
     def shortest(self, source: int, targets: list[int], mask: np.ndarray
                  ) -> list[list[int] | None]:
@@ -166,11 +164,9 @@ class RouteEngine:
         """Max over routes of the min capped clearance, per target (-1 if unreachable)."""
         cap = self.profile.max_m
         mask = self.region & ~self.held
-        ids = np.flatnonzero(mask)
-        c = np.minimum(self.clear[ids], cap)
+        c = np.minimum(self.clear, cap)
         # maximum spanning tree == minimum spanning tree of (cap + 1 - clearance)
-        g, gid = symmetric_graph(self.net.u[ids], self.net.v[ids], cap + 1.0 - c, ids,
-                                 self.net.n_nodes)
+        g, _ = self.net.graph(mask, cap + 1.0 - c)
         mst = csgraph.minimum_spanning_tree(g)
         mst = mst + mst.T
         _, pred = csgraph.breadth_first_order(mst, source, directed=False,
