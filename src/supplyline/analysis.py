@@ -452,13 +452,13 @@ def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None)
 
 def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
                       params=None, use_cache: bool = True, progress=None,
-                      forecast_at=None) -> dict:
+                      forecast_at=None, workers: int = 1, scheduler: str | None = None) -> dict:
     """Timeline + events + trends + backtested forecasts for ``cities``."""
     from .events import detect_events, forecast_with_backtest, trends
     from .timeline import compute_timeline
 
     tl = compute_timeline(ws, cities, start, end, params=params, use_cache=use_cache,
-                          progress=progress)
+                          progress=progress, workers=workers, scheduler=scheduler)
     events, summaries = [], {}
     for plan in tl.plans:
         name = plan.place.name

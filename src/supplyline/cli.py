@@ -456,6 +456,11 @@ def timeline_cmd(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
     forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
                            "the last day).")] = None,
+    workers: Annotated[int, typer.Option(help="Parallel processes (days split into "
+                       "chunks).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Run the chunks on Dask: 'local' "
+                         "(a local cluster with --workers) or a scheduler address "
+                         "tcp://host:8786.")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -476,7 +481,8 @@ def timeline_cmd(
             idents.append(n if n.startswith("geonames:") else n)
         res = timeline_analysis(ws, [_resolve_ident(ws, n) for n in idents], start, end,
                                 params=TimelineParams(main_roads_only=not all_roads),
-                                use_cache=not no_cache, progress=prog, forecast_at=forecast_at)
+                                use_cache=not no_cache, progress=prog, forecast_at=forecast_at,
+                                workers=workers, scheduler=scheduler)
     tl = res["timeline"]
     output.mkdir(parents=True, exist_ok=True)
     import pandas as pd
