@@ -417,23 +417,32 @@ LINE_RADIUS_KM = 20.0
 LINE_MIN_KM = 3.0
 
 
+LINE_CAP_KM = 30.0
+
+
 def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None) -> dict:
-    """Distance (km) per history day from held territory to the numbered main roads and
-    the railways within ``LINE_RADIUS_KM`` of a place (only the parts not held on the
-    first day of the history), as pandas Series indexed by date."""
+    """Distance (km, up to ``LINE_CAP_KM``; farther reads inf) per history day from held
+    territory to the numbered main roads and the railways within ``LINE_RADIUS_KM`` of a
+    place (only the parts not held on the first day of the history), as pandas Series
+    indexed by date."""
     import pandas as pd
 
     from .proximity import distance_series
 
     hist = ws.history
-    first = shapely.buffer(hist.geoms[0], 1100)
-    out = {}
     c = np.asarray(place.xy)
+    r = LINE_RADIUS_KM * 1000 + 5000
+    first = shapely.buffer(shapely.clip_by_rect(hist.geoms[0], c[0] - r, c[1] - r, c[0] + r,
+                                                c[1] + r), 1100)
+    # every day clipped once to what any of these lines can see
+    rc = r + LINE_CAP_KM * 1000
+    days = shapely.clip_by_rect(hist.geoms, c[0] - rc, c[1] - rc, c[0] + rc, c[1] + rc)
+    out = {}
     for mode in ("road", "rail"):
         net = ws.network(mode)
         sel = np.hypot(*(net.edge_mid_xy - c).T) <= LINE_RADIUS_KM * 1000
         if mode == "road":
-            labels = np.array([r.split(";")[0] for r in net.attr["ref"]], dtype=object)
+            labels = net.attr["ref1"]
             groups = {}
             for lab in set(labels[sel]) - {""}:
                 m = sel & (labels == lab)
@@ -445,7 +454,7 @@ def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None)
             geom = shapely.difference(shapely.multilinestrings(net.geoms[m]), first)
             if geom.is_empty:
                 continue
-            s = distance_series(hist.geoms, hist.dates, geom, label)
+            s = distance_series(days, hist.dates, geom, label, cap_km=LINE_CAP_KM)
             out[label] = pd.Series(s.distance_km, index=pd.to_datetime(s.dates))
     return out
 

@@ -85,8 +85,10 @@ class Network:
     @cached_property
     def attr(self) -> dict[str, np.ndarray]:
         """Edge attributes as plain numpy object arrays (fast element access)."""
-        return {c: self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
-                for c in ("cls", "ref", "eref", "name")}
+        out = {c: self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
+               for c in ("cls", "ref", "eref", "name")}
+        out["ref1"] = np.array([r.split(";")[0] for r in out["ref"]], dtype=object)
+        return out
 
     @cached_property
     def edge_tree(self) -> shapely.STRtree:
