@@ -476,10 +476,7 @@ def timeline_cmd(
                                        start=start, end=end)
         if not names:
             raise SupplylineError("name at least one city, or use --all-near-front")
-        idents = []
-        for n in names:  # identifiers keep same-named places apart
-            idents.append(n if n.startswith("geonames:") else n)
-        res = timeline_analysis(ws, [_resolve_ident(ws, n) for n in idents], start, end,
+        res = timeline_analysis(ws, names, start, end,
                                 params=TimelineParams(main_roads_only=not all_roads),
                                 use_cache=not no_cache, progress=prog, forecast_at=forecast_at,
                                 workers=workers, scheduler=scheduler)
@@ -712,17 +709,6 @@ def report_cmd(
     else:
         out.print(f"report written to {res['path']} ({res['bytes'] / 1e6:.1f} MB, "
                   f"{res['dates']} dates)")
-
-
-def _resolve_ident(ws, name: str) -> str:
-    if name.startswith("geonames:"):
-        pl = ws.gazetteer.places
-        hit = pl.index[pl["ident"] == name]
-        if not len(hit):
-            raise SupplylineError(f"place id {name!r}: not found")
-        r = pl.loc[hit[0]]
-        return f"{r['name']}, {r['oblast']}" if r["oblast"] else r["name"]
-    return name
 
 
 def main() -> None:

@@ -199,10 +199,16 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ lookup
     def find(self, query: str) -> Match:
-        """Resolve a place name ("Name" or "Name, Oblast")."""
+        """Resolve a place name ("Name" or "Name, Oblast") or an identifier
+        ("geonames:704422", as in the ``ident`` column)."""
         q = query.strip()
         if not q:
             raise PlaceNotFoundError("place name is empty")
+        if q.startswith(("geonames:", "egm:")):
+            hit = np.flatnonzero(self.places["ident"].to_numpy() == q)
+            if not len(hit):
+                raise PlaceNotFoundError(f"place id {q!r}: not found")
+            return Match(query, self.place(int(hit[0])), "identifier")
         oblast_filter = None
         if "," in q:
             q, ob = (x.strip() for x in q.split(",", 1))

@@ -386,12 +386,20 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
     return rows, route_rows, stats
 
 
-def _worker(args):
-    data_dir, profile, source, cities, first_day, params, day_idx, cached = args
-    from .analysis import Workspace
+#: (token, workspace, plans) of the parent, inherited by forked worker processes so they
+#: neither reload the data nor hold a second copy of it.
+_FORKED: tuple | None = None
 
-    ws = Workspace(data_dir, profile=profile, network_source=source)
-    plans = [plan_city(ws, c, first_day, params) for c in cities]
+
+def _worker(args):
+    token, data_dir, profile, source, cities, first_day, params, day_idx, cached = args
+    if _FORKED is not None and _FORKED[0] == token:
+        ws, plans = _FORKED[1], _FORKED[2]
+    else:  # a fresh process (spawn, or a Dask worker): load the data
+        from .analysis import Workspace
+
+        ws = Workspace(data_dir, profile=profile, network_source=source)
+        plans = [plan_city(ws, c, first_day, params) for c in cities]
     return _run_days(ws, plans, day_idx, params, cached)
 
 
@@ -434,11 +442,20 @@ def compute_timeline(ws, cities: list[str], start=None, end=None, *,
         rows, route_rows, stats = _run_days(ws, plans, day_idx, params, cached, progress, task)
     else:
         chunks = [list(c) for c in np.array_split(day_idx, n_chunks) if len(c)]
-        args = [(ws.data_dir, ws.profile, ws.network_source, [p.place.name + (f", {p.place.oblast}"
-                                                           if p.place.oblast else "")
-                                           for p in plans],
+        import uuid
+
+        token = uuid.uuid4().hex
+        args = [(token, ws.data_dir, ws.profile, ws.network_source,
+                 [p.place.ident or p.place.name for p in plans],
                  first_day, params, [int(x) for x in c], cached) for c in chunks]
-        results = _map_chunks(args, workers, scheduler)
+        global _FORKED
+        for m in params.modes:  # derived arrays the workers need, computed once here
+            ws.network(m).samples  # noqa: B018
+        _FORKED = (token, ws, plans)
+        try:
+            results = _map_chunks(args, workers, scheduler)
+        finally:
+            _FORKED = None
         rows, route_rows = [], []
         stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
         for r, rr, st in results:
@@ -480,9 +497,11 @@ def _map_chunks(args: list, workers: int, scheduler: str | None) -> list:
                 return client.gather(client.map(_worker, args, pure=False))
         with Client(scheduler) as client:
             return client.gather(client.map(_worker, args, pure=False))
+    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return list(pool.map(_worker, args))
 
 
@@ -557,6 +576,15 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
 
     keep = np.asarray([i for i in keep if not is_district(pl.at[i, "name"],
                                                           pl.at[i, "alternates"])], dtype=int)
+    # parts of a larger city (within 10 km of a place at least twice as large) are not
+    # settlements of their own: GeoNames lists city districts as places
+    pop = pl["population"].to_numpy()
+    big = np.flatnonzero((pl["source"].to_numpy() == "geonames") & (pop >= 2 * min_population))
+    part = np.zeros(len(keep), bool)
+    for k, i in enumerate(keep):
+        d = np.hypot(*(xy[big] - xy[i]).T)
+        part[k] = bool(((d <= 10_000) & (pop[big] >= 2 * pop[i])).any())
+    keep = keep[~part]
     order = np.argsort(-pl["population"].to_numpy()[keep])
     return [g.place(int(i)).ident for i in keep[order]]
 

@@ -1,0 +1,563 @@
+"""supplyline benchmarks on the shared data: wall time, peak memory and throughput.
+
+    python benchmarks/run.py [--quick] [--json out.json] [--workers N]
+
+Every stage runs in its own subprocess (``run.py --stage NAME``) so that its peak memory
+is its own: the child resets its peak-RSS mark (``/proc/self/clear_refs``) after its
+set-up, and reports the high-water mark (``VmHWM``) of the measured step alone, plus the
+peak of the summed RSS of the child and its worker processes (sampled every 50 ms) for
+the multi-process sweep.
+
+Stages: (a) network build cold (``use_cache=False``) and cached load, roads and rail;
+(b) the whole control history cold and cached; (c) one city and date, all hubs, both
+modes (``Workspace.routes``) warm: the same date again and new dates; (d) the sweep
+``compute_timeline`` over ``near_front_cities(min_population=10000, within_km=50)`` and
+all history days (``--quick``: 5 cities x 60 days); (e) the baseline
+(``benchmarks/baseline.py``) on an identical subset, with the speed ratio and agreement.
+
+Caches are written to a fresh temporary directory (``SUPPLYLINE_CACHE``) unless
+``--cache-dir`` is given, so "cached" means a cache written by this run and the user's
+own cache is neither used nor touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_JSON = HERE / "results.json"
+MIB = 1024 * 1024
+
+TARGETS = {
+    "city_date_ms": 100.0,
+    "sweep_s": 60.0,
+    "sweep_peak_mib": 2048.0,
+    "speedup": 50.0,
+}
+
+CITY = "Pokrovsk"
+CITY_DATE = "2025-01-31"
+NEW_DATES = ["2024-10-01", "2024-12-15", "2025-03-01", "2025-04-15", "2025-06-01"]
+
+
+# ============================================================================ child side
+def _status_kib(field: str, pid: int | str = "self") -> int:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    m = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak-RSS mark (Linux >= 4.0); False when not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _descendants(root: int) -> list[int]:
+    parent: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            parent[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared (copy-on-write, forked) pages split between sharers,
+    so the sum over processes is the memory they really use together."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return _status_kib("VmRSS", pid)
+    m = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+class TreeSampler:
+    """Peak of the summed memory (PSS, and RSS) of this process and its descendants,
+    sampled every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.peak_kib = 0
+        self.peak_rss_kib = 0
+        self.max_procs = 1
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            procs = [me, *_descendants(me)]
+            self.max_procs = max(self.max_procs, len(procs))
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(p) for p in procs))
+            self.peak_rss_kib = max(self.peak_rss_kib,
+                                    sum(_status_kib("VmRSS", p) for p in procs))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+class Measure:
+    """Wall / CPU time and memory of the measured step of a stage (``tree``: also sample
+    the summed RSS of worker processes)."""
+
+    def __init__(self, tree: bool = False):
+        self.tree = tree
+
+    def __enter__(self):
+        self.rss_before = _status_kib("VmRSS") / 1024
+        self.reset = _reset_peak()
+        self.sampler = TreeSampler()
+        if self.tree:
+            self.sampler.__enter__()
+        self.load0 = os.getloadavg()[0]
+        self.cpu0 = os.times()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.t0
+        c = os.times()
+        self.cpu = (c.user - self.cpu0.user + c.system - self.cpu0.system
+                    + c.children_user - self.cpu0.children_user
+                    + c.children_system - self.cpu0.children_system)
+        if self.tree:
+            self.sampler.__exit__()
+        self.peak = _status_kib("VmHWM") / 1024
+        import resource
+
+        self.workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    def result(self, items: float, unit: str, **extra) -> dict:
+        # a single process: its own exact peak; with workers: the sampled PSS sum
+        tree = max(self.sampler.peak_kib / 1024, self.peak)
+        if self.tree:
+            extra = {"tree_rss_sum_peak_mib": round(self.sampler.peak_rss_kib / 1024, 1),
+                     "processes": self.sampler.max_procs, **extra}
+        return {"wall_s": round(self.wall, 4), "cpu_s": round(self.cpu, 3),
+                "items": items, "unit": unit,
+                "per_s": round(items / self.wall, 3) if self.wall > 0 else None,
+                "peak_mib": round(self.peak, 1), "rss_before_mib": round(self.rss_before, 1),
+                "added_mib": round(self.peak - self.rss_before, 1),
+                "tree_peak_mib": round(tree, 1),
+                "workers_peak_mib": round(self.workers_peak, 1),
+                "peak_reset": self.reset,
+                "loadavg_1m": [round(self.load0, 2), round(os.getloadavg()[0], 2)], **extra}
+
+
+def _workspace(use_cache: bool = True):
+    from supplyline.analysis import Workspace
+
+    return Workspace(os.environ.get("BENCH_DATA") or None, use_cache=use_cache)
+
+
+def stage_network_cold(mode: str) -> dict:
+    from supplyline.network import load_network
+
+    egm = _workspace().sources.require("egm")
+    with Measure() as m:
+        net = load_network(mode, egm_path=egm, use_cache=False)
+    return m.result(net.report["input_features"], "features", edges=len(net.edges),
+                    nodes=int(net.n_nodes),
+                    edges_per_s=round(len(net.edges) / m.wall, 1))
+
+
+def stage_network_cached(mode: str) -> dict:
+    from supplyline.network import load_network
+
+    egm = _workspace().sources.require("egm")
+    with Measure() as m:
+        net = load_network(mode, egm_path=egm, use_cache=True)
+    return m.result(len(net.edges), "edges", cache=net.report.get("cache"))
+
+
+def stage_history(use_cache: bool) -> dict:
+    from supplyline.control import ControlHistory
+
+    d = _workspace().sources.require("deepstate")
+    with Measure() as m:
+        hist = ControlHistory.from_deepstate_dir(d, use_cache=use_cache)
+    return m.result(len(hist), "days", first=str(hist.first), last=str(hist.last))
+
+
+def stage_prime() -> dict:
+    ws = _workspace()
+    with Measure() as m:
+        ws.history  # noqa: B018
+        ws.network("road")
+        ws.network("rail")
+        ws.gazetteer  # noqa: B018
+    return m.result(1, "cache")
+
+
+def stage_city_date(city: str, date: str, new_dates: list[str], reps: int) -> dict:
+    ws = _workspace()
+    ws.history  # noqa: B018
+    ws.network("road")
+    ws.network("rail")
+    ws.gazetteer  # noqa: B018
+    t0 = time.perf_counter()
+    first = ws.routes(city, date)
+    first_s = time.perf_counter() - t0
+    same, new = [], []
+    with Measure() as m:
+        for _ in range(reps):
+            t = time.perf_counter()
+            ws.routes(city, date)
+            same.append(time.perf_counter() - t)
+        for d in new_dates:
+            t = time.perf_counter()
+            ws.routes(city, d)
+            new.append(time.perf_counter() - t)
+    hubs = [h["name"] for h in first["hubs"]]
+    return m.result(reps + len(new_dates), "queries", city=first["city"]["name"], hubs=hubs,
+                    date=date, new_dates=new_dates,
+                    first_query_ms=round(first_s * 1000, 1),
+                    same_date_ms=[round(x * 1000, 1) for x in same],
+                    new_date_ms=[round(x * 1000, 1) for x in new],
+                    same_date_median_ms=round(statistics.median(same) * 1000, 1),
+                    new_date_median_ms=round(statistics.median(new) * 1000, 1))
+
+
+def stage_sweep(quick: bool, workers: int, n_cities: int, n_days: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from baseline import resolve_ident
+
+    from supplyline.timeline import compute_timeline, near_front_cities
+
+    ws = _workspace()
+    hist = ws.history
+    ws.network("road")
+    ws.network("rail")
+    ws.gazetteer  # noqa: B018
+    t0 = time.perf_counter()
+    ids = near_front_cities(ws, min_population=10_000, within_km=50)
+    select_s = time.perf_counter() - t0
+    names = [resolve_ident(ws, i) for i in ids]
+    all_cities, all_days = len(names), len(hist)
+    if quick:
+        names = names[:n_cities]
+        start, end = hist.dates[0], hist.dates[min(n_days, len(hist)) - 1]
+    else:
+        start, end = hist.first, hist.last
+    with Measure(tree=True) as m:
+        tl = compute_timeline(ws, names, start, end, use_cache=False, workers=workers)
+    st = tl.stats
+    res = m.result(int(st["city_days"]), "city-days", quick=quick, workers=workers,
+                    cities=len(names), range=[str(start), str(end)],
+                    recomputed=int(st["recomputed"]), carried_over=int(st["carried_over"]),
+                    missing_days=int(st["missing_days"]), select_s=round(select_s, 3),
+                    near_front_cities=all_cities, history_days=all_days,
+                    full_city_days=all_cities * all_days,
+                    city_names=[p.place.name for p in tl.plans])
+    # conservative bound: every worker at its peak at once, shared pages counted twice
+    res["bound_mib"] = round(res["peak_mib"] + (workers if workers > 1 else 0)
+                             * res["workers_peak_mib"], 1)
+    return res
+
+
+def stage_baseline(cities: list[str], start: str, days: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from baseline import benchmark
+
+    ws = _workspace()
+    with Measure() as m:
+        res = benchmark(ws, cities, start, days)
+    return m.result(res["city_days"], "city-days", comparison=res)
+
+
+STAGES = {
+    "network_cold": stage_network_cold,
+    "network_cached": stage_network_cached,
+    "history": stage_history,
+    "prime": stage_prime,
+    "city_date": stage_city_date,
+    "sweep": stage_sweep,
+    "baseline": stage_baseline,
+}
+
+
+def child_main(name: str, kwargs: str, out: str) -> int:
+    res = STAGES[name](**json.loads(kwargs))
+    Path(out).write_text(json.dumps(res, default=str))
+    return 0
+
+
+# ============================================================================ parent side
+def run_stage(name: str, env: dict, console, label: str, **kwargs) -> dict:
+    fd, out = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")
+    os.close(fd)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", name,
+           "--stage-kwargs", json.dumps(kwargs), "--stage-out", out]
+    t0 = time.perf_counter()
+    with console.status(f"{label} ..."):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    total = time.perf_counter() - t0
+    try:
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            console.print(f"[red]{label}: failed (exit {proc.returncode})[/red]\n{tail}",
+                          highlight=False)
+            return {"error": tail, "exit": proc.returncode, "process_s": round(total, 2)}
+        res = json.loads(Path(out).read_text())
+    finally:
+        Path(out).unlink(missing_ok=True)
+    res["process_s"] = round(total, 2)
+    console.print(f"  {label}: {res['wall_s']:.3f} s", highlight=False)
+    return res
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for p in ("supplyline", "numpy", "scipy", "shapely", "geopandas", "pyogrio", "pandas",
+              "networkx"):
+        try:
+            out[p] = version(p)
+        except PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def _verdict(ok: bool | None) -> str:
+    return {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "[dim]n/a[/dim]"}[ok]
+
+
+def evaluate(results: dict, quick: bool) -> list[dict]:
+    """Each target with the measured figure and pass / fail (None: not measured)."""
+    out = []
+    cd = results.get("city_date", {})
+    for key, label in (("same_date_median_ms", "city-date query, same date (median)"),
+                       ("new_date_median_ms", "city-date query, new date (median)")):
+        v = cd.get(key)
+        out.append({"target": f"{label} < {TARGETS['city_date_ms']:.0f} ms",
+                    "measured": f"{v:.0f} ms" if v is not None else "-",
+                    "value": v, "pass": None if v is None else v < TARGETS["city_date_ms"]})
+    sw = results.get("sweep", {})
+    if "wall_s" in sw:
+        if quick:
+            est = sw["full_city_days"] / sw["per_s"] if sw.get("per_s") else None
+            out.append({"target": f"full sweep < {TARGETS['sweep_s']:.0f} s",
+                        "measured": f"quick run only; at {sw['per_s']:.1f} city-days/s the "
+                                    f"full {sw['full_city_days']} city-days would take "
+                                    f"~{est:.0f} s (extrapolated)",
+                        "value": est, "pass": None})
+        else:
+            out.append({"target": f"full sweep < {TARGETS['sweep_s']:.0f} s",
+                        "measured": f"{sw['wall_s']:.1f} s", "value": sw["wall_s"],
+                        "pass": sw["wall_s"] < TARGETS["sweep_s"]})
+        peak = sw["tree_peak_mib"]
+        out.append({"target": f"sweep peak memory < {TARGETS['sweep_peak_mib'] / 1024:.0f} GiB"
+                              " (all processes)",
+                    "measured": f"{peak:.0f} MiB" + (" (quick run)" if quick else ""),
+                    "value": peak, "pass": None if quick else peak < TARGETS["sweep_peak_mib"]})
+    bl = results.get("baseline", {}).get("comparison")
+    if bl:
+        out.append({"target": f">= {TARGETS['speedup']:.0f}x faster than the baseline",
+                    "measured": f"{bl['speedup']:.1f}x on {bl['city_days']} city-days "
+                                f"({bl['speedup_second_call']:.1f}x on a second call)",
+                    "value": bl["speedup"], "pass": bl["speedup"] >= TARGETS["speedup"]})
+        out.append({"target": "baseline and supplyline agree",
+                    "measured": "all checks pass" if bl["agreement"]["ok"] else
+                    "failed: " + ", ".join(k for k, v in bl["agreement"]["checks"].items()
+                                           if not v),
+                    "value": bl["agreement"]["ok"], "pass": bl["agreement"]["ok"]})
+    return out
+
+
+def print_tables(results: dict, targets: list[dict], console) -> None:
+    from rich.table import Table
+
+    t = Table(title="supplyline benchmarks", title_justify="left")
+    for c, j in (("stage", "left"), ("wall", "right"), ("throughput", "right"),
+                 ("peak RSS", "right"), ("added", "right"), ("notes", "left")):
+        t.add_column(c, justify=j)
+    labels = {
+        "network_cold_road": "network build, roads (cold)",
+        "network_cold_rail": "network build, rail (cold)",
+        "network_cached_road": "network load, roads (cached)",
+        "network_cached_rail": "network load, rail (cached)",
+        "history_cold": "control history (cold)",
+        "history_cached": "control history (cached)",
+        "city_date": "city-date queries (warm)",
+        "sweep": "timeline sweep",
+        "baseline": "baseline comparison",
+    }
+    for key, label in labels.items():
+        r = results.get(key)
+        if not r:
+            continue
+        if "error" in r:
+            t.add_row(label, "-", "-", "-", "-", f"[red]failed[/red] (exit {r['exit']})")
+            continue
+        v = r.get("per_s")
+        thr = f"{v:,.{0 if v >= 100 else 1}f} {r['unit']}/s" if v else "-"
+        peak = r["tree_peak_mib"] if r.get("workers_peak_mib") else r["peak_mib"]
+        note = ""
+        if key.startswith("network_cold"):
+            note = f"{r['edges']:,} edges ({r['edges_per_s']:,.0f}/s)"
+        elif key.startswith("network_cached"):
+            note = f"cache {r.get('cache')}"
+        elif key.startswith("history"):
+            note = f"{r['items']} days {r['first']} .. {r['last']}"
+        elif key == "city_date":
+            note = (f"{r['city']} -> {', '.join(r['hubs'])}: same date "
+                    f"{r['same_date_median_ms']:.0f} ms, new date {r['new_date_median_ms']:.0f}"
+                    f" ms (median); first query in process {r['first_query_ms']:.0f} ms")
+        elif key == "sweep":
+            note = (f"{r['cities']} cities, {r['range'][0]} .. {r['range'][1]}, "
+                    f"{r['workers']} worker(s); {r['recomputed']} recomputed, "
+                    f"{r['carried_over']} carried over; cpu {r['cpu_s']:.0f} s")
+        elif key == "baseline":
+            c = r["comparison"]
+            note = (f"{', '.join(c['cities'])} x {c['days']} days: supplyline "
+                    f"{c['supplyline']['compute_s']:.2f} s, baseline "
+                    f"{c['baseline']['compute_s']:.2f} s -> {c['speedup']:.1f}x")
+        t.add_row(label, _fmt_s(r["wall_s"]), thr, f"{peak:,.0f} MiB",
+                  f"{r['added_mib']:+,.0f} MiB", note)
+    console.print(t)
+    tt = Table(title="targets", title_justify="left")
+    for c in ("target", "measured", "result"):
+        tt.add_column(c)
+    for x in targets:
+        tt.add_row(x["target"], x["measured"], _verdict(x["pass"]))
+    console.print(tt)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="supplyline benchmarks (see benchmarks/README.md)")
+    ap.add_argument("--quick", action="store_true",
+                    help="sweep 5 cities x 60 days instead of all cities x all days")
+    ap.add_argument("--json", type=Path, default=DEFAULT_JSON, help="results file")
+    ap.add_argument("--workers", type=int, default=2, help="sweep worker processes")
+    ap.add_argument("--data", default=None, help="data directory (default: ../shared/data)")
+    ap.add_argument("--cache-dir", type=Path, default=None,
+                    help="SUPPLYLINE_CACHE to use (default: a fresh temporary directory)")
+    ap.add_argument("--only", nargs="+", default=None,
+                    choices=["network", "history", "city_date", "sweep", "baseline"],
+                    help="run only these stage groups")
+    ap.add_argument("--reps", type=int, default=7, help="same-date repetitions")
+    ap.add_argument("--baseline-cities", nargs="+", default=["Pokrovsk", "Kostyantynivka"])
+    ap.add_argument("--baseline-start", default="2025-01-20")
+    ap.add_argument("--baseline-days", type=int, default=10)
+    ap.add_argument("--stage", help=argparse.SUPPRESS)
+    ap.add_argument("--stage-kwargs", default="{}", help=argparse.SUPPRESS)
+    ap.add_argument("--stage-out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.stage:
+        return child_main(args.stage, args.stage_kwargs, args.stage_out)
+
+    from rich.console import Console
+
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    groups = set(args.only or ["network", "history", "city_date", "sweep", "baseline"])
+    cache = args.cache_dir or Path(tempfile.mkdtemp(prefix="supplyline-bench-"))
+    env = dict(os.environ, SUPPLYLINE_CACHE=str(cache), PYTHONHASHSEED="0")
+    if args.data:
+        env["BENCH_DATA"] = str(args.data)
+    meta = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "quick": args.quick, "workers": args.workers, "python": platform.python_version(),
+        "platform": platform.platform(), "cpus": os.cpu_count(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "mem_total_mib": _status_kib_meminfo() // 1024, "versions": _versions(),
+        "cache_dir": str(cache), "targets": TARGETS,
+    }
+    console.print(f"supplyline benchmarks ({'quick' if args.quick else 'full'}), cache {cache}, "
+                  f"load average {meta['loadavg_at_start']}")
+    results: dict = {}
+    t0 = time.perf_counter()
+    try:
+        if "network" in groups:
+            for mode in ("road", "rail"):
+                results[f"network_cold_{mode}"] = run_stage(
+                    "network_cold", env, console, f"network build {mode} (cold)", mode=mode)
+        results["prime"] = run_stage("prime", env, console, "writing caches (not a figure)")
+        if "network" in groups:
+            for mode in ("road", "rail"):
+                results[f"network_cached_{mode}"] = run_stage(
+                    "network_cached", env, console, f"network load {mode} (cached)", mode=mode)
+        if "history" in groups:
+            results["history_cold"] = run_stage("history", env, console,
+                                                "control history (cold)", use_cache=False)
+            results["history_cached"] = run_stage("history", env, console,
+                                                  "control history (cached)", use_cache=True)
+        if "city_date" in groups:
+            results["city_date"] = run_stage("city_date", env, console, "city-date queries",
+                                             city=CITY, date=CITY_DATE, new_dates=NEW_DATES,
+                                             reps=args.reps)
+        if "sweep" in groups:
+            results["sweep"] = run_stage("sweep", env, console,
+                                         "timeline sweep" + (" (quick)" if args.quick else ""),
+                                         quick=args.quick, workers=args.workers, n_cities=5,
+                                         n_days=60)
+        if "baseline" in groups:
+            results["baseline"] = run_stage("baseline", env, console, "baseline comparison",
+                                            cities=args.baseline_cities,
+                                            start=args.baseline_start, days=args.baseline_days)
+    finally:
+        if args.cache_dir is None:
+            shutil.rmtree(cache, ignore_errors=True)
+    meta["total_s"] = round(time.perf_counter() - t0, 1)
+    targets = evaluate(results, args.quick)
+    print_tables(results, targets, console)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"meta": meta, "stages": results, "targets": targets},
+                                    indent=2, default=str))
+    console.print(f"results written to {args.json}")
+    failed = [k for k, r in results.items() if "error" in r]
+    return 1 if failed else 0
+
+
+def _status_kib_meminfo() -> int:
+    try:
+        m = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
+        return int(m.group(1)) if m else 0
+    except OSError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
