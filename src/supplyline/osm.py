@@ -50,6 +50,7 @@ from osmium.osm.mutable import Node, Way
 
 from .config import GEOGRAPHIC_CRS
 from .errors import DataFormatError, SupplylineError
+from .loaders import LINE_COLUMNS
 
 __all__ = [
     "OSM_LINE_COLUMNS",
@@ -64,19 +65,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Attribute columns of the returned frame, in order (the ``geometry`` column follows).
-OSM_LINE_COLUMNS: tuple[str, ...] = (
-    "mode",
-    "cls",
-    "ref",
-    "eref",
-    "surface",
-    "name",
-    "seam_id",
-    "source_id",
-    "electrified",
-    "gauge",
-    "usage",
-)
+OSM_LINE_COLUMNS: tuple[str, ...] = tuple(LINE_COLUMNS)
 
 #: ``highway=*`` value -> road class. Values not listed are not roads for routing.
 ROAD_CLASSES: dict[str, str] = {
