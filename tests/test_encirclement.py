@@ -85,7 +85,7 @@ def test_corridor_of_known_width():
     assert C[0] - 31_000 < c.narrowest_xy[0] < C[0] + 31_000
     r = ClearanceRaster.build(held, (C[0] - 70_000, C[1] - 70_000, C[0] + 70_000,
                                      C[1] + 70_000), resolution_m=500)
-    assert r.corridor(start, [rear]) == pytest.approx(5.0, abs=0.75)
+    assert r.corridor(start, [rear])[0] == pytest.approx(5.0, abs=0.75)
     # closing the gap cuts the corridor
     closed = shapely.union(held, shapely.box(C[0] - 1_000, C[1] - 6_000, C[0] + 1_000,
                                              C[1] + 6_000))

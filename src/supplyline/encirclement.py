@@ -67,7 +67,7 @@ def ring_points(centre: tuple[float, float], radius_m: float, n: int) -> np.ndar
 def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
                    radii_km: tuple[float, ...] = DEFAULT_RADII_KM,
                    profile: ThreatProfile | None = None, n_bearings: int = 360,
-                   index=None) -> list[Ring]:
+                   index=None, raster=None) -> list[Ring]:
     """Share of bearings held / in each threat band on circles around ``centre``.
 
     With ``index`` (a :class:`~supplyline.exposure.HeldIndex` of ``held``) distances come
@@ -80,7 +80,7 @@ def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
     for r in radii_km:
         xy = ring_points(centre, r * 1000, n_bearings)
         if index is not None:
-            d, inside = index.fast_point_clearance(xy)
+            d, inside = index.fast_point_clearance(xy, raster)
         else:
             pts = shapely.points(xy)
             d = shapely.distance(pts, held) if not held.is_empty else np.full(n_bearings,
@@ -367,6 +367,14 @@ class ClearanceRaster:
         clear = np.minimum(clear[pad:pad + ny, pad:pad + nx] if pad else clear, cap_m)
         return cls((x0, y0), resolution_m, clear)
 
+    def covers(self, xy: np.ndarray) -> np.ndarray:
+        """Points inside the raster's extent."""
+        ny, nx = self.clear.shape
+        x0, y0 = self.origin
+        r = self.resolution_m
+        return ((xy[:, 0] >= x0) & (xy[:, 0] < x0 + nx * r) &
+                (xy[:, 1] >= y0) & (xy[:, 1] < y0 + ny * r))
+
     def held_at(self, xy: np.ndarray) -> np.ndarray:
         """Held flag of the cells containing points (n, 2)."""
         ny, nx = self.clear.shape
@@ -380,8 +388,10 @@ class ClearanceRaster:
                 int(np.clip((xy[0] - self.origin[0]) // self.resolution_m, 0, nx - 1)))
 
     def corridor(self, start: tuple[float, float], targets: list[tuple[float, float]], *,
-                 margin_m: float = 20_000) -> float:
-        """Widest-corridor clearance (km) from ``start`` to any target inside a window.
+                 margin_m: float = 20_000, prev: tuple | None = None) -> tuple[float, tuple]:
+        """Widest-corridor clearance (km) from ``start`` to any target inside a window, and
+        a token to pass back as ``prev`` next time (an unchanged window is not searched
+        again).
 
         The same quantity as :func:`corridor` (start radius 0) on this raster.
         """
@@ -389,6 +399,12 @@ class ClearanceRaster:
         lo = self.cell(tuple(pts.min(axis=0) - margin_m))
         hi = self.cell(tuple(pts.max(axis=0) + margin_m))
         win = self.clear[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1]
+        if prev is not None and prev[0].shape == win.shape and np.array_equal(prev[0], win):
+            return prev[1], prev  # the same window gives the same answer
+        value = self._widest(win, start, targets, lo)
+        return value, (win, value)
+
+    def _widest(self, win: np.ndarray, start, targets, lo) -> float:
         s = self.cell(start)
         s = (s[0] - lo[0], s[1] - lo[1])
         t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]

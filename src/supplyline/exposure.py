@@ -261,14 +261,25 @@ class HeldIndex:
         d = shapely.distance(pts, self.prepared)
         return d, d == 0
 
-    def fast_point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def fast_point_clearance(self, xy: np.ndarray, raster=None) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
         """Distance (m, at most ~50 m high: boundary sampled every 100 m) and inside flag,
-        for many points at once (KD-tree + prepared point-in-polygon)."""
+        for many points at once (KD-tree + prepared point-in-polygon; with ``raster``, a
+        clearance raster of the same day, points well away from the boundary take the
+        inside flag of their cell)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if self.kdtree is None:
             return np.full(len(xy), np.inf), np.zeros(len(xy), bool)
         d, _ = self.kdtree.query(xy)
-        inside = shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
+        if raster is not None:
+            inside = np.zeros(len(xy), bool)
+            clear_of = (d > 1.5 * raster.resolution_m + BOUNDARY_SPACING_M) & \
+                raster.covers(xy)
+            inside[clear_of] = raster.held_at(xy[clear_of])
+            rest = ~clear_of
+            inside[rest] = shapely.contains_xy(self.prepared, xy[rest, 0], xy[rest, 1])
+        else:
+            inside = shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
         d = np.where(inside, 0.0, d)
         return d, inside
 

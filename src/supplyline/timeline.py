@@ -32,7 +32,7 @@ from .control import parse_date
 from .encirclement import ClearanceRaster, ring_occupancy
 from .errors import SupplylineError
 from .places import Place
-from .routes import EdgeExposure, RouteEngine, pair_status, resilience
+from .routes import EdgeExposure, Route, RouteEngine, pair_status, resilience
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,7 @@ class CityState:
     route_state: dict[str, bytes] = field(default_factory=dict)
     paths: dict[str, dict] = field(default_factory=dict)
     resil: dict[str, int] = field(default_factory=dict)
+    corridor: tuple | None = None
 
 
 def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarray],
@@ -183,11 +184,11 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
     band state of the city's route network changed since ``prev``."""
     prof = ws.profile
     c = np.asarray(plan.place.xy)
-    d, inside = day.index.fast_point_clearance(c[None, :])
+    d, inside = day.index.fast_point_clearance(c[None, :], day.raster)
     row: dict = {"dist_km": float(d[0]) / 1000 if np.isfinite(d[0]) else np.nan,
                  "centre_held": bool(inside[0])}
     for r in ring_occupancy(day.geom, plan.place.xy, params.radii_km, prof, n_bearings=180,
-                            index=day.index):
+                            index=day.index, raster=day.raster):
         row[f"ring_held_{r.radius_km:g}"] = r.held_share
     rad = params.area_radius_km * 1000
     near = shapely.clip_by_rect(day.geom, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
@@ -206,14 +207,26 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         # the safest route depends on clearances and is searched every day
         held_key = exp.held.tobytes()
         key = held_key + exp.band.astype(np.int8).tobytes()
+        clear_key = exp.clearance.tobytes()
         state.route_state[mode] = key
+        state.route_state[mode + ":clear"] = clear_key
         same = prev is not None and prev.route_state.get(mode) == key
         same_held = prev is not None and prev.route_state.get(mode, b"")[:len(held_key)] \
             == held_key
-        avoid = ([prev.paths[mode][h]["avoid_held"] for h, _ in plan.hub_nodes[mode]]
-                 if same_held else None)
-        res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
-                         peace=plan.peace[mode], avoid=avoid, describe_avoid=False)
+        if same and prev.route_state.get(mode + ":clear") == clear_key:
+            # identical inputs to every route search: the same paths, measured again
+            res = {}
+            for hub, paths in prev.paths[mode].items():
+                pm = float(sub.length[paths["peacetime"]].sum()) if paths["peacetime"] else 1.0
+                res[hub] = {k: (eng.describe(k, hub, p, pm, with_refs=False)
+                                if p is not None and k != "avoid_held" else
+                                Route(k, hub, p is not None, edge_ids=list(p or [])))
+                            for k, p in paths.items()}
+        else:
+            avoid = ([prev.paths[mode][h]["avoid_held"] for h, _ in plan.hub_nodes[mode]]
+                     if same_held else None)
+            res = eng.routes(plan.city_node[mode], plan.hub_nodes[mode], with_refs=False,
+                             peace=plan.peace[mode], avoid=avoid, describe_avoid=False)
         state.paths[mode] = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
                              for hub, rr in res.items()}
         best_rank, best_clear = -1, np.nan
@@ -241,7 +254,9 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         state.resil[mode] = n_routes
         row[f"{mode}_routes"] = n_routes
     if plan.hubs:
-        row["corridor_km"] = day.raster.corridor(plan.place.xy, [h.xy for h in plan.hubs])
+        row["corridor_km"], state.corridor = day.raster.corridor(
+            plan.place.xy, [h.xy for h in plan.hubs],
+            prev=prev.corridor if prev is not None else None)
     return state
 
 
