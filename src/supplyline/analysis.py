@@ -90,6 +90,8 @@ class Workspace:
         self._networks: dict[str, Network] = {}
         self._held_cache = ExposureCache()
         self._exposure_cache = ExposureCache(maxsize=32)
+        self._last_exposure: dict[tuple, tuple] = {}
+        self._path_memo: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------------ data
     @cached_property
@@ -213,11 +215,28 @@ class Workspace:
     def engine(self, mode: str, held: HeldTerritory, places: list[Place]) -> RouteEngine:
         net = self.network(mode)
         ids = self.region_edges(net, places)
-        key = (mode, held.date, ids[0] if len(ids) else -1, ids[-1] if len(ids) else -1,
-               len(ids))
-        exp = self._exposure_cache.get(
-            key, lambda: EdgeExposure.compute(net, self.held_index(held), self.profile, ids))
+        region = (mode, ids[0] if len(ids) else -1, ids[-1] if len(ids) else -1, len(ids))
+        exp = self._exposure_cache.get((*region, held.date),
+                                       lambda: self._exposure(net, held, ids, region))
         return RouteEngine(net, exp, self.profile)
+
+    def _exposure(self, net: Network, held: HeldTerritory, ids: np.ndarray,
+                  region: tuple) -> EdgeExposure:
+        """Exposure of ``ids`` on ``held``'s day: from the last day computed for this
+        region, updated where the held territory differs (the date slider case), else in
+        full."""
+        from .control import changed_boxes
+
+        index = self.held_index(held)
+        last = self._last_exposure.get(region)
+        if last is not None:
+            day, exp = last
+            changed = changed_boxes(self.history.held(day).geometry, held.geometry)
+            new = exp.updated(net, index, self.profile, changed)
+        else:
+            new = EdgeExposure.compute(net, index, self.profile, ids)
+        self._last_exposure[region] = (held.date, new)
+        return new
 
     # ------------------------------------------------------------------ analyses
     def status(self, city: str, date: str | dt.date, *, to: str = "Dnipro") -> dict:
@@ -254,7 +273,18 @@ class Workspace:
         net = eng.net
         src, _ = net.nearest_node(ctx.place.xy)
         targets = [(h.name, net.nearest_node(h.xy)[0]) for h in hubs]
-        res = eng.routes(src, targets)
+        # peacetime paths do not depend on the date; avoid-held paths only on which edges
+        # are held: both are kept for the next query on this region (the slider)
+        key = (mode, src, tuple(targets), len(eng.exp.ids), int(eng.exp.ids.sum()))
+        held_key = eng.exp.held.tobytes()
+        memo = self._path_memo.get(key)
+        peace = memo[0] if memo else None
+        avoid = memo[2] if memo and memo[1] == held_key else None
+        res = eng.routes(src, targets, peace=peace, avoid=avoid)
+        self._path_memo[key] = (
+            [r["peacetime"].edge_ids if r["peacetime"].found else None for r in res.values()],
+            held_key,
+            [r["avoid_held"].edge_ids if r["avoid_held"].found else None for r in res.values()])
         return [PairResult(ctx.place.name, name, mode, pair_status(r), r)
                 for name, r in res.items()]
 

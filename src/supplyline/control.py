@@ -247,6 +247,27 @@ class ControlHistory:
         return cls(uniq, to_metric(merged), str(path), report)
 
 
+def changed_boxes(prev, geom) -> np.ndarray:
+    """Boxes (n, 4) around every vertex that differs between two days, each spanning the
+    vertex and its neighbours on the ring (so a removed vertex's span is covered too)."""
+    if prev is None:
+        return np.array([[-np.inf, -np.inf, np.inf, np.inf]])
+    spans = []
+    for a, b in ((prev, geom), (geom, prev)):
+        xy = shapely.get_coordinates(shapely.get_parts(shapely.boundary(a)))
+        other = shapely.get_coordinates(shapely.get_parts(shapely.boundary(b)))
+        ka = xy.view([("x", xy.dtype), ("y", xy.dtype)]).ravel()
+        kb = other.view([("x", other.dtype), ("y", other.dtype)]).ravel()
+        new = np.flatnonzero(~np.isin(ka, kb))
+        if len(new):
+            lo = np.clip(new - 1, 0, len(xy) - 1)
+            hi = np.clip(new + 1, 0, len(xy) - 1)
+            pts = np.stack([xy[lo], xy[new], xy[hi]], axis=1)
+            spans.append(np.column_stack([pts[:, :, 0].min(1), pts[:, :, 1].min(1),
+                                          pts[:, :, 0].max(1), pts[:, :, 1].max(1)]))
+    return np.vstack(spans) if spans else np.empty((0, 4))
+
+
 def _read_deepstate_file(path: Path):
     try:
         doc = json.loads(path.read_bytes())

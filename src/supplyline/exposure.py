@@ -255,10 +255,21 @@ class HeldIndex:
 
     def point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact distance (m) from points to held territory, and whether they are inside."""
-        pts = shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2))
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        pts = shapely.points(xy)
         if len(self.polygons) == 0:
             return np.full(len(pts), np.inf), np.zeros(len(pts), bool)
-        d = shapely.distance(pts, self.prepared)
+        if len(xy) <= 4 and self.kdtree is not None:
+            # exact distance against the held territory near the points only: the
+            # KD-tree bounds the distance, so clipping to that bound loses nothing
+            bound, _ = self.kdtree.query(xy)
+            r = float(bound.max()) + 2 * BOUNDARY_SPACING_M
+            x0, y0 = xy.min(axis=0) - r
+            x1, y1 = xy.max(axis=0) + r
+            near = shapely.clip_by_rect(shapely.multipolygons(self.polygons), x0, y0, x1, y1)
+            d = shapely.distance(pts, near)
+        else:
+            d = shapely.distance(pts, self.prepared)
         return d, d == 0
 
     def fast_point_clearance(self, xy: np.ndarray, raster=None) -> tuple[np.ndarray,
@@ -282,6 +293,25 @@ class HeldIndex:
             inside = shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
         d = np.where(inside, 0.0, d)
         return d, inside
+
+
+def near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 5000.0
+                ) -> np.ndarray:
+    """Points within ``reach`` of any box (conservatively, on a ``cell`` grid)."""
+    if not len(boxes):
+        return np.zeros(len(xy), bool)
+    if not np.isfinite(boxes).all():
+        return np.ones(len(xy), bool)
+    lo = xy.min(axis=0) - cell
+    n = np.ceil((xy.max(axis=0) + cell - lo) / cell).astype(int) + 1
+    grid = np.zeros((n[1], n[0]), bool)
+    b = boxes + np.array([-reach, -reach, reach, reach])
+    i0 = np.clip(np.floor((b[:, [0, 1]] - lo) / cell).astype(int), 0, n - 1)
+    i1 = np.clip(np.floor((b[:, [2, 3]] - lo) / cell).astype(int), 0, n - 1)
+    for (x0, y0), (x1, y1) in zip(i0, i1, strict=True):
+        grid[y0:y1 + 1, x0:x1 + 1] = True
+    c = np.floor((xy - lo) / cell).astype(int)
+    return grid[c[:, 1], c[:, 0]]
 
 
 class ExposureCache:

@@ -50,6 +50,22 @@ class EdgeExposure:
         d, held = index.edge_clearance(net, ids, cap, thresholds=thr, raster=raster)
         return cls(ids, d, held, profile.classify(d, held), index)
 
+    def updated(self, net: Network, index: HeldIndex, profile: ThreatProfile,
+                changed: np.ndarray, raster=None) -> EdgeExposure:
+        """This exposure moved to another day whose held territory differs from this one's
+        only inside the boxes ``changed`` (see :func:`supplyline.control.changed_boxes`):
+        edges within reach of a change are measured again, the others keep their values,
+        which are exact for them (nothing within their clearance cap moved)."""
+        from .exposure import near_boxes
+
+        reach = profile.max_m * 1.5 + 1000.0 + (net.length[self.ids].max() / 2
+                                                 if len(self.ids) else 0.0)
+        redo = near_boxes(net.edge_mid_xy[self.ids], changed, reach)
+        part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
+        clear, held, band = self.clearance.copy(), self.held.copy(), self.band.copy()
+        clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
+        return EdgeExposure(self.ids, clear, held, band, index)
+
     def subset(self, ids: np.ndarray) -> EdgeExposure:
         """The exposure of the edges ``ids`` (which must all be in this exposure)."""
         pos = np.searchsorted(self.ids, ids)

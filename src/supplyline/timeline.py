@@ -28,7 +28,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from .cache import atomic_write, cache_key, cache_path
-from .control import parse_date
+from .control import changed_boxes, parse_date
 from .encirclement import ClearanceRaster, ring_occupancy
 from .errors import SupplylineError
 from .places import Place
@@ -144,21 +144,14 @@ class DayState:
         self.index = HeldIndex.build(geom)
         self.raster = ClearanceRaster.build(geom, raster_box, params.corridor_resolution_m)
         self.exp = {}
-        reach = ws.profile.max_m * 1.5 + 1000.0
         for m, ids in union.items():
             net = ws.network(m)
             if prev is None or changed is None:
                 self.exp[m] = EdgeExposure.compute(net, self.index, ws.profile, ids,
                                                    raster=self.raster)
                 continue
-            old = prev.exp[m]
-            redo = _near_boxes(net.edge_mid_xy[ids], changed,
-                               reach + net.length[ids].max() / 2)
-            part = EdgeExposure.compute(net, self.index, ws.profile, ids[redo],
-                                        raster=self.raster)
-            clear, held, band = old.clearance.copy(), old.held.copy(), old.band.copy()
-            clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
-            self.exp[m] = EdgeExposure(ids, clear, held, band, self.index)
+            self.exp[m] = prev.exp[m].updated(net, self.index, ws.profile, changed,
+                                              raster=self.raster)
 
     def exposure_for(self, mode: str, sub, pos: np.ndarray) -> EdgeExposure:
         e = self.exp[mode]
@@ -294,46 +287,6 @@ def day_hash(geom) -> str:
     return hashlib.blake2b(shapely.to_wkb(geom), digest_size=12).hexdigest()
 
 
-def _changed_boxes(prev, geom) -> np.ndarray:
-    """Boxes (n, 4) around every vertex that differs between two days, each spanning the
-    vertex and its neighbours on the ring (so a removed vertex's span is covered too)."""
-    if prev is None:
-        return np.array([[-np.inf, -np.inf, np.inf, np.inf]])
-    spans = []
-    for a, b in ((prev, geom), (geom, prev)):
-        xy = shapely.get_coordinates(shapely.get_parts(shapely.boundary(a)))
-        other = shapely.get_coordinates(shapely.get_parts(shapely.boundary(b)))
-        ka = xy.view([("x", xy.dtype), ("y", xy.dtype)]).ravel()
-        kb = other.view([("x", other.dtype), ("y", other.dtype)]).ravel()
-        new = np.flatnonzero(~np.isin(ka, kb))
-        if len(new):
-            lo = np.clip(new - 1, 0, len(xy) - 1)
-            hi = np.clip(new + 1, 0, len(xy) - 1)
-            pts = np.stack([xy[lo], xy[new], xy[hi]], axis=1)
-            spans.append(np.column_stack([pts[:, :, 0].min(1), pts[:, :, 1].min(1),
-                                          pts[:, :, 0].max(1), pts[:, :, 1].max(1)]))
-    return np.vstack(spans) if spans else np.empty((0, 4))
-
-
-def _near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 5000.0
-                ) -> np.ndarray:
-    """Points within ``reach`` of any box (conservatively, on a ``cell`` grid)."""
-    if not len(boxes):
-        return np.zeros(len(xy), bool)
-    if not np.isfinite(boxes).all():
-        return np.ones(len(xy), bool)
-    lo = xy.min(axis=0) - cell
-    n = np.ceil((xy.max(axis=0) + cell - lo) / cell).astype(int) + 1
-    grid = np.zeros((n[1], n[0]), bool)
-    b = boxes + np.array([-reach, -reach, reach, reach])
-    i0 = np.clip(np.floor((b[:, [0, 1]] - lo) / cell).astype(int), 0, n - 1)
-    i1 = np.clip(np.floor((b[:, [2, 3]] - lo) / cell).astype(int), 0, n - 1)
-    for (x0, y0), (x1, y1) in zip(i0, i1, strict=True):
-        grid[y0:y1 + 1, x0:x1 + 1] = True
-    c = np.floor((xy - lo) / cell).astype(int)
-    return grid[c[:, 1], c[:, 0]]
-
-
 def _touches(boxes: np.ndarray, region) -> bool:
     if not len(boxes):
         return False
@@ -365,8 +318,8 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
         geom = hist.geoms[i]
         day = hist.dates[i]
         h = day_hash(geom)
-        changed = (_changed_boxes(prev_geom, geom) if prev_i is not None and i == prev_i + 1
-                   else _changed_boxes(None, geom))
+        changed = (changed_boxes(prev_geom, geom) if prev_i is not None and i == prev_i + 1
+                   else changed_boxes(None, geom))
         since.append(changed)
         shared = None
         for p, ps in zip(plans, pos, strict=True):
