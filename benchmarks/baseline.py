@@ -338,18 +338,6 @@ def run_baseline(egm_path: Path, deepstate_dir: Path, plans, dates: list[dt.date
     return BaselineRun(pd.DataFrame(day_rows), pd.DataFrame(route_rows), timings)
 
 
-def resolve_ident(ws, name: str) -> str:
-    """'geonames:ID' -> 'Name, Oblast' (as the CLI does); other names unchanged."""
-    if name.startswith("geonames:"):
-        pl = ws.gazetteer.places
-        hit = pl.index[pl["ident"] == name]
-        if not len(hit):
-            raise ValueError(f"place id {name!r}: not found")
-        r = pl.loc[hit[0]]
-        return f"{r['name']}, {r['oblast']}" if r["oblast"] else r["name"]
-    return name
-
-
 def history_dates(ws, start, n_days: int) -> list[dt.date]:
     hist = ws.history
     i0 = hist.index_on(start)[0] if start else 0
@@ -478,7 +466,7 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     ws.gazetteer  # noqa: B018 - load before timing
     sl_setup = time.perf_counter() - t0
     dates = history_dates(ws, start, n_days)
-    names = [resolve_ident(ws, c) for c in cities]
+    names = list(cities)  # names or identifiers ("geonames:704422"): Workspace.find takes both
     t1 = time.perf_counter()
     tl = compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1)
     sl_s = time.perf_counter() - t1

@@ -255,9 +255,6 @@ def stage_city_date(city: str, date: str, new_dates: list[str], reps: int) -> di
 
 
 def stage_sweep(quick: bool, workers: int, n_cities: int, n_days: int) -> dict:
-    sys.path.insert(0, str(HERE))
-    from baseline import resolve_ident
-
     from supplyline.timeline import compute_timeline, near_front_cities
 
     ws = _workspace()
@@ -268,7 +265,7 @@ def stage_sweep(quick: bool, workers: int, n_cities: int, n_days: int) -> dict:
     t0 = time.perf_counter()
     ids = near_front_cities(ws, min_population=10_000, within_km=50)
     select_s = time.perf_counter() - t0
-    names = [resolve_ident(ws, i) for i in ids]
+    names = list(ids)
     all_cities, all_days = len(names), len(hist)
     if quick:
         names = names[:n_cities]
