@@ -74,18 +74,20 @@ def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
     from its KD-tree (at most ~50 m high) instead of exact geometry: much faster.
     """
     profile = profile or ThreatProfile()
-    shapely.prepare(held)
-    out = []
     step = 360.0 / n_bearings
-    for r in radii_km:
-        xy = ring_points(centre, r * 1000, n_bearings)
-        if index is not None:
-            d, inside = index.fast_point_clearance(xy, raster)
-        else:
-            pts = shapely.points(xy)
-            d = shapely.distance(pts, held) if not held.is_empty else np.full(n_bearings,
-                                                                              np.inf)
-            inside = d == 0
+    xy = np.vstack([ring_points(centre, r * 1000, n_bearings) for r in radii_km])
+    if index is not None:  # all rings in one query
+        d_all, in_all = index.fast_point_clearance(xy, raster)
+    elif held.is_empty:
+        d_all, in_all = np.full(len(xy), np.inf), np.zeros(len(xy), bool)
+    else:
+        shapely.prepare(held)
+        d_all = shapely.distance(shapely.points(xy), held)
+        in_all = d_all == 0
+    out = []
+    for k, r in enumerate(radii_km):
+        d = d_all[k * n_bearings:(k + 1) * n_bearings]
+        inside = in_all[k * n_bearings:(k + 1) * n_bearings]
         cls = profile.classify(d, inside)
         share = {name: round(float((cls == i).mean()), 4) for i, name in enumerate(profile.names)}
         runs = bearing_runs(inside, step)
