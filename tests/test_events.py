@@ -155,3 +155,32 @@ def test_timeline_cache_reused(ws):
     both = b.city("Kurakhove").set_index("date").loc[a.city("Kurakhove")["date"]]
     assert np.allclose(both["dist_km"].to_numpy(float),
                        a.city("Kurakhove")["dist_km"].to_numpy(float), equal_nan=True)
+
+
+def test_calibration_uses_only_errors_known_at_the_time():
+    from supplyline.events import calibrate
+
+    # three earlier cities whose events are known (errors +10, +20, +30 days), then two
+    # forecasts made after those events
+    cases = [("2025-01-01", "2025-02-10", "2025-01-31"),
+             ("2025-01-01", "2025-02-20", "2025-01-31"),
+             ("2025-01-01", "2025-03-02", "2025-01-31"),
+             ("2025-01-08", "2025-02-10", "2025-01-31"),
+             ("2025-01-08", "2025-02-20", "2025-01-31")]
+    fs = [{"shown": True, "cases": cases,
+           "forecast": {"date": "2025-06-01", "eta": "2025-07-01", "note": "trend"}},
+          {"shown": True, "cases": [],
+           "forecast": {"date": "2025-01-15", "eta": "2025-03-01", "note": "trend"}},
+          {"shown": True, "cases": [],
+           "forecast": {"date": "2025-06-01", "eta": "2025-06-01",
+                        "note": "already reached"}}]
+    pooled = calibrate(fs, min_cases=5)
+    assert pooled["cases"] == 5
+    assert pooled["judged"] == 0  # every case was made before any outcome was known
+    lo, hi = fs[0]["calibrated_range"]
+    errs = [10, 20, 30, 10, 20]
+    assert lo == str(dt.date(2025, 7, 1) - dt.timedelta(days=float(np.percentile(errs, 90))))
+    assert hi == str(dt.date(2025, 7, 1) - dt.timedelta(days=float(np.percentile(errs, 10))))
+    assert "calibrated_range" not in fs[1]  # made 2025-01-15: outcomes unknown then
+    assert "no calibrated range" in fs[1]["calibration"]
+    assert "calibrated_range" not in fs[2]  # already reached: nothing to calibrate

@@ -493,7 +493,7 @@ def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
                       params=None, use_cache: bool = True, progress=None,
                       forecast_at=None, workers: int = 1, scheduler: str | None = None) -> dict:
     """Timeline + events + trends + backtested forecasts for ``cities``."""
-    from .events import detect_events, forecast_with_backtest, trends
+    from .events import calibrate, detect_events, forecast_with_backtest, trends
     from .timeline import compute_timeline
 
     tl = compute_timeline(ws, cities, start, end, params=params, use_cache=use_cache,
@@ -529,4 +529,15 @@ def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
         summaries[name] = {"hubs": [h.name for h in plan.hubs],
                            "trends": trends(d, r, forecast_at), "forecasts": fc,
                            "events": len(ev)}
-    return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats}
+    # pool every city's backtest cases per quantity kind to calibrate the ranges
+    pooled = {}
+    kinds: dict[str, list[dict]] = {}
+    for info in summaries.values():
+        for f in info["forecasts"]:
+            kinds.setdefault(f["quantity"], []).append(f)
+    for kind, fs in kinds.items():
+        pooled[kind] = calibrate(fs)
+        for f in fs:
+            f.pop("cases", None)
+    return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats,
+            "pooled_backtest": pooled}

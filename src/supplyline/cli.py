@@ -497,7 +497,8 @@ def timeline_cmd(
             else:
                 atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
             written.append(str(path))
-    summary = {"stats": res["stats"], "cities": res["cities"], "files": written}
+    summary = {"stats": res["stats"], "cities": res["cities"], "files": written,
+               "pooled_backtest": res.get("pooled_backtest", {})}
     atomic_write(output / "summary.json", lambda tmp: tmp.write_text(
         json.dumps(_strip(summary), indent=2, ensure_ascii=False, default=str)))
     if as_json:
@@ -532,11 +533,19 @@ def timeline_cmd(
                 line += f"forecast: {f['forecast']['note']}"
             elif f["shown"]:
                 fc = f["forecast"]
-                line += (f"forecast: {fc['eta']} (range {fc['eta_range'][0]} .. "
+                line += (f"forecast: {fc['eta']} (trend range {fc['eta_range'][0]} .. "
                          f"{fc['eta_range'][1]})")
+                if f.get("calibrated_range"):
+                    line += (f"; calibrated on earlier errors {f['calibrated_range'][0]} .. "
+                             f"{f['calibrated_range'][1]}")
             else:
                 line += f["withheld"]
             out.print(line)
+    for kind, p in res.get("pooled_backtest", {}).items():
+        if p["cases"]:
+            out.print(f"pooled backtest, {kind}: {p['cases']} cases over all cities, median "
+                      f"error {p['median_abs_error_days']} d; calibrated 80% range held the "
+                      f"real date in {p['calibrated_coverage']} of {p['judged']} judged cases")
     out.print(f"tables written to {output}/ (days, routes, events as .parquet and .csv)")
 
 

@@ -276,9 +276,10 @@ def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
     values = np.asarray(values, dtype=float)
     end = dates.iloc[-1].date() if len(dates) else None
     errors, inside, false_alarm, missed = [], [], 0, 0
+    cases: list[tuple[dt.date, dt.date, dt.date]] = []  # (forecast made, eta, actual)
     start = dates.iloc[0] + pd.Timedelta(days=window_days) if len(dates) else None
     if start is None:
-        return _bt_summary(errors, inside, 0, 0)
+        return _bt_summary(errors, inside, 0, 0, cases)
     for at in pd.date_range(start, dates.iloc[-1], freq=f"{step_days}D"):
         prior = dates[dates <= at]
         if not len(prior):
@@ -292,6 +293,7 @@ def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
         actual = _actual_crossing(dates, values, at_obs, threshold, persist)
         if f.eta is not None and actual is not None:
             errors.append((f.eta - actual).days)
+            cases.append((at_obs.date(), f.eta, actual))
             lo, hi = f.eta_range
             inside.append(bool((lo or f.eta) <= actual <= (hi or dt.date.max)))
         elif f.eta is not None and actual is None and f.eta <= end:
@@ -299,12 +301,13 @@ def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
         elif f.eta is None and actual is not None and (actual - at_obs.date()).days <= \
                 horizon_days:
             missed += 1
-    return _bt_summary(errors, inside, false_alarm, missed)
+    return _bt_summary(errors, inside, false_alarm, missed, cases)
 
 
-def _bt_summary(errors, inside, false_alarm, missed) -> dict:
+def _bt_summary(errors, inside, false_alarm, missed, cases=()) -> dict:
     e = np.asarray(errors, dtype=float)
     return {
+        "cases": [(str(a), str(b), str(c)) for a, b, c in cases],
         "scored": int(len(e)),
         "median_abs_error_days": _r(float(np.median(np.abs(e))), 1) if len(e) else None,
         "error_p10_p90_days": ([_r(float(np.percentile(e, 10)), 1),
@@ -333,11 +336,59 @@ def forecast_with_backtest(dates: pd.Series, values: np.ndarray, threshold: floa
                           **{k: v for k, v in kw.items() if k in ("window_days",
                                                                   "horizon_days")})
     bt = backtest(dates, values, threshold, **kw)
+    bt_cases = bt.pop("cases")
     shown = bt["scored"] >= MIN_SCORED
-    out = {"quantity": quantity, "threshold": threshold, "backtest": bt, "shown": shown}
+    out = {"quantity": quantity, "threshold": threshold, "backtest": bt, "shown": shown,
+           "cases": bt_cases}
     if shown:
         out["forecast"] = f.as_dict()
     else:
         out["withheld"] = (f"backtest scored {bt['scored']} case(s) (< {MIN_SCORED}); "
                            "forecast not shown")
     return out
+
+
+def calibrate(forecasts: list[dict], *, min_cases: int = MIN_SCORED) -> dict:
+    """Pool backtest cases of one quantity across cities and calibrate forecast ranges.
+
+    The slope-based 80 % range is often far too narrow (fronts stall, then move). Here the
+    range is instead taken from the errors of *earlier* forecasts whose real date was
+    already known when the forecast was made (10th-90th percentile), across all cities
+    in the run. The pooled coverage says how often that calibrated range held the real
+    date, each case judged only with errors known at its own forecast date.
+    Adds ``calibrated_range`` to each shown forecast (or ``calibration`` saying why not)
+    and returns the pooled figures.
+    """
+    cases = []  # (made, eta, actual, error days)
+    for f in forecasts:
+        for made, eta, actual in f.get("cases", []):
+            m, e, a = (dt.date.fromisoformat(x) for x in (made, eta, actual))
+            cases.append((m, e, a, (e - a).days))
+    cases.sort(key=lambda c: c[0])
+    inside = []
+    for m, e, a, _ in cases:
+        known = [err for (_, _, a2, err) in cases if a2 <= m]
+        if len(known) >= min_cases:
+            p10, p90 = np.percentile(known, [10, 90])
+            lo, hi = e - dt.timedelta(days=float(p90)), e - dt.timedelta(days=float(p10))
+            inside.append(bool(lo <= a <= hi))
+    pooled = {"cases": len(cases), "judged": len(inside),
+              "median_abs_error_days": (_r(float(np.median([abs(c[3]) for c in cases])), 1)
+                                        if cases else None),
+              "calibrated_coverage": _r(float(np.mean(inside)), 3) if inside else None}
+    for f in forecasts:
+        fc = f.get("forecast")
+        if not f.get("shown") or not fc or not fc.get("eta") or fc.get("note") != "trend":
+            continue
+        made = dt.date.fromisoformat(fc["date"])
+        known = [c[3] for c in cases if c[2] <= made]
+        if len(known) < min_cases:
+            f["calibration"] = (f"{len(known)} earlier case(s) with a known outcome "
+                                f"(< {min_cases}): no calibrated range")
+            continue
+        p10, p90 = np.percentile(known, [10, 90])
+        eta = dt.date.fromisoformat(fc["eta"])
+        f["calibrated_range"] = [str(eta - dt.timedelta(days=float(p90))),
+                                 str(eta - dt.timedelta(days=float(p10)))]
+        f["calibration"] = f"from {len(known)} earlier forecasts' errors (all cities)"
+    return pooled

@@ -533,6 +533,10 @@ def _forecasts_html(forecasts: list[dict]) -> str:
                 what = (f'<b>{_esc(fc["eta"])}</b> <span class="muted">(80 % range '
                         f'{_esc(lo or "—")} to {_esc(hi or "beyond horizon")}; from '
                         f'{_esc(fc.get("date", ""))})</span>')
+                if f.get("calibrated_range"):
+                    clo, chi = f["calibrated_range"]
+                    what += (f'<br><span class="muted">calibrated on earlier errors: '
+                             f'{_esc(clo)} to {_esc(chi)}</span>')
             else:
                 what = _esc(fc.get("note") or "no crossing forecast")
             cls = "shown"
