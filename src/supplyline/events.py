@@ -199,7 +199,7 @@ def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
 
 
 def _r(x: float, n: int = 3) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), n)
+    return None if x is None or not np.isfinite(x) else round(float(x), n) + 0.0
 
 
 # ---------------------------------------------------------------------------- forecast
