@@ -331,7 +331,7 @@ def test_load_network_cache_hit_and_rebuild(tmp_path):
     first = load_network("road", **kw)
     assert first.report["cache"] == "miss"
     files = sorted(p.name for p in (cache / "network").iterdir())
-    assert len(files) == 2 and files[1] == files[0] + ".nodes"
+    assert len(files) == 3 and files[1:] == [files[0] + ".derived.npz", files[0] + ".nodes"]
 
     second = load_network("road", **kw)
     assert second.report["cache"] == "hit"

@@ -512,6 +512,18 @@ def _save(net: Network, path: Path) -> None:
         os.replace(str(tmp) + ".nodes", str(path) + ".nodes")
 
     atomic_write(path, write)
+    _save_derived(net, path)
+
+
+def _save_derived(net: Network, path: Path) -> None:
+    """Derived point arrays (clearance sample points, edge midpoints): ~1 s to compute."""
+    xy, start = net.samples
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, samples_xy=xy, samples_start=start, edge_mid_xy=net.edge_mid_xy)
+
+    atomic_write(Path(str(path) + ".derived.npz"), write)
 
 
 def _load(path: Path) -> Network | None:
@@ -535,6 +547,12 @@ def _load(path: Path) -> Network | None:
             edges=edges,
             report=json.loads(md[b"report"]),
         )
+        derived = Path(str(path) + ".derived.npz")
+        if derived.exists():
+            with np.load(derived) as z:
+                if len(z["samples_start"]) == len(edges) + 1:
+                    net.__dict__["samples"] = (z["samples_xy"], z["samples_start"])
+                    net.__dict__["edge_mid_xy"] = z["edge_mid_xy"]
         return net
     except Exception as exc:  # a damaged cache is just rebuilt
         log.warning("ignoring unreadable network cache %s: %s", path, exc)
@@ -566,6 +584,8 @@ def load_network(
         net = _load(path)
         if net is not None:
             net.report["cache"] = "hit"
+            if "samples" not in net.__dict__:  # a cache written before derived arrays
+                _save_derived(net, path)
             return net
     if lines is None:
         if egm_path is None:
