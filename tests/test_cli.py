@@ -56,3 +56,32 @@ def test_routes_export_geojson(ws, shared_data, tmp_path):
     assert set(gdf["kind"]) == {"peacetime", "avoid_held", "safest"}
     assert gdf.crs.to_epsg() == 4326
     assert (gdf["length_km"] > 100).all()
+
+
+def test_data_fetch_cli_against_local_server(shared_data, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(shared_data / "deepstate"))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{srv.server_address[1]}"
+        args = ("data", "fetch", "--from", "2024-08-16", "--to", "2024-08-20", "--base-url",
+                base, "--dest", str(tmp_path), "--json")
+        r = run(*args)
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["deepstate"]["downloaded"] == 3  # 18 and 19 August are not published
+        assert doc["deepstate"]["missing"] == ["2024-08-18", "2024-08-19"]
+        again = json.loads(run(*args).stdout)
+        assert again["deepstate"]["cached"] == 3 and again["deepstate"]["downloaded"] == 0
+        got = tmp_path / "deepstate" / "deepstatemap_data_20240817.geojson"
+        assert got.read_bytes() == (shared_data / "deepstate" / got.name).read_bytes()
+        # the downloaded folder is a data location the tool can read
+        r = run("data", "status", "--json", data=tmp_path)
+        assert json.loads(r.stdout)["sources"]["deepstate"]["history"]["days"] == 3
+    finally:
+        srv.shutdown()
