@@ -393,6 +393,18 @@ def _draw_rail(ax, geoms, colour: str, width: float, zorder: float) -> None:
                linestyles=[(0, (2.5, 2.5))], capstyle="butt")
 
 
+def _place_dots(ax, lab, places) -> list:
+    """Population-scaled dots for (name, x, y, population) rows; their space is blocked for
+    labels. Returns the artists (a dot whose label finds no room can be removed)."""
+    dots = []
+    for _name, x, y, pop in places:
+        sz = _dot_size(pop)
+        dots.append(ax.scatter([x], [y], s=sz, facecolor="#303030", edgecolor="white",
+                               linewidth=0.8, zorder=10))
+        lab.block_point(x, y, math.sqrt(sz) / 2 + 1)
+    return dots
+
+
 def _is_district(name: str, alternates) -> bool:
     from .places import is_district
 
@@ -650,12 +662,7 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                                     *[(h.xy, h.population) for h in hub_in]], MAX_PLACES,
                           max(3000.0, width_m / 45),
                           (place.name, *[h.name for h in hub_in]))
-    dots = []
-    for _name, x, y, pop in others:
-        sz = _dot_size(pop)
-        dots.append(ax.scatter([x], [y], s=sz, facecolor="#303030", edgecolor="white",
-                               linewidth=0.8, zorder=10))
-        lab.block_point(x, y, math.sqrt(sz) / 2 + 1)
+    dots = _place_dots(ax, lab, others)
     # labels by priority: city, corridor, hubs, places (largest first)
     lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
     if show_narrow:
@@ -871,12 +878,7 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
     lab.block_point(cxy[0], cxy[1], 8)
     others = _pick_places(ws, box, [(place.xy, place.population)], 8, max(3000.0, 2 * r / 35),
                           (place.name,))
-    dots = []
-    for _name, x, y, pop in others:
-        sz = _dot_size(pop)
-        dots.append(ax.scatter([x], [y], s=sz, facecolor="#303030", edgecolor="white",
-                               linewidth=0.8, zorder=10))
-        lab.block_point(x, y, math.sqrt(sz) / 2 + 1)
+    dots = _place_dots(ax, lab, others)
     lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
     for (name, x, y, _), dot in zip(others, dots, strict=True):
         if not lab.place(x, y, name, fontsize=8.5, zorder=13, color="#202020"):
