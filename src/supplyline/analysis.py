@@ -438,9 +438,6 @@ def _nodes_within(net: Network, xy: tuple[float, float], r: float) -> np.ndarray
     return nodes
 
 
-def point_geometry(x: float, y: float):
-    return shapely.points(x, y)
-
 
 # ---------------------------------------------------------------------------- timeline
 LINE_RADIUS_KM = 20.0

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,6 @@ from .routes import EdgeExposure, Route, RouteEngine, pair_status, resilience
 log = logging.getLogger(__name__)
 
 MAIN_ROADS = ("motorway", "primary", "secondary")
-STATUS_ORDER = ["cut", "held"]  # worst first; bands inserted from the profile
 
 
 @dataclass(frozen=True)
@@ -555,7 +553,3 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     keep = keep[~part]
     order = np.argsort(-pl["population"].to_numpy()[keep])
     return [g.place(int(i)).ident for i in keep[order]]
-
-
-def to_json_ready(obj):
-    return json.loads(pd.Series([obj]).to_json(orient="values"))[0]
