@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -108,25 +109,40 @@ class Workspace:
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
-        return Gazetteer.load(oblasts_path=self.sources.oblasts.path,
-                              egm_path=self.sources.egm.path)
+        with self.step("Loading places"):
+            return Gazetteer.load(oblasts_path=self.sources.oblasts.path,
+                                  egm_path=self.sources.egm.path)
+
+    @contextmanager
+    def step(self, description: str):
+        """Show ``description`` on the progress display (if any) while the block runs."""
+        if self.progress is None:
+            yield
+            return
+        task = self.progress.add_task(description, total=None)
+        try:
+            yield
+        finally:
+            self.progress.remove_task(task)
 
     def network(self, mode: str) -> Network:
         if mode not in ("road", "rail"):
             raise SupplylineError(f"mode {mode!r}: expected 'road' or 'rail'")
         if mode not in self._networks:
-            if self.network_source == "osm":
-                from .osm import load_osm_lines
-
-                pbf = self.sources.require("osm")
-                self._networks[mode] = load_network(
-                    mode, lines=load_osm_lines(pbf, modes=(mode,)), source_files=[pbf],
-                    params=self.build_params, use_cache=self.use_cache)
-            else:
-                self._networks[mode] = load_network(mode, egm_path=self.sources.require("egm"),
-                                                    params=self.build_params,
-                                                    use_cache=self.use_cache)
+            with self.step(f"Loading the {mode} network"):
+                self._networks[mode] = self._load_network(mode)
         return self._networks[mode]
+
+    def _load_network(self, mode: str) -> Network:
+        if self.network_source == "osm":
+            from .osm import load_osm_lines
+
+            pbf = self.sources.require("osm")
+            return load_network(mode, lines=load_osm_lines(pbf, modes=(mode,)),
+                                source_files=[pbf], params=self.build_params,
+                                use_cache=self.use_cache)
+        return load_network(mode, egm_path=self.sources.require("egm"),
+                            params=self.build_params, use_cache=self.use_cache)
 
     # ------------------------------------------------------------------ helpers
     def find(self, name: str) -> Match:

@@ -659,8 +659,9 @@ def map_cmd(
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
-        res = render_map(ws, city, _date_or_last(ws, date), output, to=to, radius_km=radius,
-                         dpi=dpi)
+        with ws.step("Rendering the map"):
+            res = render_map(ws, city, _date_or_last(ws, date), output, to=to,
+                             radius_km=radius, dpi=dpi)
     if as_json:
         _print_json(res)
     else:
