@@ -85,3 +85,34 @@ def test_data_fetch_cli_against_local_server(shared_data, tmp_path):
         assert json.loads(r.stdout)["sources"]["deepstate"]["history"]["days"] == 3
     finally:
         srv.shutdown()
+
+
+def test_analysis_commands_json(ws, shared_data, tmp_path):
+    r = run("encirclement", "Pokrovsk", "--date", "2025-10-15", "--json", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [x["radius_km"] for x in doc["rings"]] == [5, 10, 20, 30]
+    assert doc["flanks"]["pincer"] is True
+    r = run("distance", "Pokrovsk", "--date", "2025-12-01", "--oblast", "UA-12", "--radius",
+            "40", "--json", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["targets"][0]["first_reached"].startswith("2025-")
+    r = run("places", "--oblast", "Donetsk Oblast", "--date", "2025-12-01", "-n", "3",
+            "--json", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    names = [p["name"] for p in json.loads(r.stdout)["largest_not_held"]["largest_not_held"]]
+    assert names[0] == "Kramatorsk"
+    r = run("axes", "Pokrovsk", "--date", "2025-06-01", "-b", "W", "-b", "NE", "--json",
+            data=shared_data)
+    assert r.returncode == 0, r.stderr
+    assert [a["label"] for a in json.loads(r.stdout)["axes"]] == ["W", "NE"]
+    out = tmp_path / "tl"
+    r = run("timeline", "Pokrovsk", "--from", "2025-10-01", "--to", "2025-10-20", "-o",
+            str(out), "--json", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+
+    days = pd.read_parquet(out / "days.parquet")
+    assert len(days) == 20 and (days["city"] == "Pokrovsk").all()
+    assert pd.read_csv(out / "days.csv").shape[0] == 20
+    assert "pooled_backtest" in json.loads(r.stdout)
