@@ -36,6 +36,12 @@ HUB_MIN_KM, HUB_MAX_KM = 30.0, 300.0
 HUB_MAX_COUNT = 3
 #: Region margin around city and hubs within which routes are searched.
 REGION_MARGIN_M = 60_000.0
+#: Farthest a place may lie from its nearest network node.
+MAX_SNAP_M = 15_000.0
+
+
+class OffNetworkError(SupplylineError):
+    """A place lies outside the transport network's extent."""
 
 
 def compass(bearing_deg: float) -> str:
@@ -269,8 +275,10 @@ class Workspace:
                              "direction": compass(b)})
         routes = {}
         for mode in ("road", "rail"):
-            r = self.routes_for(ctx, [target], mode)
-            routes[mode] = r[0].as_dict()
+            try:
+                routes[mode] = self.routes_for(ctx, [target], mode)[0].as_dict()
+            except OffNetworkError as exc:  # the rest of the status still stands
+                routes[mode] = {"mode": mode, "hub": target.name, "error": str(exc)}
         return {
             "city": p.as_dict(), "lookup": ctx.match.note(),
             "date": str(ctx.held.requested), "data_date": str(ctx.held.date),
@@ -280,15 +288,31 @@ class Workspace:
             "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
             "centre_band": self.profile.band_name(ctx.centre_clearance_m, ctx.centre_held),
             "rear_hubs": hub_rows,
+            "clearance_cap_km": self.profile.max_m * 1.5 / 1000,
             "routes_to": target.name,
             "routes": routes,
         }
 
+    def snap(self, net: Network, place: Place) -> int:
+        """The network node for a place; an error when the network does not reach it."""
+        node, d = net.nearest_node(place.xy)
+        if d > MAX_SNAP_M:
+            from .control import _TO_METRIC
+
+            lo = _TO_METRIC.transform(*net.node_xy.min(axis=0), direction="INVERSE")
+            hi = _TO_METRIC.transform(*net.node_xy.max(axis=0), direction="INVERSE")
+            raise OffNetworkError(
+                f"{place.name}: the {net.mode} network's nearest node is {d / 1000:.0f} km "
+                f"away (more than {MAX_SNAP_M / 1000:.0f} km): the place is outside the "
+                f"network's extent (about {lo[0]:.1f}-{hi[0]:.1f} E, "
+                f"{lo[1]:.1f}-{hi[1]:.1f} N)")
+        return node
+
     def routes_for(self, ctx: CityContext, hubs: list[Place], mode: str) -> list[PairResult]:
         eng = self.engine(mode, ctx.held, [ctx.place, *hubs])
         net = eng.net
-        src, _ = net.nearest_node(ctx.place.xy)
-        targets = [(h.name, net.nearest_node(h.xy)[0]) for h in hubs]
+        src = self.snap(net, ctx.place)
+        targets = [(h.name, self.snap(net, h)) for h in hubs]
         # peacetime paths do not depend on the date; avoid-held paths only on which edges
         # are held: both are kept for the next query on this region (the slider)
         key = (mode, src, tuple(targets), len(eng.exp.ids), int(eng.exp.ids.sum()))
@@ -316,6 +340,7 @@ class Workspace:
             "data_exact": ctx.held.exact,
             "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
             "profile": self.profile.as_dict(),
+            "clearance_cap_km": self.profile.max_m * 1.5 / 1000,
             "hubs": [h.as_dict() for h in hubs], "modes": {},
         }
         for mode in modes:

@@ -276,15 +276,19 @@ def status_cmd(
         t.add_row(h["name"], h["oblast"], f"{h['population']:,}", f"{h['distance_km']:.0f}",
                   f"{h['direction']} ({h['bearing_deg']} deg)")
     out.print(t)
-    _routes_table(res["routes_to"], [res["routes"]["road"], res["routes"]["rail"]])
+    _routes_table(res["routes_to"], [res["routes"]["road"], res["routes"]["rail"]],
+                  res["clearance_cap_km"])
 
 
-def _routes_table(title: str, pairs: list[dict]) -> None:
+def _routes_table(title: str, pairs: list[dict], cap_km: float) -> None:
     t = Table(title=f"Routes to {title}")
     for col in ("mode", "route", "status", "km", "detour", "min clear km", "km per band",
                 "route numbers"):
         t.add_column(col)
     for p in pairs:
+        if "error" in p:
+            t.add_row(p["mode"], "-", "[red]n/a[/red]", "-", "-", "-", "-", escape(p["error"]))
+            continue
         for kind, r in p["routes"].items():
             if not r["found"]:
                 t.add_row(p["mode"], kind, "[red]none[/red]", "-", "-", "-", "-", "-")
@@ -294,8 +298,14 @@ def _routes_table(title: str, pairs: list[dict]) -> None:
             bands = ", ".join(f"{k} {v:.0f}" for k, v in r["km_by_band"].items())
             t.add_row(p["mode"], kind, f"[{color}]{r['status']}[/{color}]",
                       f"{r['length_km']:.1f}", f"{r['detour']:.2f}",
-                      f"{r['min_clearance_km']:.1f}", bands, " > ".join(r["refs"]) or "-")
+                      _clear_text(r["min_clearance_km"], cap_km), bands,
+                      " > ".join(r["refs"]) or "-")
     out.print(t)
+
+
+def _clear_text(km: float, cap_km: float) -> str:
+    """Clearance for display: values at the cap read as '>= cap' (not measured further)."""
+    return f">={cap_km:g}" if km >= cap_km - 1e-6 else f"{km:.1f}"
 
 
 @app.command("routes")
@@ -346,7 +356,8 @@ def routes_cmd(
               f": centre {res['distance_to_held_km']:.1f} km from held territory")
     for m, block in res["modes"].items():
         for p in block["pairs"]:
-            _routes_table(f"{p['hub']} by {m}: [bold]{p['status']}[/bold]", [p])
+            _routes_table(f"{p['hub']} by {m}: [bold]{p['status']}[/bold]", [p],
+                          res["clearance_cap_km"])
         r = block["resilience"]
         out.print(f"[bold]{m}[/bold] resilience: {r['disjoint_routes']} edge-disjoint route(s) "
                   f"to the rear staying beyond '{r['beyond_band']}'"
