@@ -35,6 +35,7 @@ def test_user_errors_are_one_line_nonzero(ws, shared_data, tmp_path):
         ("routes", "Pokrovsk", "--mode", "boat"),
         ("routes", "Pokrovsk", "--bands", "a=5,b=2"),
         ("distance", "Pokrovsk", "--road", "X-99"),
+        ("routes", "Lviv", "--to", "Dnipro"),  # outside the network's extent
     ]
     for args in cases:
         r = run(*args, data=shared_data)
