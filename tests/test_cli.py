@@ -117,3 +117,22 @@ def test_analysis_commands_json(ws, shared_data, tmp_path):
     assert len(days) == 20 and (days["city"] == "Pokrovsk").all()
     assert pd.read_csv(out / "days.csv").shape[0] == 20
     assert "pooled_backtest" in json.loads(r.stdout)
+
+
+def test_exposure_export(ws, shared_data, tmp_path):
+    import geopandas as gpd
+
+    out = tmp_path / "rail.gpkg"
+    r = run("exposure", "--date", "2025-06-01", "--mode", "rail", "--bbox",
+            "36.5,47.8,37.8,48.8", "-o", str(out), "--json", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    gdf = gpd.read_file(out)
+    assert len(gdf) == doc["edges"] > 100 and gdf.crs.to_epsg() == 4326
+    assert set(gdf["band"]) >= {"held", "contact", "fpv"}
+    # held edges have zero clearance; bands agree with the clearance
+    assert (gdf.loc[gdf["held"].astype(bool), "clearance_km"] == 0).all()
+    fpv = gdf[gdf["band"] == "fpv"]["clearance_km"]
+    assert ((fpv > 3) & (fpv <= 15)).all()
+    bad = run("exposure", "--bbox", "1,2,3", "-o", str(tmp_path / "x.gpkg"), data=shared_data)
+    assert bad.returncode == 2 and "MINLON" in bad.stderr

@@ -361,6 +361,38 @@ class Workspace:
             }
         return out
 
+    def edge_exposure(self, mode: str, date: str | dt.date, *,
+                      bbox: tuple[float, float, float, float] | None = None):
+        """Every edge of the ``mode`` network (optionally within a lon/lat ``bbox``) with its
+        clearance from held territory and band on ``date``, as a GeoDataFrame in lon/lat."""
+        from .config import GEOGRAPHIC_CRS
+
+        net = self.network(mode)
+        held = self.history.held(parse_date(date))
+        ids = np.arange(len(net.length))
+        if bbox is not None:
+            from .control import to_metric
+
+            lo = to_metric(shapely.points(bbox[0], bbox[1]))
+            hi = to_metric(shapely.points(bbox[2], bbox[3]))
+            box = np.array([shapely.get_x(lo), shapely.get_y(lo), shapely.get_x(hi),
+                            shapely.get_y(hi)])
+            mid = net.edge_mid_xy
+            ids = np.flatnonzero((mid[:, 0] >= box[0]) & (mid[:, 0] <= box[2]) &
+                                 (mid[:, 1] >= box[1]) & (mid[:, 1] <= box[3]))
+        exp = EdgeExposure.compute(net, self.held_index(held), self.profile, ids)
+        fine = exp.fine_clearance(net, ids, self.profile.max_m * 1.5)
+        clear = np.where(exp.held, 0.0, np.minimum(exp.clearance, fine))
+        names = np.array(self.profile.names, dtype=object)
+        e = net.edges.iloc[ids]
+        out = e[["mode", "cls", "ref", "eref", "length"]].copy()
+        out["clearance_km"] = np.round(clear / 1000, 3)
+        out["clearance_capped"] = clear >= self.profile.max_m * 1.5 - 1e-6
+        out["held"] = exp.held
+        out["band"] = names[self.profile.classify(clear, exp.held)]
+        out["date"] = str(held.date)
+        return out.set_geometry(e.geometry).to_crs(GEOGRAPHIC_CRS)
+
     # ------------------------------------------------------------------ encirclement
     def encirclement(self, city: str, date: str | dt.date, *,
                      radii_km: tuple[float, ...] = (5, 10, 20, 30),

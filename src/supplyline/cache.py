@@ -35,6 +35,25 @@ def cache_path(kind: str, key: str, suffix: str, root: Path | None = None) -> Pa
     return root / kind / f"{key}{suffix}"
 
 
+def write_vector(gdf, path: Path, layer: str) -> Path:
+    """Write a GeoDataFrame as GeoPackage (``.gpkg``) or GeoJSON, atomically: through a
+    temporary file with the same suffix (GDAL picks the format and checks the layer name
+    from it), moved over ``path`` only when complete."""
+    path = Path(path)
+    driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
+
+    def write(tmp: Path) -> None:
+        named = tmp.with_name(tmp.name + path.suffix)
+        try:
+            gdf.to_file(named, driver=driver, layer=layer)
+            os.replace(named, tmp)
+        finally:
+            if named.exists():
+                named.unlink()
+
+    return atomic_write(path, write)
+
+
 def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` and move tmp over ``path`` only when it succeeded."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -339,14 +339,9 @@ def routes_cmd(
         res = ws.routes(city, _date_or_last(ws, date), to=to, modes=modes, beyond_band=beyond,
                         main_roads_only=not all_roads)
         if output is not None:
-            gdf = ws.route_geometries(res)
-            from .cache import atomic_write
+            from .cache import write_vector
 
-            driver = "GPKG" if output.suffix.lower() == ".gpkg" else "GeoJSON"
-            tmp_suffix = output.suffix
-            atomic_write(output, lambda tmp: gdf.to_file(
-                tmp.with_suffix(tmp_suffix), driver=driver) or
-                tmp.with_suffix(tmp_suffix).replace(tmp))
+            write_vector(ws.route_geometries(res), output, "routes")
     if as_json:
         _print_json(res)
         return
@@ -367,6 +362,52 @@ def routes_cmd(
                       f"({e['lat']:.4f}, {e['lon']:.4f}), clearance {e['clearance_km']:.1f} km")
     if output is not None:
         out.print(f"routes written to {output}")
+
+
+@app.command("exposure")
+def exposure_cmd(
+    date: DateOpt = "",
+    mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
+    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
+                      "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
+    bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
+                    "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
+    profile: Annotated[Path | None, typer.Option(help="Threat profile file.")] = None,
+    bands: Annotated[str | None, typer.Option(help="Bands NAME=KM,...")] = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every network edge's distance to held territory and threat band on a date (for GIS)."""
+    if mode not in ("road", "rail"):
+        raise SupplylineError(f"--mode {mode!r}: expected road or rail")
+    if output.suffix.lower() not in (".gpkg", ".geojson", ".json"):
+        raise SupplylineError(f"--output {output}: expected a .gpkg or .geojson file name")
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(x) for x in bbox.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+            raise SupplylineError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
+    with _progress() as prog:
+        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        day = _date_or_last(ws, date)
+        with ws.step(f"Measuring every {mode} edge"):
+            gdf = ws.edge_exposure(mode, day, bbox=box)
+        from .cache import write_vector
+
+        write_vector(gdf, output, f"{mode}_exposure")
+    km = gdf.groupby("band")["length"].sum() / 1000
+    summary = {"date": gdf["date"].iloc[0] if len(gdf) else day, "mode": mode,
+               "edges": int(len(gdf)), "output": str(output),
+               "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in ws.profile.names}}
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
+    out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
+                                         summary["km_by_band"].items()))
 
 
 @app.command("encirclement")
