@@ -47,6 +47,8 @@ class TimelineParams:
     corridor_resolution_m: float = 1000.0
     area_radius_km: float = 30.0
     max_hubs: int = 3
+    #: margin (km) of the route region around the city and its hubs
+    region_margin_km: float = 60.0
 
     def key(self) -> dict:
         return dict(self.__dict__)
@@ -84,7 +86,7 @@ def status_rank(status: str, profile) -> int:
 
 
 def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan:
-    from .analysis import REGION_MARGIN_M, city_radius_m
+    from .analysis import city_radius_m
 
     ctx = ws.city_context(name, start)
     try:
@@ -92,8 +94,8 @@ def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan
     except SupplylineError:
         hubs = []
     pts = np.asarray([ctx.place.xy, *[h.xy for h in hubs]])
-    lo = pts.min(axis=0) - REGION_MARGIN_M
-    hi = pts.max(axis=0) + REGION_MARGIN_M
+    lo = pts.min(axis=0) - params.region_margin_km * 1000
+    hi = pts.max(axis=0) + params.region_margin_km * 1000
     plan = CityPlan(ctx.place, hubs, (lo[0], lo[1], hi[0], hi[1]))
     for mode in params.modes:
         net = ws.network(mode)
