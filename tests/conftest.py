@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -22,3 +23,14 @@ def ws(shared_data, tmp_path_factory):
 
     os.environ.setdefault("SUPPLYLINE_CACHE", str(tmp_path_factory.mktemp("cache")))
     return Workspace(shared_data)
+
+
+def plain(obj) -> bool:
+    """True when ``obj`` is built only of JSON types (no numpy scalars or arrays)."""
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and plain(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(plain(v) for v in obj)
+    if isinstance(obj, np.generic | np.ndarray):
+        return False
+    return obj is None or isinstance(obj, str | int | float | bool)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import plain
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
 from supplyline import axes
@@ -50,17 +51,6 @@ def at(dx: float, dy: float) -> tuple[float, float]:
 
 def line(*pts) -> LineString:
     return LineString([at(*p) for p in pts])
-
-
-def plain(obj) -> bool:
-    """True when ``obj`` is built only of JSON types (no numpy scalars or arrays)."""
-    if isinstance(obj, dict):
-        return all(isinstance(k, str) and plain(v) for k, v in obj.items())
-    if isinstance(obj, list):
-        return all(plain(v) for v in obj)
-    if isinstance(obj, np.generic | np.ndarray):
-        return False
-    return obj is None or isinstance(obj, str | int | float | bool)
 
 
 # --------------------------------------------------------------------------- bearings

@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import plain
 from shapely.geometry import MultiPolygon, box
 
 from supplyline.control import _TO_METRIC, ControlHistory
@@ -32,17 +33,6 @@ from supplyline.settlements import (
 PROFILE = ThreatProfile()  # contact 3, fpv 15, tube 25, rocket 45 km
 X0, Y0 = 500_000.0, 5_300_000.0  # metric CRS origin of the synthetic scene (lon 35.5 E)
 SQUARE = box(X0, Y0, X0 + 10_000, Y0 + 10_000)  # held: a 10 km square
-
-
-def plain(obj) -> bool:
-    """True when ``obj`` is built only of JSON types (no numpy scalars or arrays)."""
-    if isinstance(obj, dict):
-        return all(isinstance(k, str) and plain(v) for k, v in obj.items())
-    if isinstance(obj, list):
-        return all(plain(v) for v in obj)
-    if isinstance(obj, np.generic | np.ndarray):
-        return False
-    return obj is None or isinstance(obj, str | int | float | bool)
 
 
 # --------------------------------------------------------------------------- pure functions
