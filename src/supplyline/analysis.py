@@ -77,7 +77,7 @@ class Workspace:
 
         self.data_dir = data_dir
         #: dated polygons (GeoJSON/GeoPackage/GeoParquet with ``date_column``) used instead
-        #: of the DeepState files; env SUPPLYLINE_CONTROL ("path" or "path:column")
+        #: of the DeepState files; env SUPPLYLINE_CONTROL ("path" or "path::column")
         env = os.environ.get("SUPPLYLINE_CONTROL")
         if control_file is None and env:
             control_file, _, col = env.partition("::") if "::" in env else (env, "", "")
@@ -197,11 +197,7 @@ class Workspace:
             & np.all((xy >= lo) & (xy <= hi), axis=1)
             & (pl["source"].to_numpy() == "geonames")
         )
-        from .places import is_district
-
-        cand = np.asarray([i for i in cand if not is_district(pl.at[i, "name"],
-                                                               pl.at[i, "alternates"])],
-                          dtype=np.int64)
+        cand = cand[~g.district[cand]]
         if len(cand) == 0:
             return []
         clear, inside = self.held_index(ctx.held).point_clearance(xy[cand])
@@ -288,7 +284,7 @@ class Workspace:
             "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
             "centre_band": self.profile.band_name(ctx.centre_clearance_m, ctx.centre_held),
             "rear_hubs": hub_rows,
-            "clearance_cap_km": self.profile.max_m * 1.5 / 1000,
+            "clearance_cap_km": self.profile.cap_m / 1000,
             "routes_to": target.name,
             "routes": routes,
         }
@@ -340,7 +336,7 @@ class Workspace:
             "data_exact": ctx.held.exact,
             "distance_to_held_km": round(ctx.centre_clearance_m / 1000, 2),
             "profile": self.profile.as_dict(),
-            "clearance_cap_km": self.profile.max_m * 1.5 / 1000,
+            "clearance_cap_km": self.profile.cap_m / 1000,
             "hubs": [h.as_dict() for h in hubs], "modes": {},
         }
         for mode in modes:
@@ -381,13 +377,13 @@ class Workspace:
             ids = np.flatnonzero((mid[:, 0] >= box[0]) & (mid[:, 0] <= box[2]) &
                                  (mid[:, 1] >= box[1]) & (mid[:, 1] <= box[3]))
         exp = EdgeExposure.compute(net, self.held_index(held), self.profile, ids)
-        fine = exp.fine_clearance(net, ids, self.profile.max_m * 1.5)
+        fine = exp.fine_clearance(net, ids, self.profile.cap_m)
         clear = np.where(exp.held, 0.0, np.minimum(exp.clearance, fine))
         names = np.array(self.profile.names, dtype=object)
         e = net.edges.iloc[ids]
         out = e[["mode", "cls", "ref", "eref", "length"]].copy()
         out["clearance_km"] = np.round(clear / 1000, 3)
-        out["clearance_capped"] = clear >= self.profile.max_m * 1.5 - 1e-6
+        out["clearance_capped"] = clear >= self.profile.cap_m - 1e-6
         out["held"] = exp.held
         out["band"] = names[self.profile.classify(clear, exp.held)]
         out["date"] = str(held.date)

@@ -76,6 +76,12 @@ class ThreatProfile:
     def max_m(self) -> float:
         return self.bands[-1].max_km * 1000.0
 
+    @property
+    def cap_m(self) -> float:
+        """Clearances are measured up to this distance (1.5 x the outer band); beyond it
+        they read as the cap."""
+        return self.max_m * 1.5
+
     def threshold_m(self, band: str) -> float:
         for b in self.bands:
             if b.name == band:

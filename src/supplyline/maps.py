@@ -405,12 +405,6 @@ def _place_dots(ax, lab, places) -> list:
     return dots
 
 
-def _is_district(name: str, alternates) -> bool:
-    from .places import is_district
-
-    return is_district(name, alternates)
-
-
 def _pick_places(ws, box, exclude: list[tuple[tuple[float, float], int]], n: int,
                  min_sep_m: float, exclude_names: tuple[str, ...] = ()
                  ) -> list[tuple[str, float, float, int]]:
@@ -433,13 +427,13 @@ def _pick_places(ws, box, exclude: list[tuple[tuple[float, float], int]], n: int
     chosen: list[tuple[str, float, float, int]] = []
     taken = [(np.asarray(p), max(min_sep_m, city_radius_m(pop))) for p, pop in exclude]
     names = set(exclude_names)
-    alts = pl["alternates"].to_numpy() if "alternates" in pl else None
+    district = ws.gazetteer.district
     for i in idx:
         p = xy[i]
         if any(np.hypot(*(p - q)) < sep for q, sep in taken):
             continue
         name = str(pl["name"].iat[i])
-        if name in names or _is_district(name, alts[i] if alts is not None else ()):
+        if name in names or district[i]:
             continue
         names.add(name)
         pop = int(pl["population"].iat[i])

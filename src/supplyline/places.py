@@ -185,6 +185,15 @@ class Gazetteer:
         self.places["y"] = shapely.get_y(pts)
 
     @cached_property
+    def district(self) -> np.ndarray:
+        """Per place: a GeoNames city district (see :func:`is_district`), not a settlement
+        of its own."""
+        pl = self.places
+        return np.fromiter((is_district(n, a) for n, a in zip(pl["name"], pl["alternates"],
+                                                               strict=True)),
+                           dtype=bool, count=len(pl))
+
+    @cached_property
     def xy(self) -> np.ndarray:
         if "x" not in self.places:
             pts = to_metric(shapely.points(self.places["lon"], self.places["lat"]))

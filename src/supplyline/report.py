@@ -656,7 +656,7 @@ def _line_groups(ws: Workspace, box: Any, frames_held: list,
     from .exposure import HeldIndex
     from .routes import EdgeExposure
 
-    clip = shapely.buffer(box, profile.max_m * 1.5 + 5000, join_style="mitre")
+    clip = shapely.buffer(box, profile.cap_m + 5000, join_style="mitre")
     per_mode: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
     for mode in ("road", "rail"):
         net = ws.network(mode)

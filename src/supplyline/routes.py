@@ -45,7 +45,7 @@ class EdgeExposure:
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
                 ids: np.ndarray | None = None, raster=None) -> EdgeExposure:
         ids = np.arange(len(net.length)) if ids is None else np.asarray(ids)
-        cap = profile.max_m * 1.5
+        cap = profile.cap_m
         thr = np.array([b.max_km * 1000.0 for b in profile.bands])
         d, held = index.edge_clearance(net, ids, cap, thresholds=thr, raster=raster)
         return cls(ids, d, held, profile.classify(d, held), index)
@@ -58,7 +58,7 @@ class EdgeExposure:
         which are exact for them (nothing within their clearance cap moved)."""
         from .exposure import near_boxes
 
-        reach = profile.max_m * 1.5 + 1000.0 + (net.length[self.ids].max() / 2
+        reach = profile.cap_m + 1000.0 + (net.length[self.ids].max() / 2
                                                  if len(self.ids) else 0.0)
         redo = near_boxes(net.edge_mid_xy[self.ids], changed, reach)
         part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
@@ -215,7 +215,7 @@ class RouteEngine:
         # edge's coarse value is at most L/2 + 250 m above its true clearance
         lb = clear - self.net.length[ids] / 2 - 250.0
         cand = lb <= clear.min() if len(ids) else np.zeros(0, bool)
-        fine = self.exp.fine_clearance(self.net, ids[cand], self.profile.max_m * 1.5)
+        fine = self.exp.fine_clearance(self.net, ids[cand], self.profile.cap_m)
         clear[cand] = np.where(self.held[ids[cand]], 0.0, np.minimum(clear[cand], fine))
         bands = self.band[ids]
         names = self.profile.names

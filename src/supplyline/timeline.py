@@ -305,7 +305,7 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
     boxes = np.asarray([p.region_box for p in plans])
     raster_box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
     # a change can affect a city's metrics up to the clearance cap beyond its region
-    reach = ws.profile.max_m * 1.5 + 2000
+    reach = ws.profile.cap_m + 2000
     near_box = {p.place.name: (p.region_box[0] - reach, p.region_box[1] - reach,
                                p.region_box[2] + reach, p.region_box[3] + reach)
                 for p in plans}
@@ -540,10 +540,7 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
         near |= (d <= within_km * 1000) & ~inside
         not_held |= ~inside
     keep = sel[near & not_held]
-    from .places import is_district
-
-    keep = np.asarray([i for i in keep if not is_district(pl.at[i, "name"],
-                                                          pl.at[i, "alternates"])], dtype=int)
+    keep = keep[~g.district[keep]]
     # parts of a larger city (within 10 km of a place at least twice as large) are not
     # settlements of their own: GeoNames lists city districts as places
     pop = pl["population"].to_numpy()
