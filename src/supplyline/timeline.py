@@ -131,7 +131,7 @@ def _free_exposure(net) -> EdgeExposure:
 class DayState:
     """Everything computed once per day and shared by all cities."""
 
-    def __init__(self, ws, geom, plans: list[CityPlan], union: dict[str, np.ndarray],
+    def __init__(self, ws, geom, union: dict[str, np.ndarray],
                  raster_box, params: TimelineParams, prev: DayState | None = None,
                  changed: np.ndarray | None = None):
         """With ``prev`` (an earlier day) and ``changed`` (boxes of every change since
@@ -153,7 +153,9 @@ class DayState:
             self.exp[m] = prev.exp[m].updated(net, self.index, ws.profile, changed,
                                               raster=self.raster)
 
-    def exposure_for(self, mode: str, sub, pos: np.ndarray) -> EdgeExposure:
+    def exposure_for(self, mode: str, pos: np.ndarray) -> EdgeExposure:
+        """The exposure of a city's sub-network: ``pos`` are its edges' positions in the
+        shared edge list; the result is numbered like the sub-network's edges."""
         e = self.exp[mode]
         return EdgeExposure(np.arange(len(pos)), e.clearance[pos], e.held[pos], e.band[pos],
                             self.index)
@@ -165,7 +167,8 @@ class CityState:
 
     metrics: dict
     routes: list[dict]
-    route_state: dict[str, bytes] = field(default_factory=dict)
+    #: per mode: (held flags, bands, clearances) of its route network, as bytes
+    route_state: dict[str, tuple[bytes, bytes, bytes]] = field(default_factory=dict)
     paths: dict[str, dict] = field(default_factory=dict)
     resil: dict[str, int] = field(default_factory=dict)
     corridor: tuple | None = None
@@ -173,8 +176,9 @@ class CityState:
 
 def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarray],
                      params: TimelineParams, prev: CityState | None) -> CityState:
-    """Metrics of one city on one day; route searches are redone only where the held /
-    band state of the city's route network changed since ``prev``."""
+    """Metrics of one city on one day. Against ``prev`` (its last computed day): identical
+    exposure reuses the route paths, identical held/band state the avoid-held paths and
+    the resilience, an identical raster window the corridor; all exact."""
     prof = ws.profile
     c = np.asarray(plan.place.xy)
     d, inside = day.index.fast_point_clearance(c[None, :], day.raster)
@@ -193,20 +197,18 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         if not plan.hubs:
             continue
         sub = plan.nets[mode]
-        exp = day.exposure_for(mode, sub, pos[mode])
+        exp = day.exposure_for(mode, pos[mode])
         eng = RouteEngine(sub, exp, prof)
         # what depends only on which edges are held / in which band is reused from the
         # previous computed day when that state is unchanged (exactly the same answer);
-        # the safest route depends on clearances and is searched every day
-        held_key = exp.held.tobytes()
-        key = held_key + exp.band.astype(np.int8).tobytes()
-        clear_key = exp.clearance.tobytes()
+        # the safest route depends on clearances and is searched unless they are identical
+        key = (exp.held.tobytes(), exp.band.astype(np.int8).tobytes(),
+               exp.clearance.tobytes())
         state.route_state[mode] = key
-        state.route_state[mode + ":clear"] = clear_key
-        same = prev is not None and prev.route_state.get(mode) == key
-        same_held = prev is not None and prev.route_state.get(mode, b"")[:len(held_key)] \
-            == held_key
-        if same and prev.route_state.get(mode + ":clear") == clear_key:
+        old = prev.route_state.get(mode) if prev is not None else None
+        same_held = old is not None and old[0] == key[0]
+        same = same_held and old[1] == key[1]
+        if same and old[2] == key[2]:
             # identical inputs to every route search: the same paths, measured again
             res = {}
             for hub, paths in prev.paths[mode].items():
@@ -337,7 +339,7 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
                 stats["carried_over"] += 1
             else:
                 if shared is None:
-                    shared = DayState(ws, geom, plans, union, raster_box, params,
+                    shared = DayState(ws, geom, union, raster_box, params,
                                       last_shared, np.vstack(since))
                     last_shared, since = shared, []
                 prev_state = st if (st is not None and st.paths) else None
