@@ -21,14 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
 from .exposure import HELD, HeldIndex, ThreatProfile
 from .network import Network
-
-ROUTE_KINDS = ("peacetime", "avoid_held", "safest")
 
 
 @dataclass
@@ -162,7 +159,6 @@ class RouteEngine:
         self.band[exposure.ids] = exposure.band
         self.region = np.zeros(n, bool)
         self.region[exposure.ids] = True
-        self._graphs: dict = {}
 
     def _graph(self, mask: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         return self.net.graph(mask, self.net.length)
@@ -299,7 +295,7 @@ def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.nda
     thr = engine.profile.threshold_m(beyond_band)
     mask = engine.region & ~engine.held & (engine.clear > thr)
     if classes:
-        mask &= net.edges["cls"].isin(classes).to_numpy()
+        mask &= np.isin(net.attr["cls"], classes)
     ids = np.flatnonzero(mask)
     n = net.n_nodes
     s, t = n, n + 1
@@ -325,13 +321,13 @@ def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.nda
     in_s[reach] = True
     cut = ids[in_s[u] != in_s[v]]
     out = []
+    a = net.attr
     for e in cut.tolist():
-        row = net.edges.iloc[e]
-        mid = shapely.line_interpolate_point(row.geometry, 0.5, normalized=True)
-        item = {"edge": e, "ref": route_label(row["ref"], row["eref"]), "cls": row["cls"],
-                "x": round(mid.x, 1), "y": round(mid.y, 1),
+        x, y = (float(c) for c in net.edge_mid_xy[e])
+        item = {"edge": e, "ref": route_label(a["ref"][e], a["eref"][e]), "cls": a["cls"][e],
+                "x": round(x, 1), "y": round(y, 1),
                 "clearance_km": round(float(engine.clear[e]) / 1000, 2)}
         if describe is not None:
-            item.update(describe(mid.x, mid.y))
+            item.update(describe(x, y))
         out.append(item)
     return Resilience(net.mode, beyond_band, int(res.flow_value), out)
