@@ -176,8 +176,7 @@ class Network:
         self, weight: np.ndarray, mask: np.ndarray | None = None
     ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """Adjacency as in :meth:`adjacency` plus a same-shaped matrix of edge id + 1."""
-        idx = np.arange(len(self.u)) if mask is None else np.flatnonzero(mask)
-        return symmetric_graph(self.u[idx], self.v[idx], weight[idx], idx, self.n_nodes)
+        return self.graph(np.ones(len(self.u), bool) if mask is None else mask, weight)
 
     @cached_property
     def _directed_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
