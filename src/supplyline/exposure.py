@@ -22,6 +22,7 @@ import json
 import tomllib
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -239,13 +240,12 @@ class HeldIndex:
         dist[inside] = 0.0
         return dist, inside
 
-    @property
+    @cached_property
     def prepared(self) -> shapely.Geometry:
-        if not hasattr(self, "_prepared"):
-            g = shapely.multipolygons(self.polygons)
-            shapely.prepare(g)
-            self._prepared = g
-        return self._prepared
+        """The held polygons as one prepared multipolygon (fast repeated predicates)."""
+        g = shapely.multipolygons(self.polygons)
+        shapely.prepare(g)
+        return g
 
     def sampled_clearance(self, net, ids: np.ndarray, cap_m: float) -> np.ndarray:
         """Min distance over each edge's sample points (every 200 m), capped."""
@@ -272,7 +272,7 @@ class HeldIndex:
             r = float(bound.max()) + 2 * BOUNDARY_SPACING_M
             x0, y0 = xy.min(axis=0) - r
             x1, y1 = xy.max(axis=0) + r
-            near = shapely.clip_by_rect(shapely.multipolygons(self.polygons), x0, y0, x1, y1)
+            near = shapely.clip_by_rect(self.prepared, x0, y0, x1, y1)
             d = shapely.distance(pts, near)
         else:
             d = shapely.distance(pts, self.prepared)
