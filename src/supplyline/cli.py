@@ -45,9 +45,12 @@ DateOpt = Annotated[str, typer.Option("--date", "-d", help="Date YYYY-MM-DD (def
                     "last day of the control history).")]
 
 
-def _progress() -> Progress:
+def _progress(counter=None) -> Progress:
+    """Progress display on stderr; ``counter`` is the column counting done work (items by
+    default, bytes for downloads)."""
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+                    counter or MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    transient=True)
 
 
 def _strip(obj: Any) -> Any:
@@ -180,8 +183,7 @@ def data_fetch(
 
     root = dest or fetch.default_download_dir()
     result: dict = {"dest": str(root)}
-    prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    DownloadColumn(), TimeElapsedColumn(), console=err, transient=True)
+    prog = _progress(DownloadColumn())
     with prog:
         if start or not osm:
             d1 = parse_date(start) if start else dt.date(2024, 7, 8)
@@ -736,9 +738,7 @@ def animate_cmd(
     """Animation of the front approaching a city, one frame per week by default."""
     from .maps import animate
 
-    prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
-    with prog:
+    with _progress() as prog:
         ws = _workspace(data, progress=prog)
         res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
                       fps=fps, progress=prog)
