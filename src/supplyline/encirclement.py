@@ -231,27 +231,40 @@ def corridor(held: shapely.Geometry, start: tuple[float, float],
     disc &= ~held_mask
     if not disc.any():
         return Corridor(0.0, (float(start[0]), float(start[1])), False, resolution_m)
-    levels = np.unique(clear[clear > 0])
-    levels = levels[levels <= clear[disc].max()]
-
-    def connected(thr: float) -> tuple[bool, np.ndarray]:
-        lab, _ = ndimage.label(clear >= thr, structure=np.ones((3, 3)))
-        ls = set(np.unique(lab[disc])) - {0}
-        return any(lab[c] in ls for c in t), lab
-
-    lo_i, hi_i = 0, len(levels) - 1
-    if len(levels) == 0 or not connected(levels[0])[0]:
+    best = widest_level(clear, disc, t)
+    if best is None:
         return Corridor(0.0, None, False, resolution_m)
-    while lo_i < hi_i:  # largest level that still connects
-        mid = (lo_i + hi_i + 1) // 2
-        if connected(levels[mid])[0]:
-            lo_i = mid
-        else:
-            hi_i = mid - 1
-    best = levels[lo_i]
     narrow = _pinch_point(clear >= best, clear, best, disc, t)
     narrow = (float(xs[narrow[1]]), float(ys[narrow[0]]))
     return Corridor(round(float(best) / 1000, 2), narrow, True, resolution_m)
+
+
+def widest_level(clear: np.ndarray, start: np.ndarray, targets: list[tuple[int, int]]
+                 ) -> float | None:
+    """Largest clearance level at which the cells at least that clear connect (8-neighbour)
+    a start cell (``start``: boolean mask) to a target cell; None when none does.
+
+    A binary search over the distinct cell values, labelling the grid at each step.
+    """
+    levels = np.unique(clear[clear > 0])
+    levels = levels[levels <= clear[start].max()]
+    structure = np.ones((3, 3))
+
+    def connected(thr: float) -> bool:
+        lab, _ = ndimage.label(clear >= thr, structure=structure)
+        ls = set(np.unique(lab[start])) - {0}
+        return any(lab[c] in ls for c in targets)
+
+    if not len(levels) or not connected(levels[0]):
+        return None
+    a, b = 0, len(levels) - 1
+    while a < b:  # largest level that still connects
+        m = (a + b + 1) // 2
+        if connected(levels[m]):
+            a = m
+        else:
+            b = m - 1
+    return float(levels[a])
 
 
 def _pinch_point(open_mask: np.ndarray, clear: np.ndarray, best: float, start: np.ndarray,
@@ -412,20 +425,7 @@ class ClearanceRaster:
         t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]
         if win[s] <= 0:
             return 0.0
-        levels = np.unique(win[(win > 0) & (win <= win[s])])
-        st = np.ones((3, 3))
-
-        def ok(thr: float) -> bool:
-            lab, _ = ndimage.label(win >= thr, structure=st)
-            return lab[s] > 0 and any(lab[c] == lab[s] for c in t)
-
-        if not len(levels) or not ok(levels[0]):
-            return 0.0
-        a, b = 0, len(levels) - 1
-        while a < b:
-            m = (a + b + 1) // 2
-            if ok(levels[m]):
-                a = m
-            else:
-                b = m - 1
-        return round(float(levels[a]) / 1000, 2)
+        start = np.zeros(win.shape, bool)
+        start[s] = True
+        best = widest_level(win, start, t)
+        return 0.0 if best is None else round(best / 1000, 2)
