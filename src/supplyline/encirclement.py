@@ -213,7 +213,7 @@ def corridor(held: shapely.Geometry, start: tuple[float, float],
                                                                                       bool)
     if held_mask.any():
         # pad so held ground just outside the box still counts
-        clear = ndimage.distance_transform_edt(~held_mask) * resolution_m
+        clear = distance_to_held(held_mask) * resolution_m
         outside = _outside_clearance(clip, gx, gy, lo, hi)
         clear = np.minimum(clear, outside)
     else:
@@ -237,6 +237,25 @@ def corridor(held: shapely.Geometry, start: tuple[float, float],
     narrow = _pinch_point(clear >= best, clear, best, disc, t)
     narrow = (float(xs[narrow[1]]), float(ys[narrow[0]]))
     return Corridor(round(float(best) / 1000, 2), narrow, True, resolution_m)
+
+
+def distance_to_held(held: np.ndarray) -> np.ndarray:
+    """Euclidean distance (in cells) from every cell to the nearest held cell.
+
+    The ``edt`` package (a compiled, ~2.5x faster transform) when installed, else
+    :func:`scipy.ndimage.distance_transform_edt`; the results are identical: ``edt``'s
+    squared distances are whole numbers held exactly in float32 (below 2**24, so grids
+    under 2,896 cells a side), and their float64 square roots are what scipy returns.
+    """
+    if max(held.shape) < 2896 and held.any():
+        try:
+            import edt
+        except ImportError:
+            pass
+        else:
+            sq = edt.edtsq(~held, black_border=False, parallel=1)
+            return np.sqrt(sq.astype(np.float64))
+    return ndimage.distance_transform_edt(~held)
 
 
 def widest_level(clear: np.ndarray, start: np.ndarray, targets: list[tuple[int, int]]
@@ -376,7 +395,7 @@ class ClearanceRaster:
         big = rasterize(held, (x0 - pad * resolution_m, y0 - pad * resolution_m),
                         resolution_m, (ny + 2 * pad, nx + 2 * pad))
         if big.any():
-            clear = ndimage.distance_transform_edt(~big) * resolution_m
+            clear = distance_to_held(big) * resolution_m
         else:
             clear = np.full(big.shape, cap_m)
         clear = np.minimum(clear[pad:pad + ny, pad:pad + nx] if pad else clear, cap_m)
@@ -405,27 +424,38 @@ class ClearanceRaster:
     def corridor(self, start: tuple[float, float], targets: list[tuple[float, float]], *,
                  margin_m: float = 20_000, prev: tuple | None = None) -> tuple[float, tuple]:
         """Widest-corridor clearance (km) from ``start`` to any target inside a window, and
-        a token to pass back as ``prev`` next time (an unchanged window is not searched
-        again).
+        a token to pass back as ``prev`` next time (for the same start and targets).
 
-        The same quantity as :func:`corridor` (start radius 0) on this raster.
+        The same quantity as :func:`corridor` (start radius 0) on this raster. Against
+        ``prev`` the search is skipped when no cell whose value changed moved across the
+        previous widest level L (neither ``>= L`` nor ``> L`` changed): the old widest
+        path still connects at L, and a path connecting above L would have connected
+        above L before, so L is still the answer.
         """
         pts = np.asarray([start, *targets], dtype=float)
         lo = self.cell(tuple(pts.min(axis=0) - margin_m))
         hi = self.cell(tuple(pts.max(axis=0) + margin_m))
         win = self.clear[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1]
-        if prev is not None and prev[0].shape == win.shape and np.array_equal(prev[0], win):
-            return prev[1], prev  # the same window gives the same answer
-        value = self._widest(win, start, targets, lo)
-        return value, (win, value)
+        if prev is not None and prev[0].shape == win.shape:
+            old, value, best = prev
+            changed = old != win
+            if not changed.any():
+                return value, prev
+            if best is not None:
+                a, b = old[changed], win[changed]
+                if ((a >= best) == (b >= best)).all() and ((a > best) == (b > best)).all():
+                    return value, (win, value, best)
+        best = self._widest(win, start, targets, lo)
+        value = 0.0 if best is None else round(best / 1000, 2)
+        return value, (win, value, best)
 
-    def _widest(self, win: np.ndarray, start, targets, lo) -> float:
+    def _widest(self, win: np.ndarray, start, targets, lo) -> float | None:
+        """The widest level (m) in ``win`` from ``start`` to a target, None if none."""
         s = self.cell(start)
         s = (s[0] - lo[0], s[1] - lo[1])
         t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]
         if win[s] <= 0:
-            return 0.0
+            return None
         start = np.zeros(win.shape, bool)
         start[s] = True
-        best = widest_level(win, start, t)
-        return 0.0 if best is None else round(best / 1000, 2)
+        return widest_level(win, start, t)

@@ -278,20 +278,27 @@ class HeldIndex:
             d = shapely.distance(pts, self.prepared)
         return d, d == 0
 
-    def fast_point_clearance(self, xy: np.ndarray, raster=None) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
+    def fast_point_clearance(self, xy: np.ndarray, raster=None, flags_only: bool = False
+                             ) -> tuple[np.ndarray, np.ndarray]:
         """Distance (m, at most ~50 m high: boundary sampled every 100 m) and inside flag,
         for many points at once (KD-tree + prepared point-in-polygon; with ``raster``, a
         clearance raster of the same day, points well away from the boundary take the
-        inside flag of their cell)."""
+        inside flag of their cell).
+
+        ``flags_only`` (with ``raster``): only the inside flags are wanted; the KD-tree
+        search stops at the distance that decides between cell and exact test, so the
+        distances returned are ``inf`` beyond it (the flags are the same)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if self.kdtree is None:
             return np.full(len(xy), np.inf), np.zeros(len(xy), bool)
-        d, _ = self.kdtree.query(xy)
+        near_m = np.inf if raster is None else 1.5 * raster.resolution_m + BOUNDARY_SPACING_M
+        if flags_only and raster is not None:
+            d, _ = self.kdtree.query(xy, distance_upper_bound=near_m + 1.0)
+        else:
+            d, _ = self.kdtree.query(xy)
         if raster is not None:
             inside = np.zeros(len(xy), bool)
-            clear_of = (d > 1.5 * raster.resolution_m + BOUNDARY_SPACING_M) & \
-                raster.covers(xy)
+            clear_of = (d > near_m) & raster.covers(xy)
             inside[clear_of] = raster.held_at(xy[clear_of])
             rest = ~clear_of
             inside[rest] = shapely.contains_xy(self.prepared, xy[rest, 0], xy[rest, 1])
@@ -310,14 +317,51 @@ def near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 50
         return np.ones(len(xy), bool)
     lo = xy.min(axis=0) - cell
     n = np.ceil((xy.max(axis=0) + cell - lo) / cell).astype(int) + 1
-    grid = np.zeros((n[1], n[0]), bool)
     b = boxes + np.array([-reach, -reach, reach, reach])
     i0 = np.clip(np.floor((b[:, [0, 1]] - lo) / cell).astype(int), 0, n - 1)
     i1 = np.clip(np.floor((b[:, [2, 3]] - lo) / cell).astype(int), 0, n - 1)
-    for (x0, y0), (x1, y1) in zip(i0, i1, strict=True):
-        grid[y0:y1 + 1, x0:x1 + 1] = True
+    grid = _cover(i0, i1, n)
     c = np.floor((xy - lo) / cell).astype(int)
     return grid[c[:, 1], c[:, 0]]
+
+
+def _cover(i0: np.ndarray, i1: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Grid (n[1], n[0]) of the cells covered by the index rectangles i0..i1 (x, y;
+    inclusive), without a loop over rectangles: +-1 at the corners, then prefix sums."""
+    diff = np.zeros((n[1] + 1, n[0] + 1), np.int32)
+    np.add.at(diff, (i0[:, 1], i0[:, 0]), 1)
+    np.add.at(diff, (i0[:, 1], i1[:, 0] + 1), -1)
+    np.add.at(diff, (i1[:, 1] + 1, i0[:, 0]), -1)
+    np.add.at(diff, (i1[:, 1] + 1, i1[:, 0] + 1), 1)
+    return diff.cumsum(axis=0).cumsum(axis=1)[:n[1], :n[0]] > 0
+
+
+def within_reach(xy: np.ndarray, boxes: np.ndarray, reach: np.ndarray,
+                 cell: float = 2000.0) -> np.ndarray:
+    """Points that may lie within their own ``reach`` of some box (conservative: every
+    point that does is flagged, and a few up to ``cell`` farther).
+
+    The boxes are replaced by the ``cell`` grid squares they cover; a point is flagged
+    when the nearest covered square's centre is within reach + half the square's diagonal.
+    """
+    reach = np.broadcast_to(np.asarray(reach, dtype=float), (len(xy),))
+    if not len(boxes) or not len(xy):
+        return np.zeros(len(xy), bool)
+    if not np.isfinite(boxes).all():
+        return np.ones(len(xy), bool)
+    i0 = np.floor(boxes[:, :2] / cell).astype(np.int64)
+    i1 = np.floor(boxes[:, 2:] / cell).astype(np.int64)
+    base = i0.min(axis=0)
+    grid = _cover(i0 - base, i1 - base, (i1.max(axis=0) - base + 1))
+    cells = np.argwhere(grid)[:, ::-1] + base  # (x, y) indices of covered squares
+    half_diag = cell * np.sqrt(0.5)
+    cand = np.flatnonzero(near_boxes(xy, boxes, float(reach.max()) + half_diag))
+    out = np.zeros(len(xy), bool)
+    if len(cand):
+        d, _ = cKDTree((cells + 0.5) * cell).query(
+            xy[cand], distance_upper_bound=float(reach[cand].max()) + half_diag + 1.0)
+        out[cand] = d - half_diag <= reach[cand]
+    return out
 
 
 class ExposureCache:

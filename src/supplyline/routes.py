@@ -52,16 +52,23 @@ class EdgeExposure:
         """This exposure moved to another day whose held territory differs from this one's
         only inside the boxes ``changed`` (see :func:`supplyline.control.changed_boxes`):
         edges within reach of a change are measured again, the others keep their values,
-        which are exact for them (nothing within their clearance cap moved)."""
-        from .exposure import near_boxes
+        which are exact for them.
 
-        reach = profile.cap_m + 1000.0 + (net.length[self.ids].max() / 2
-                                                 if len(self.ids) else 0.0)
-        redo = near_boxes(net.edge_mid_xy[self.ids], changed, reach)
+        An edge's figures depend only on held territory near it: its midpoint's distance
+        d to the boundary (d <= value + L/2 + 250 m, or the cap), the sample points'
+        distances (<= d + L/2), contact with the edge itself (within L/2) and the raster
+        cell of its midpoint (within 750 m). So a change farther than value + L + 1750 m
+        from its midpoint leaves them as they are."""
+        from .exposure import within_reach
+
+        reach = self.clearance + net.length[self.ids] + 1750.0
+        redo = within_reach(net.edge_mid_xy[self.ids], changed, reach)
         part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
         clear, held, band = self.clearance.copy(), self.held.copy(), self.band.copy()
         clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
-        return EdgeExposure(self.ids, clear, held, band, index)
+        out = EdgeExposure(self.ids, clear, held, band, index)
+        out.remeasured = redo  # edges measured again (the others' values are carried over)
+        return out
 
     def subset(self, ids: np.ndarray) -> EdgeExposure:
         """The exposure of the edges ``ids`` (which must all be in this exposure)."""
@@ -179,28 +186,37 @@ class RouteEngine:
         c = np.minimum(self.clear, cap)
         # maximum spanning tree == minimum spanning tree of (cap + 1 - clearance)
         g, _ = self.net.graph(mask, cap + 1.0 - c)
-        mst = csgraph.minimum_spanning_tree(g)
-        mst = mst + mst.T
+        mst = csgraph.minimum_spanning_tree(g).tocoo()
         _, pred = csgraph.breadth_first_order(mst, source, directed=False,
                                               return_predecessors=True)
+        # each tree edge's weight on its child node (the end farther from the source)
+        r, k, w = mst.row, mst.col, mst.data
+        child = np.where(pred[r] == k, r, k)
+        up = np.full(len(pred), -np.inf)
+        up[child] = w
+        # heaviest edge from every node up to the source, by pointer doubling
+        anc = np.where(pred >= 0, pred, np.arange(len(pred)))
+        heavy = up
+        while True:
+            nxt = anc[anc]
+            heavy = np.maximum(heavy, heavy[anc])
+            if np.array_equal(nxt, anc):
+                break
+            anc = nxt
         out = []
-        for t in targets:  # walk each target's tree path back to the source
+        for t in targets:
             if t == source:  # an empty route: nothing on it is exposed
                 out.append(float(cap))
-                continue
-            if pred[t] < 0:
+            elif pred[t] < 0:
                 out.append(-1.0)
-                continue
-            path = [t]
-            while pred[path[-1]] >= 0:
-                path.append(int(pred[path[-1]]))
-            a, b = np.asarray(path[1:]), np.asarray(path[:-1])
-            w = np.asarray(mst[a, b]).ravel()
-            out.append(float(cap + 1.0 - w.max()) if len(w) else float(cap))
+            else:
+                out.append(float(cap + 1.0 - heavy[t]))
         return out
 
-    def describe(self, kind: str, hub: str, path: list[int] | None, peace_m: float,
-                 with_refs: bool = True) -> Route:
+    def describe(self, kind: str, hub: str, path: list[int] | np.ndarray | None,
+                 peace_m: float, with_refs: bool = True, lean: bool = False) -> Route:
+        """A route's figures. ``lean`` (the timeline's many routes): no km per band, and
+        the edge ids stay an integer array."""
         if path is None:
             return Route(kind, hub, False)
         ids = np.asarray(path, dtype=np.int64)
@@ -215,8 +231,8 @@ class RouteEngine:
         clear[cand] = np.where(self.held[ids[cand]], 0.0, np.minimum(clear[cand], fine))
         bands = self.band[ids]
         names = self.profile.names
-        km = {names[b]: round(float(lens[bands == b].sum()) / 1000, 2)
-              for b in range(len(names)) if (bands == b).any()}
+        km = {} if lean else {names[b]: round(float(lens[bands == b].sum()) / 1000, 2)
+                              for b in range(len(names)) if (bands == b).any()}
         worst = names[int(bands.min())] if len(bands) else names[-1]
         status = "cut" if worst == HELD else ("open" if worst == names[-1]
                                               else f"under fire ({worst})")
@@ -226,31 +242,61 @@ class RouteEngine:
             min_clearance_km=round(float(clear.min()) / 1000, 2) if len(ids) else float("nan"),
             worst_band=worst, status=status, km_by_band=km,
             refs=refs_in_order(self.net, path) if with_refs else [],
-            edge_ids=[int(x) for x in ids],
+            edge_ids=ids if lean else [int(x) for x in ids],
         )
+
+    def capped_clearance(self) -> np.ndarray:
+        """The clearance the safest route maximises: capped at the outermost band, -1 on
+        held edges and outside the region."""
+        return np.where(self.region & ~self.held,
+                        np.minimum(self.clear, self.profile.max_m), -1.0)
 
     def routes(self, source: int, hubs: list[tuple[str, int]], *, with_refs: bool = True,
                peace: list[list[int] | None] | None = None,
                avoid: list[list[int] | None] | None = None,
-               describe_avoid: bool = True) -> dict[str, dict[str, Route]]:
+               describe_avoid: bool = True, search_avoid: bool = True,
+               safest: dict[int, tuple[float, list[int]]] | None = None,
+               lean: bool = False) -> dict[str, dict[str, Route]]:
         """Peacetime, avoid-held and safest routes to each hub. ``peace`` (date-free) and
         ``avoid`` (depends only on which edges are held) may be passed in when known; with
-        ``describe_avoid=False`` the avoid-held route only carries its edges."""
+        ``describe_avoid=False`` the avoid-held route only carries its edges; with
+        ``search_avoid=False`` (and no ``avoid``) it is not searched: only whether it
+        exists is known (found, no edges), which is all the safest route needs. ``safest``
+        maps hub positions to a known (bottleneck threshold, safest path) for this
+        exposure (see :func:`safest_still_valid`). The threshold of every safest route
+        found is left in ``self.thresholds`` (hub name -> m). ``lean``: see
+        :meth:`describe`."""
         targets = [t for _, t in hubs]
+        safest = safest or {}
         if peace is None:
             peace = self.shortest(source, targets, self.region)
-        if avoid is None:
+        if avoid is None and search_avoid:
             avoid = self.shortest(source, targets, self.region & ~self.held)
-        bott = self.bottleneck(source, targets)
+        need = [i for i in range(len(hubs))
+                if i not in safest and (avoid is None or avoid[i] is not None)]
+        bott = self.bottleneck(source, targets) if need else [-1.0] * len(hubs)
+        if avoid is None:
+            # not searched: a hub is reachable without held edges when the bottleneck
+            # search reached it or a known safest route does; the route has no edges
+            avoid = [[] if (i in safest or bott[i] >= 0) else None
+                     for i in range(len(hubs))]
         out: dict[str, dict[str, Route]] = {}
         by_threshold: dict[float, list[list[int] | None]] = {}
+        self.thresholds: dict[str, float] = {}
         for i, (name, _node) in enumerate(hubs):
-            pm = float(self.net.length[peace[i]].sum()) if peace[i] else float("nan")
-            r = {"peacetime": self.describe("peacetime", name, peace[i], pm, with_refs),
-                 "avoid_held": (self.describe("avoid_held", name, avoid[i], pm, with_refs)
+            pm = (float(self.net.length[peace[i]].sum())
+                  if peace[i] is not None and len(peace[i]) else float("nan"))
+            r = {"peacetime": self.describe("peacetime", name, peace[i], pm, with_refs, lean),
+                 "avoid_held": (self.describe("avoid_held", name, avoid[i], pm, with_refs,
+                                              lean)
                                 if describe_avoid or avoid[i] is None else
-                                Route("avoid_held", name, True, edge_ids=list(avoid[i])))}
-            if bott[i] < 0 or avoid[i] is None:
+                                Route("avoid_held", name, True,
+                                      edge_ids=avoid[i] if lean else list(avoid[i])))}
+            if i in safest and avoid[i] is not None:
+                thr, path = safest[i]
+                self.thresholds[name] = thr
+                r["safest"] = self.describe("safest", name, path, pm, with_refs, lean)
+            elif bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:
                 thr = bott[i]
@@ -258,10 +304,33 @@ class RouteEngine:
                     mask = self.region & ~self.held & (
                         np.minimum(self.clear, self.profile.max_m) >= thr - 0.01)
                     by_threshold[thr] = self.shortest(source, targets, mask)
+                self.thresholds[name] = thr
                 r["safest"] = self.describe("safest", name, by_threshold[thr][i], pm,
-                                            with_refs)
+                                            with_refs, lean)
             out[name] = r
         return out
+
+
+def safest_still_valid(old_c: np.ndarray, new_c: np.ndarray, threshold: float,
+                       zone: float = 0.02) -> bool:
+    """Whether a safest route found on clearances ``old_c`` (see
+    :meth:`RouteEngine.capped_clearance`) with bottleneck ``threshold`` is still the
+    safest route on ``new_c``, without searching again.
+
+    It is when no edge whose value changed lies near the threshold (within ``zone`` m)
+    before or after, and none crossed it: the old route keeps every edge above the
+    threshold (so the new bottleneck is at least as high), no new route rises above it
+    (so it is no higher), and the edges allowed to the final shortest search are the same
+    set, so that search returns the same path.
+    """
+    changed = old_c != new_c
+    if not changed.any():
+        return True
+    a, b = old_c[changed], new_c[changed]
+    lo, hi = threshold - zone, threshold + zone
+    side_a = np.where(a < lo, -1, np.where(a > hi, 1, 0))
+    side_b = np.where(b < lo, -1, np.where(b > hi, 1, 0))
+    return bool((side_a != 0).all() and (side_a == side_b).all())
 
 
 def pair_status(routes: dict[str, Route]) -> str:
@@ -283,20 +352,27 @@ class Resilience:
         return dict(self.__dict__)
 
 
-def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
-               beyond_band: str, classes: tuple[str, ...] | None = None,
-               describe=None) -> Resilience:
-    """Edge-disjoint routes from the city to the rear staying beyond ``beyond_band``.
-
-    ``source_nodes`` (the city area) and ``sink_nodes`` (all hub areas) are merged into a
-    super-source and super-sink; the minimum cut next to the city is the bottleneck.
-    """
-    net = engine.net
+def resilience_mask(engine: RouteEngine, beyond_band: str,
+                    classes: tuple[str, ...] | None = None) -> np.ndarray:
+    """The edges :func:`resilience` may use: in the region, not held, beyond the band."""
     thr = engine.profile.threshold_m(beyond_band)
     mask = engine.region & ~engine.held & (engine.clear > thr)
     if classes:
-        mask &= np.isin(net.attr["cls"], classes)
-    ids = np.flatnonzero(mask)
+        mask &= np.isin(engine.net.attr["cls"], classes)
+    return mask
+
+
+def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
+               beyond_band: str, classes: tuple[str, ...] | None = None,
+               describe=None, with_cut: bool = True) -> Resilience:
+    """Edge-disjoint routes from the city to the rear staying beyond ``beyond_band``.
+
+    ``source_nodes`` (the city area) and ``sink_nodes`` (all hub areas) are merged into a
+    super-source and super-sink; the minimum cut next to the city is the bottleneck
+    (not looked for with ``with_cut=False``: the count only).
+    """
+    net = engine.net
+    ids = np.flatnonzero(resilience_mask(engine, beyond_band, classes))
     n = net.n_nodes
     s, t = n, n + 1
     u, v = net.u[ids], net.v[ids]
@@ -312,6 +388,8 @@ def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.nda
                           dtype=np.int32)
     g.sum_duplicates()
     res = csgraph.maximum_flow(g, s, t)
+    if not with_cut:
+        return Resilience(net.mode, beyond_band, int(res.flow_value), [])
     flow = res.flow.tocsr()
     resid = (g - flow).tocsr()
     resid.data = np.where(resid.data > 0, resid.data, 0)

@@ -1,0 +1,167 @@
+"""The timeline's shortcuts must give exactly what a computation from scratch gives.
+
+Each shortcut (reusing a safest route, a corridor, sample-point clearances, measuring
+again only edges near a change, the compiled distance transform) is checked against the
+straightforward computation on synthetic cases, and the whole timeline against a run with
+``incremental=False`` on the real data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import ndimage
+from shapely.geometry import box
+from test_routes import _grid
+
+from supplyline.encirclement import ClearanceRaster, distance_to_held
+from supplyline.exposure import HeldIndex, ThreatProfile, near_boxes, within_reach
+from supplyline.routes import EdgeExposure, RouteEngine, safest_still_valid
+from supplyline.timeline import forget_fine
+
+PROFILE = ThreatProfile.parse("contact=1,fpv=3,tube=6")
+
+
+def _box_distance(xy, boxes):
+    dx = np.maximum(np.maximum(boxes[None, :, 0] - xy[:, :1], xy[:, :1] - boxes[None, :, 2]), 0)
+    dy = np.maximum(np.maximum(boxes[None, :, 1] - xy[:, 1:], xy[:, 1:] - boxes[None, :, 3]), 0)
+    return np.hypot(dx, dy).min(axis=1)
+
+
+def test_within_reach_flags_every_point_in_reach_and_few_beyond():
+    rng = np.random.default_rng(3)
+    flagged_beyond = 0
+    for _ in range(100):
+        xy = rng.uniform(0, 100_000, (400, 2))
+        c = rng.uniform(-20_000, 120_000, (int(rng.integers(1, 30)), 2))
+        boxes = np.column_stack([c, c + rng.uniform(0, 15_000, c.shape)])
+        reach = rng.uniform(0, 30_000, len(xy))
+        d = _box_distance(xy, boxes)
+        got = within_reach(xy, boxes, reach)
+        assert got[d <= reach].all()  # never misses a point in reach
+        assert not got[d > reach + 2000 * np.sqrt(2)].any()  # at most a grid square more
+        flagged_beyond += int((got & (d > reach)).sum())
+        assert near_boxes(xy, boxes, 10_000.0)[d <= 10_000].all()
+    assert flagged_beyond < 0.1 * 100 * 400
+    assert within_reach(xy, np.array([[-np.inf, -np.inf, np.inf, np.inf]]), 1.0).all()
+    assert not within_reach(xy, np.empty((0, 4)), 1e9).any()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_distance_to_held_is_scipy_exactly(seed):
+    rng = np.random.default_rng(seed)
+    held = rng.random((int(rng.integers(2, 400)), int(rng.integers(2, 400)))) < rng.uniform(
+        0.0005, 0.3)
+    held[0, 0] = True
+    assert np.array_equal(distance_to_held(held), ndimage.distance_transform_edt(~held))
+
+
+HELD_PAIRS = [  # (day 1, day 2) on the 4 x 4 grid of 5 km cells (0..15 km)
+    (box(6_000, 6_000, 9_000, 9_000), box(6_000, 6_000, 9_500, 9_000)),
+    (box(6_000, 6_000, 9_000, 9_000), box(6_000, 6_000, 12_000, 9_000)),
+    (box(4_000, -2_000, 6_000, 11_000), box(4_000, -2_000, 6_000, 16_000)),
+    (box(20_000, 20_000, 22_000, 22_000), box(18_000, 18_000, 22_000, 22_000)),
+    (box(20_000, 20_000, 22_000, 22_000), box(20_000, 20_000, 22_500, 22_000)),
+    (box(-9_000, 4_000, -5_000, 9_000), box(-9_000, 4_000, -4_000, 9_000)),
+    (box(9_000, 3_000, 17_000, 6_500), box(9_000, 3_000, 17_000, 7_000)),
+]
+
+
+def test_safest_route_kept_only_when_a_search_gives_the_same():
+    net, nodes = _grid()
+    kept = searched = 0
+    for h1, h2 in HELD_PAIRS:
+        e1 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE), PROFILE)
+        e2 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE), PROFILE)
+        for a, b in (((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (2, 3))):
+            s, t = nodes[a], nodes[b]
+            r1 = e1.routes(s, [("T", t)])["T"]["safest"]
+            r2 = e2.routes(s, [("T", t)])["T"]["safest"]
+            thr1 = e1.thresholds.get("T")
+            if thr1 is None or not safest_still_valid(e1.capped_clearance(),
+                                                      e2.capped_clearance(), thr1):
+                searched += 1
+                continue
+            kept += 1
+            assert r2.found and r2.edge_ids == r1.edge_ids
+            assert e2.thresholds["T"] == pytest.approx(thr1, abs=1e-6)
+            # and the engine given the kept route describes it as the search would
+            r3 = e2.routes(s, [("T", t)], safest={0: (thr1, r1.edge_ids)})["T"]["safest"]
+            assert r3.as_dict() == r2.as_dict()
+    assert kept >= 5 and searched >= 3  # both branches are exercised
+
+
+def test_safest_still_valid_rejects_a_crossing_edge():
+    old = np.array([5.0, 10.0, 3.0, -1.0])
+    assert safest_still_valid(old, old, 5.0)
+    assert safest_still_valid(old, np.array([5.0, 12.0, 1.0, -1.0]), 5.0)  # same sides
+    assert not safest_still_valid(old, np.array([5.0, 4.0, 3.0, -1.0]), 5.0)  # 10 -> 4
+    assert not safest_still_valid(old, np.array([5.0, 10.0, 6.0, -1.0]), 5.0)  # 3 -> 6
+    assert not safest_still_valid(old, np.array([5.0, 5.01, 3.0, -1.0]), 5.0)  # to the edge
+
+
+def test_corridor_kept_only_when_a_search_gives_the_same(monkeypatch):
+    start, target = (5_000.0, 50_000.0), (95_000.0, 50_000.0)
+    area = (0.0, 0.0, 100_000.0, 100_000.0)
+    searches = []
+    real = ClearanceRaster._widest
+    monkeypatch.setattr(ClearanceRaster, "_widest",
+                        lambda self, *a: searches.append(1) or real(self, *a))
+    tok, steps = None, 0
+    for k in range(12):  # the front grows north on even days, a far patch on odd ones
+        held = box(30_000, 0, 60_000, 20_000 + 2500 * (k // 2)).union(
+            box(0, 0, 2_000 + 500 * k, 2_000))
+        r = ClearanceRaster.build(held, area)
+        fresh, _ = r.corridor(start, [target])
+        before = len(searches)
+        got, tok = r.corridor(start, [target], prev=tok)
+        assert got == fresh
+        steps += len(searches) - before
+    assert 0 < steps <= 7  # some days searched again, some kept
+
+
+def test_forget_fine_keeps_only_values_no_change_can_reach():
+    fine = np.array([1000.0, 5000.0, np.nan, 20_000.0])
+    mid = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [100_000.0, 0.0]])
+    half = np.full(4, 500.0)
+    changed = np.array([[3_000.0, -10.0, 3_100.0, 10.0]])  # 3 km east of the origin
+    out = forget_fine(fine, mid, half, changed)
+    assert out[0] == 1000.0  # 3 km away > 1 km + 500 m: kept
+    assert np.isnan(out[1])  # within 5 km + 500 m: measured again
+    assert np.isnan(out[2])
+    assert out[3] == 20_000.0  # 97 km away
+
+
+def test_updated_exposure_equals_a_fresh_one():
+    net, _ = _grid(n=8, step=6_000.0)
+    h1 = box(6_000, 6_000, 9_000, 9_000)
+    counts = []
+    for h2 in (box(6_000, 6_000, 9_500, 9_000), box(6_000, 6_000, 14_000, 9_000),
+               box(6_000, 6_000, 9_000, 9_000).union(box(30_000, 30_000, 31_000, 31_000))):
+        from supplyline.control import changed_boxes
+
+        old = EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE)
+        new = old.updated(net, HeldIndex.build(h2), PROFILE, changed_boxes(h1, h2))
+        fresh = EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE)
+        assert np.array_equal(new.clearance, fresh.clearance)
+        assert np.array_equal(new.held, fresh.held)
+        assert np.array_equal(new.band, fresh.band)
+        counts.append(int(new.remeasured.sum()))
+    assert min(counts) < len(net.length) / 2  # far edges were not measured again
+
+
+def test_real_timeline_incremental_equals_from_scratch(ws):
+    from supplyline.timeline import compute_timeline
+
+    cities = ["Pokrovsk", "Kurakhove", "Kupyansk", "Orikhiv"]
+    a = compute_timeline(ws, cities, "2024-11-20", "2024-12-20", use_cache=False)
+    b = compute_timeline(ws, cities, "2024-11-20", "2024-12-20", use_cache=False,
+                         incremental=False)
+    assert a.stats["carried_over"] > 0 and b.stats["carried_over"] == 0
+    for x, y, keys in ((a.days, b.days, ["city", "date"]),
+                       (a.routes, b.routes, ["city", "date", "mode", "hub"])):
+        cols = [c for c in x.columns if c != "recomputed"]
+        x = x[cols].sort_values(keys).reset_index(drop=True)
+        y = y[cols].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
