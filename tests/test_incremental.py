@@ -107,7 +107,7 @@ def test_corridor_kept_only_when_a_search_gives_the_same(monkeypatch):
     searches = []
     real = ClearanceRaster._widest
     monkeypatch.setattr(ClearanceRaster, "_widest",
-                        lambda self, *a: searches.append(1) or real(self, *a))
+                        lambda self, *a, **k: searches.append(1) or real(self, *a, **k))
     tok, steps = None, 0
     for k in range(12):  # the front grows north on even days, a far patch on odd ones
         held = box(30_000, 0, 60_000, 20_000 + 2500 * (k // 2)).union(
@@ -165,3 +165,18 @@ def test_real_timeline_incremental_equals_from_scratch(ws):
         x = x[cols].sort_values(keys).reset_index(drop=True)
         y = y[cols].sort_values(keys).reset_index(drop=True)
         pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_widest_level_with_any_hint_gives_the_same_level():
+    from supplyline.encirclement import widest_level
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        held = rng.random((60, 80)) < rng.uniform(0.005, 0.08)
+        clear = distance_to_held(held) * 1000.0 if held.any() else np.full(held.shape, 9e4)
+        start = np.zeros(held.shape, bool)
+        start[int(rng.integers(0, 60)), int(rng.integers(0, 80))] = True
+        targets = [(int(rng.integers(0, 60)), int(rng.integers(0, 80))) for _ in range(2)]
+        plain = widest_level(clear, start, targets)
+        for hint in (0.0, 1000.0, 2500.0, 7000.0, 1e9, float(rng.uniform(0, 20_000))):
+            assert widest_level(clear, start, targets, hint=hint) == plain

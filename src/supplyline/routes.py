@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -150,13 +151,108 @@ def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> lis
     return out
 
 
-class RouteEngine:
-    """Routing for one network and one day of held territory over a set of edges."""
+class Chains:
+    """A network with its chains contracted: runs of edges through nodes of degree 2
+    become one edge between junctions (a network split into 1 km edges has about five
+    times fewer junctions than nodes), so searches run on a much smaller graph.
 
-    def __init__(self, net: Network, exposure: EdgeExposure, profile: ThreatProfile):
+    A chain may be used where all its edges may; its length is their sum and its
+    clearance their minimum, so shortest and widest routes, and counts of edge-disjoint
+    routes, are those of the full network. ``keep`` nodes (route ends, city and hub
+    areas) stay junctions. Closed loops of degree-2 nodes (no junction) are dropped:
+    no route between junctions runs through them.
+    """
+
+    def __init__(self, net: Network, keep: np.ndarray):
+        n, m = net.n_nodes, len(net.u)
+        u, v = net.u, net.v
+        deg = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+        junction = deg != 2
+        junction[np.asarray(keep, dtype=np.int64)] = True
+        junction[u[u == v]] = True
+        # incident edges per node (CSR)
+        ends = np.concatenate([u, v])
+        inc = np.argsort(ends, kind="stable") % m
+        first = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
+        used = np.zeros(m, bool)
+        order: list[int] = []
+        start, a_end, b_end = [0], [], []
+        for j in np.flatnonzero(junction).tolist():  # walk out of every junction once
+            for e in inc[first[j]:first[j + 1]].tolist():
+                if used[e]:
+                    continue
+                node, run = j, []
+                while True:
+                    used[e] = True
+                    run.append(e)
+                    node = int(v[e]) if int(u[e]) == node else int(u[e])
+                    if junction[node]:
+                        break
+                    a, b = inc[first[node]], inc[first[node] + 1]
+                    e = int(b) if int(a) == e else int(a)
+                if node == j:  # a loop back to its own junction: on no simple route
+                    continue
+                order += run
+                start.append(len(order))
+                a_end.append(j)
+                b_end.append(node)
+        self.net = net
+        self.order = np.asarray(order, dtype=np.int64)
+        self.start = np.asarray(start, dtype=np.int64)
+        self.nodes = np.flatnonzero(junction)  # junction -> node of ``net``
+        lengths = (np.add.reduceat(net.length[self.order], self.start[:-1])
+                   if len(self.order) else np.zeros(0))
+        self.graph_net = Network(net.mode, net.node_xy[self.nodes], pd.DataFrame({
+            "u": np.searchsorted(self.nodes, a_end), "v": np.searchsorted(self.nodes, b_end),
+            "length": lengths}))
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def local(self, node: int) -> int:
+        """The junction number of a node of the network (which must be a junction)."""
+        return int(np.searchsorted(self.nodes, node))
+
+    def all_of(self, mask: np.ndarray) -> np.ndarray:
+        """Chains whose edges are all in ``mask``."""
+        if not len(self):
+            return np.zeros(0, bool)
+        return np.minimum.reduceat(mask[self.order].view(np.uint8), self.start[:-1]) > 0
+
+    def max_of(self, values: np.ndarray) -> np.ndarray:
+        if not len(self):
+            return np.zeros(0)
+        return np.maximum.reduceat(values[self.order], self.start[:-1])
+
+    def edges(self, chain_path: list[int], from_node: int) -> list[int]:
+        """The network's edges, in order, of a route given as chains from junction
+        ``from_node``."""
+        out: list[int] = []
+        gu, gv = self.graph_net.u, self.graph_net.v
+        at = from_node
+        for k in chain_path:
+            run = self.order[self.start[k]:self.start[k + 1]]
+            if gu[k] == at:
+                out += run.tolist()
+                at = int(gv[k])
+            else:
+                out += run[::-1].tolist()
+                at = int(gu[k])
+        return out
+
+
+class RouteEngine:
+    """Routing for one network and one day of held territory over a set of edges.
+
+    With ``chains`` (:class:`Chains` of the same network, keeping every source and
+    target node asked) the searches run on the contracted graph."""
+
+    def __init__(self, net: Network, exposure: EdgeExposure, profile: ThreatProfile,
+                 chains: Chains | None = None):
         self.net = net
         self.exp = exposure
         self.profile = profile
+        self.chains = chains
         n = len(net.length)
         self.clear = np.full(n, -1.0)
         self.clear[exposure.ids] = exposure.clearance
@@ -172,6 +268,14 @@ class RouteEngine:
 
     def shortest(self, source: int, targets: list[int], mask: np.ndarray
                  ) -> list[list[int] | None]:
+        ch = self.chains
+        if ch is not None:
+            cn = ch.graph_net
+            g, gid = cn.graph(ch.all_of(mask), cn.length)
+            s = ch.local(source)
+            dist, pred = csgraph.dijkstra(g, indices=s, return_predecessors=True)
+            return [None if not np.isfinite(dist[ch.local(t)]) else
+                    ch.edges(cn.edge_path(pred, gid, ch.local(t)), s) for t in targets]
         g, gid = self._graph(mask)
         dist, pred = csgraph.dijkstra(g, indices=source, return_predecessors=True)
         out: list[list[int] | None] = []
@@ -185,7 +289,12 @@ class RouteEngine:
         mask = self.region & ~self.held
         c = np.minimum(self.clear, cap)
         # maximum spanning tree == minimum spanning tree of (cap + 1 - clearance)
-        g, _ = self.net.graph(mask, cap + 1.0 - c)
+        if self.chains is not None:
+            ch = self.chains
+            g, _ = ch.graph_net.graph(ch.all_of(mask), ch.max_of(cap + 1.0 - c))
+            source, targets = ch.local(source), [ch.local(t) for t in targets]
+        else:
+            g, _ = self.net.graph(mask, cap + 1.0 - c)
         mst = csgraph.minimum_spanning_tree(g).tocoo()
         _, pred = csgraph.breadth_first_order(mst, source, directed=False,
                                               return_predecessors=True)
@@ -372,7 +481,14 @@ def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.nda
     (not looked for with ``with_cut=False``: the count only).
     """
     net = engine.net
-    ids = np.flatnonzero(resilience_mask(engine, beyond_band, classes))
+    mask = resilience_mask(engine, beyond_band, classes)
+    if engine.chains is not None and not with_cut:  # the count on the contracted graph
+        ch = engine.chains
+        net = ch.graph_net
+        mask = ch.all_of(mask)
+        source_nodes = np.searchsorted(ch.nodes, source_nodes)
+        sink_nodes = np.searchsorted(ch.nodes, sink_nodes)
+    ids = np.flatnonzero(mask)
     n = net.n_nodes
     s, t = n, n + 1
     u, v = net.u[ids], net.v[ids]

@@ -33,6 +33,7 @@ from .errors import SupplylineError
 from .exposure import within_reach
 from .places import Place
 from .routes import (
+    Chains,
     EdgeExposure,
     Route,
     RouteEngine,
@@ -81,6 +82,7 @@ class CityPlan:
     source_nodes: dict[str, np.ndarray] = field(default_factory=dict)
     sink_nodes: dict[str, np.ndarray] = field(default_factory=dict)
     peace: dict[str, list] = field(default_factory=dict)  # peacetime paths (date-free)
+    chains: dict[str, Chains] = field(default_factory=dict)  # contracted sub-networks
 
     @property
     def edge_ids(self) -> dict[str, np.ndarray]:
@@ -128,6 +130,9 @@ def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan
         plan.sink_nodes[mode] = np.asarray(sorted({
             i for h in hubs for i in (tree.query_ball_point(h.xy, city_radius_m(h.population))
                                       or [int(tree.query(h.xy)[1])])}), dtype=np.int64)
+        plan.chains[mode] = Chains(sub, np.concatenate([
+            [plan.city_node[mode]], [t for _, t in plan.hub_nodes[mode]],
+            plan.source_nodes[mode], plan.sink_nodes[mode]]).astype(np.int64))
         if hubs:
             eng = RouteEngine(sub, _free_exposure(sub), ws.profile)
             plan.peace[mode] = eng.shortest(plan.city_node[mode],
@@ -309,7 +314,7 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
             continue
         sub = plan.nets[mode]
         exp = day.exposure_for(mode, pos[mode])
-        eng = RouteEngine(sub, exp, prof)
+        eng = RouteEngine(sub, exp, prof, chains=plan.chains[mode])
         clear = eng.capped_clearance()
         # avoid-held routes are not searched: the timeline only needs to know that one
         # exists, which the safest route's search tells
