@@ -180,3 +180,36 @@ def test_widest_level_with_any_hint_gives_the_same_level():
         plain = widest_level(clear, start, targets)
         for hint in (0.0, 1000.0, 2500.0, 7000.0, 1e9, float(rng.uniform(0, 20_000))):
             assert widest_level(clear, start, targets, hint=hint) == plain
+
+
+def test_chains_give_the_routes_and_counts_of_the_full_network():
+    from test_routes import make_net
+
+    from supplyline.routes import Chains, resilience
+
+    rng = np.random.default_rng(2)
+    xy = {(i, j): (i * 5_000 + rng.uniform(-800, 800), j * 5_000 + rng.uniform(-800, 800))
+          for i in range(4) for j in range(4)}
+    items = [([p, xy[q]], {"ref": "R", "cls": "primary"}) for (i, j), p in xy.items()
+             for q in ((i + 1, j), (i, j + 1)) if q in xy]
+    net = make_net(*items, max_edge_m=1000.0)  # roads split into ~1 km edges
+    a = net.nearest_node(xy[(0, 0)], main_only=False)[0]
+    b = net.nearest_node(xy[(3, 3)], main_only=False)[0]
+    c = net.nearest_node(xy[(3, 0)], main_only=False)[0]
+    ch = Chains(net, np.array([a, b, c]))
+    # every road is a chain, except at the corner (0, 3), not kept, whose two roads join
+    assert len(ch) == len(items) - 1 and len(ch.order) == len(net.length)
+    for held in HELD_PAIRS[0] + HELD_PAIRS[2] + HELD_PAIRS[6]:
+        exp = EdgeExposure.compute(net, HeldIndex.build(held), PROFILE)
+        full = RouteEngine(net, exp, PROFILE)
+        fast = RouteEngine(net, exp, PROFILE, chains=ch)
+        r1 = full.routes(a, [("B", b), ("C", c)])
+        r2 = fast.routes(a, [("B", b), ("C", c)])
+        assert {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r1.items()} == \
+            {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r2.items()}
+        assert full.bottleneck(a, [b, c]) == fast.bottleneck(a, [b, c])
+        for band in ("contact", "fpv"):
+            n1 = resilience(full, np.array([a]), np.array([b, c]), band).disjoint_routes
+            n2 = resilience(fast, np.array([a]), np.array([b, c]), band,
+                            with_cut=False).disjoint_routes
+            assert n1 == n2
