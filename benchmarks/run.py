@@ -105,7 +105,7 @@ class TreeSampler:
     """Peak of the summed memory (PSS, and RSS) of this process and its descendants,
     sampled every ``interval`` seconds."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.25):
         self.interval = interval
         self.peak_kib = 0
         self.peak_rss_kib = 0

@@ -170,26 +170,27 @@ class Chains:
         junction = deg != 2
         junction[np.asarray(keep, dtype=np.int64)] = True
         junction[u[u == v]] = True
-        # incident edges per node (CSR)
+        # incident edges per node (CSR), as lists: the walk below is plain Python
         ends = np.concatenate([u, v])
-        inc = np.argsort(ends, kind="stable") % m
-        first = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
-        used = np.zeros(m, bool)
+        inc = (np.argsort(ends, kind="stable") % m).tolist()
+        first = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).tolist()
+        uu, vv, jn = u.tolist(), v.tolist(), junction.tolist()
+        used = [False] * m
         order: list[int] = []
         start, a_end, b_end = [0], [], []
         for j in np.flatnonzero(junction).tolist():  # walk out of every junction once
-            for e in inc[first[j]:first[j + 1]].tolist():
+            for e in inc[first[j]:first[j + 1]]:
                 if used[e]:
                     continue
                 node, run = j, []
                 while True:
                     used[e] = True
                     run.append(e)
-                    node = int(v[e]) if int(u[e]) == node else int(u[e])
-                    if junction[node]:
+                    node = vv[e] if uu[e] == node else uu[e]
+                    if jn[node]:
                         break
                     a, b = inc[first[node]], inc[first[node] + 1]
-                    e = int(b) if int(a) == e else int(a)
+                    e = b if a == e else a
                 if node == j:  # a loop back to its own junction: on no simple route
                     continue
                 order += run

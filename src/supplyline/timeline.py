@@ -101,6 +101,14 @@ def status_rank(status: str, profile) -> int:
     return 0
 
 
+def main_road_mask(net) -> np.ndarray:
+    """Edges of the main-road classes (:data:`MAIN_ROADS`), computed once per network."""
+    mask = net.__dict__.get("_main_roads")
+    if mask is None:
+        mask = net.__dict__["_main_roads"] = np.isin(net.attr["cls"], MAIN_ROADS)
+    return mask
+
+
 def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan:
     from .analysis import city_radius_m
 
@@ -118,7 +126,7 @@ def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan
         mid = net.edge_mid_xy
         sel = np.all((mid >= lo) & (mid <= hi), axis=1)
         if mode == "road" and params.main_roads_only:
-            sel &= np.isin(net.attr["cls"], MAIN_ROADS)
+            sel &= main_road_mask(net)
         sub = net.subnetwork(np.flatnonzero(sel))
         plan.nets[mode] = sub
         tree = cKDTree(sub.node_xy)
