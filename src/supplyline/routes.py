@@ -366,7 +366,9 @@ class RouteEngine:
                avoid: list[list[int] | None] | None = None,
                describe_avoid: bool = True, search_avoid: bool = True,
                safest: dict[int, tuple[float, list[int]]] | None = None,
-               lean: bool = False) -> dict[str, dict[str, Route]]:
+               lean: bool = False,
+               described: dict[tuple[str, str], Route] | None = None
+               ) -> dict[str, dict[str, Route]]:
         """Peacetime, avoid-held and safest routes to each hub. ``peace`` (date-free) and
         ``avoid`` (depends only on which edges are held) may be passed in when known; with
         ``describe_avoid=False`` the avoid-held route only carries its edges; with
@@ -375,9 +377,13 @@ class RouteEngine:
         maps hub positions to a known (bottleneck threshold, safest path) for this
         exposure (see :func:`safest_still_valid`). The threshold of every safest route
         found is left in ``self.thresholds`` (hub name -> m). ``lean``: see
-        :meth:`describe`."""
+        :meth:`describe`. ``described`` maps (hub, "peacetime" or "safest") to a route
+        already described on inputs identical to this engine's along its edges: it is
+        returned as it is when the route found has the same edges (a kept safest route,
+        the given peacetime route)."""
         targets = [t for _, t in hubs]
         safest = safest or {}
+        described = described or {}
         if peace is None:
             peace = self.shortest(source, targets, self.region)
         if avoid is None and search_avoid:
@@ -396,7 +402,8 @@ class RouteEngine:
         for i, (name, _node) in enumerate(hubs):
             pm = (float(self.net.length[peace[i]].sum())
                   if peace[i] is not None and len(peace[i]) else float("nan"))
-            r = {"peacetime": self.describe("peacetime", name, peace[i], pm, with_refs, lean),
+            r = {"peacetime": described.get((name, "peacetime")) or self.describe(
+                     "peacetime", name, peace[i], pm, with_refs, lean),
                  "avoid_held": (self.describe("avoid_held", name, avoid[i], pm, with_refs,
                                               lean)
                                 if describe_avoid or avoid[i] is None else
@@ -405,7 +412,8 @@ class RouteEngine:
             if i in safest and avoid[i] is not None:
                 thr, path = safest[i]
                 self.thresholds[name] = thr
-                r["safest"] = self.describe("safest", name, path, pm, with_refs, lean)
+                r["safest"] = described.get((name, "safest")) or self.describe(
+                    "safest", name, path, pm, with_refs, lean)
             elif bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:

@@ -243,6 +243,7 @@ class ModeState:
     resil_mask: np.ndarray
     resil: int
     serial: int = -1  # the DayState these were computed on
+    routes: dict[str, dict] = field(default_factory=dict)  # hub -> kind -> Route
     rows: list[dict] = field(default_factory=list)  # its route rows
     cols: dict = field(default_factory=dict)  # its columns of the day row
 
@@ -330,6 +331,12 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
                 and np.array_equal(old.band, exp.band)
                 and np.array_equal(old.raw_clear, exp.clearance))
         hubs = plan.hub_nodes[mode]
+        # routes whose edges all kept their figures (stamps) keep their description
+        stamp = day.stamp[mode][pos[mode]]
+        described = {} if old is None else {
+            (hub, k): r for hub, rr in old.routes.items() for k, r in rr.items()
+            if k != "avoid_held" and r.found and len(r.edge_ids)
+            and stamp[r.edge_ids].max() <= old.serial}
         if same:
             # identical inputs to every route search: the same paths, measured again
             res = {}
@@ -337,7 +344,8 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
                 peace = paths["peacetime"]
                 pm = (float(sub.length[peace].sum())
                       if peace is not None and len(peace) else 1.0)
-                res[hub] = {k: (eng.describe(k, hub, p, pm, with_refs=False, lean=True)
+                res[hub] = {k: (described.get((hub, k)) or
+                                eng.describe(k, hub, p, pm, with_refs=False, lean=True)
                                 if p is not None and k != "avoid_held" else
                                 Route(k, hub, p is not None,
                                       edge_ids=[] if p is None else p))
@@ -352,7 +360,8 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
                         known[i] = (thr, old.paths[h]["safest"])
             res = eng.routes(plan.city_node[mode], hubs, with_refs=False,
                              peace=plan.peace[mode], describe_avoid=False,
-                             search_avoid=False, safest=known, lean=True)
+                             search_avoid=False, safest=known, lean=True,
+                             described=described)
             thresholds = eng.thresholds
         day.keep_fine(mode, pos[mode], exp)
         paths = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
@@ -384,7 +393,8 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
                                   params.beyond_band, with_cut=False).disjoint_routes
         cols[f"{mode}_routes"] = n_routes
         state.modes[mode] = ModeState(exp.held, exp.band, clear, exp.clearance, paths,
-                                      dict(thresholds), rmask, n_routes, day.serial, rows, cols)
+                                      dict(thresholds), rmask, n_routes, day.serial, res,
+                                      rows, cols)
         state.routes.extend(rows)
         row.update(cols)
     if plan.hubs:
