@@ -97,7 +97,9 @@ class Workspace:
         self._networks: dict[str, Network] = {}
         self._held_cache = ExposureCache()
         self._exposure_cache = ExposureCache(maxsize=32)
-        self._last_exposure: dict[tuple, tuple] = {}
+        self._engine_cache = ExposureCache(maxsize=8)
+        self._regions: dict[tuple, np.ndarray] = {}
+        self._region_nets: dict[int, tuple[np.ndarray, Network]] = {}
         self._path_memo: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------------ data
@@ -224,37 +226,74 @@ class Workspace:
         return found
 
     def region_edges(self, net: Network, places: list[Place]) -> np.ndarray:
-        xy = np.asarray([p.xy for p in places])
-        lo = xy.min(axis=0) - REGION_MARGIN_M
-        hi = xy.max(axis=0) + REGION_MARGIN_M
-        mid = net.edge_mid_xy
-        return np.flatnonzero(np.all((mid >= lo) & (mid <= hi), axis=1))
+        """Edges of ``net`` whose midpoint lies in the box around ``places`` widened by
+        ``REGION_MARGIN_M`` (ascending ids; memoised per network and places: the array
+        returned is shared and must not be modified)."""
+        xy = np.asarray([p.xy for p in places], dtype=float)
+        key = (id(net), net.mode, xy.tobytes())
+        ids = self._regions.get(key)
+        if ids is None:
+            lo = xy.min(axis=0) - REGION_MARGIN_M
+            hi = xy.max(axis=0) + REGION_MARGIN_M
+            mid = net.edge_mid_xy
+            ids = np.flatnonzero(np.all((mid >= lo) & (mid <= hi), axis=1))
+            ids.flags.writeable = False
+            if len(self._regions) >= 64:
+                self._regions.clear()
+            self._regions[key] = ids
+        return ids
 
     def engine(self, mode: str, held: HeldTerritory, places: list[Place]) -> RouteEngine:
+        """The route engine of ``mode`` over the region of ``places`` on ``held``'s day
+        (memoised: the same date asked again reuses it)."""
         net = self.network(mode)
         ids = self.region_edges(net, places)
         region = (mode, ids[0] if len(ids) else -1, ids[-1] if len(ids) else -1, len(ids))
-        exp = self._exposure_cache.get((*region, held.date),
-                                       lambda: self._exposure(net, held, ids, region))
-        return RouteEngine(net, exp, self.profile)
+        key = (*region, held.date)
 
-    def _exposure(self, net: Network, held: HeldTerritory, ids: np.ndarray,
-                  region: tuple) -> EdgeExposure:
-        """Exposure of ``ids`` on ``held``'s day: from the last day computed for this
-        region, updated where the held territory differs (the date slider case), else in
-        full."""
-        from .control import changed_boxes
+        def build() -> RouteEngine:
+            exp = self._exposure_cache.get(key, lambda: self._exposure(net, held, ids))
+            return RouteEngine(net, exp, self.profile)
 
-        index = self.held_index(held)
-        last = self._last_exposure.get(region)
-        if last is not None:
-            day, exp = last
-            changed = changed_boxes(self.history.held(day).geometry, held.geometry)
-            new = exp.updated(net, index, self.profile, changed)
-        else:
-            new = EdgeExposure.compute(net, index, self.profile, ids)
-        self._last_exposure[region] = (held.date, new)
-        return new
+        return self._engine_cache.get(key, build)
+
+    def region_engine(self, mode: str, held: HeldTerritory, places: list[Place]
+                      ) -> RouteEngine | None:
+        """The engine of :meth:`engine` over the region's edges taken as a compact network
+        (:meth:`Network.subnetwork`, memoised per region: ``parent_nodes`` and
+        ``parent_edges`` map its ids back), or None for an empty region.
+
+        Nodes and edges keep their order (ids renumbered in ascending order), so the
+        graphs hold the same arcs in the same order and every search takes the same
+        steps: the same routes, bottlenecks and cuts as on the whole network, found on
+        graphs of the region's size rather than the whole network's."""
+        net = self.network(mode)
+        ids = self.region_edges(net, places)
+        if len(ids) == 0:
+            return None
+        key = ("region", mode, ids[0], ids[-1], len(ids), held.date)
+
+        def build() -> RouteEngine:
+            exp = self.engine(mode, held, places).exp
+            hit = self._region_nets.get(id(ids))
+            if hit is None or hit[0] is not ids:
+                if len(self._region_nets) >= 8:
+                    self._region_nets.clear()
+                hit = self._region_nets[id(ids)] = (ids, net.subnetwork(ids))
+            local = EdgeExposure(np.arange(len(ids)), exp.clearance, exp.held, exp.band,
+                                 exp.index)
+            return RouteEngine(hit[1], local, self.profile)
+
+        return self._engine_cache.get(key, build)
+
+    def _exposure(self, net: Network, held: HeldTerritory, ids: np.ndarray) -> EdgeExposure:
+        """Exposure of the edges ``ids`` on ``held``'s day, measured in full.
+
+        Measuring the region afresh costs less than moving another day's exposure over
+        (:meth:`EdgeExposure.updated`): finding the changed boxes and the edges near them
+        took longer than the KD-tree searches it saved, as a change anywhere within the
+        clearance cap (~70 km) sends most of a front-line region to be measured again."""
+        return EdgeExposure.compute(net, self.held_index(held), self.profile, ids)
 
     # ------------------------------------------------------------------ analyses
     def status(self, city: str, date: str | dt.date, *, to: str = "Dnipro") -> dict:
@@ -305,22 +344,38 @@ class Workspace:
         return node
 
     def routes_for(self, ctx: CityContext, hubs: list[Place], mode: str) -> list[PairResult]:
-        eng = self.engine(mode, ctx.held, [ctx.place, *hubs])
+        places = [ctx.place, *hubs]
+        eng = self.engine(mode, ctx.held, places)
         net = eng.net
         src = self.snap(net, ctx.place)
         targets = [(h.name, self.snap(net, h)) for h in hubs]
         # peacetime paths do not depend on the date; avoid-held paths only on which edges
         # are held: both are kept for the next query on this region (the slider)
         key = (mode, src, tuple(targets), len(eng.exp.ids), int(eng.exp.ids.sum()))
-        held_key = eng.exp.held.tobytes()
+        # routed on the region's compact network when it holds the source and every hub
+        # (the same routes, see region_engine), else on the whole network
+        run, source, ends, back = eng, src, targets, None
+        local = self.region_engine(mode, ctx.held, places)
+        if local is not None:
+            pos, ok = _local_nodes(local.net, np.array([src, *(t for _, t in targets)]))
+            if ok.all():
+                run, source, back = local, int(pos[0]), local.net.parent_edges
+                ends = [(name, int(p)) for (name, _), p in zip(targets, pos[1:], strict=True)]
+                key = (*key, "region")
+        held_key = run.exp.held.tobytes()
         memo = self._path_memo.get(key)
         peace = memo[0] if memo else None
         avoid = memo[2] if memo and memo[1] == held_key else None
-        res = eng.routes(src, targets, peace=peace, avoid=avoid)
+        res = run.routes(source, ends, peace=peace, avoid=avoid)
         self._path_memo[key] = (
             [r["peacetime"].edge_ids if r["peacetime"].found else None for r in res.values()],
             held_key,
             [r["avoid_held"].edge_ids if r["avoid_held"].found else None for r in res.values()])
+        if back is not None:  # edge ids of the whole network
+            for r in res.values():
+                for route in r.values():
+                    if route.edge_ids:
+                        route.edge_ids = back[np.asarray(route.edge_ids)].tolist()
         return [PairResult(ctx.place.name, name, mode, pair_status(r), r)
                 for name, r in res.items()]
 
@@ -349,8 +404,19 @@ class Workspace:
                                          for h in hubs])
             classes = (("motorway", "primary", "secondary") if mode == "road" and main_roads_only
                        else None)
-            res = resilience(eng, src_nodes, sink_nodes, beyond_band, classes,
-                             describe=self.describe_point)
+            # on the region's compact network: a city or hub node outside it touches no
+            # usable edge, so leaving it out changes neither the flow nor the cut
+            local = self.region_engine(mode, ctx.held, [ctx.place, *hubs])
+            if local is not None:
+                pos, ok = _local_nodes(local.net, src_nodes)
+                src_nodes = pos[ok]
+                pos, ok = _local_nodes(local.net, sink_nodes)
+                sink_nodes = pos[ok]
+            res = resilience(eng if local is None else local, src_nodes, sink_nodes,
+                             beyond_band, classes, describe=self.describe_point)
+            if local is not None:  # edge ids of the whole network
+                for item in res.bottleneck_edges:
+                    item["edge"] = int(local.net.parent_edges[item["edge"]])
             out["modes"][mode] = {
                 "pairs": [p.as_dict() for p in pairs],
                 "resilience": res.as_dict() | {"main_roads_only": bool(classes)},
@@ -497,6 +563,16 @@ class Workspace:
                                  "refs": " > ".join(r["refs"]), "date": result["data_date"]})
         gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=METRIC_CRS)
         return gdf.to_crs(GEOGRAPHIC_CRS)
+
+
+def _local_nodes(sub: Network, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ids in the compact network ``sub`` of its parent's ``nodes``, and which of them
+    it holds."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    pos = np.searchsorted(sub.parent_nodes, nodes)
+    ok = pos < len(sub.parent_nodes)
+    ok[ok] = sub.parent_nodes[pos[ok]] == nodes[ok]
+    return pos, ok
 
 
 def _nodes_within(net: Network, xy: tuple[float, float], r: float) -> np.ndarray:

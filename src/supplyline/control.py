@@ -249,16 +249,17 @@ class ControlHistory:
 
 def changed_boxes(prev, geom) -> np.ndarray:
     """Boxes (n, 4) around every vertex that differs between two days, each spanning the
-    vertex and its neighbours on the ring (so a removed vertex's span is covered too)."""
+    vertex and its neighbours on the ring (so a removed vertex's span is covered too).
+
+    Vertices are matched exactly (x and y equal) through a hash table of the points as
+    complex numbers (+0.0 folds -0.0 into 0.0; a NaN coordinate never matches)."""
     if prev is None:
         return np.array([[-np.inf, -np.inf, np.inf, np.inf]])
+    xys = [shapely.get_coordinates(shapely.get_parts(shapely.boundary(g))) for g in (prev, geom)]
+    keys = [np.ascontiguousarray(xy + 0.0).view(np.complex128).ravel() for xy in xys]
     spans = []
-    for a, b in ((prev, geom), (geom, prev)):
-        xy = shapely.get_coordinates(shapely.get_parts(shapely.boundary(a)))
-        other = shapely.get_coordinates(shapely.get_parts(shapely.boundary(b)))
-        ka = xy.view([("x", xy.dtype), ("y", xy.dtype)]).ravel()
-        kb = other.view([("x", other.dtype), ("y", other.dtype)]).ravel()
-        new = np.flatnonzero(~np.isin(ka, kb))
+    for xy, ka, kb in ((xys[0], keys[0], keys[1]), (xys[1], keys[1], keys[0])):
+        new = np.flatnonzero(~pd.Index(ka).isin(kb) | np.isnan(ka))
         if len(new):
             lo = np.clip(new - 1, 0, len(xy) - 1)
             hi = np.clip(new + 1, 0, len(xy) - 1)

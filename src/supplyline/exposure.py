@@ -190,7 +190,16 @@ class HeldIndex:
         boundary = shapely.boundary(polys)
         xy = shapely.get_coordinates(shapely.segmentize(boundary, BOUNDARY_SPACING_M))
         coarse = shapely.get_coordinates(shapely.segmentize(boundary, COARSE_SPACING_M))
-        return cls(g, polys, xy, cKDTree(xy), cKDTree(coarse))
+        return cls(g, polys, xy, cls._tree(xy), cls._tree(coarse))
+
+    @staticmethod
+    def _tree(xy: np.ndarray) -> cKDTree:
+        """A KD-tree over boundary points: split at the sliding midpoint, cells not shrunk
+        to the data, 32 points a leaf. Over points strung along lines this builds in half
+        the time of the default tree and answers the capped nearest-point queries of
+        :meth:`edge_clearance` 3-10x faster; the distances found are the same (only the
+        index among equidistant points may differ, and no caller uses it)."""
+        return cKDTree(xy, leafsize=32, balanced_tree=False, compact_nodes=False)
 
     def edge_clearance(self, net, edge_ids: np.ndarray | None, cap_m: float,
                        thresholds: np.ndarray | None = None, raster=None
@@ -228,8 +237,8 @@ class HeldIndex:
         mid = net.edge_mid_xy[ids]
         near = dist <= net.length[ids] / 2 + BOUNDARY_SPACING_M
         inside = np.zeros(len(ids), bool)
-        if near.any():
-            inside[near] = shapely.intersects(net.geoms[ids[near]], self.prepared)
+        if near.any():  # the prepared geometry first: only then is its index used
+            inside[near] = shapely.intersects(self.prepared, net.geoms[ids[near]])
         far = ~near
         if raster is not None:  # well clear of the boundary a raster cell decides
             clear_of = far & (dist > 1.5 * raster.resolution_m + COARSE_SPACING_M / 2)

@@ -193,7 +193,8 @@ class Network:
     def graph(self, mask: np.ndarray, weight: np.ndarray
               ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """Same result as :func:`symmetric_graph` over the edges in ``mask``, faster: the
-        arcs are pre-sorted once, so each call only filters and takes group minima."""
+        arcs are pre-sorted once, so each call only filters and takes group minima (and
+        hands scipy int32 index arrays, which it takes without scanning them)."""
         a, b, e = self._directed_arcs
         sel = mask[e]
         a, b, e = a[sel], b[sel], e[sel]
@@ -212,10 +213,13 @@ class Network:
             s0 = starts[g]
             k = s0 + int(np.argmin(w[s0:s0 + sizes[g]]))
             emin[g] = e[k]
-        rows, cols = a[starts], b[starts]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        itype = np.int32 if max(n, len(starts)) < 2**31 else np.int64
+        rows, cols = a[starts], b[starts].astype(itype)
+        indptr = np.zeros(n + 1, itype)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         g = sparse.csr_matrix((np.maximum(wmin, 1e-6), cols, indptr), shape=(n, n))
-        gid = sparse.csr_matrix(((emin + 1).astype(np.float64), cols, indptr), shape=(n, n))
+        gid = sparse.csr_matrix(((emin + 1).astype(np.float64), cols.copy(), indptr.copy()),
+                                shape=(n, n))
         return g, gid
 
     def edge_path(self, predecessors: np.ndarray, ids: sparse.csr_matrix, target: int) -> list[int]:
