@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from scipy import ndimage
 from shapely.geometry import box
 from test_routes import _grid
@@ -134,19 +135,29 @@ def test_forget_fine_keeps_only_values_no_change_can_reach():
 
 
 def test_updated_exposure_equals_a_fresh_one():
-    net, _ = _grid(n=8, step=6_000.0)
-    h1 = box(6_000, 6_000, 9_000, 9_000)
-    counts = []
-    for h2 in (box(6_000, 6_000, 9_500, 9_000), box(6_000, 6_000, 14_000, 9_000),
-               box(6_000, 6_000, 9_000, 9_000).union(box(30_000, 30_000, 31_000, 31_000))):
-        from supplyline.control import changed_boxes
+    from supplyline.control import changed_boxes
 
+    net, _ = _grid(n=8, step=6_000.0)
+    small, far = box(6_000, 6_000, 9_000, 9_000), box(60_000, 60_000, 61_000, 61_000)
+    # most of the grid, edges up to ~15 km inside; vertices every 500 m as in real data
+    # (a change's boxes then span only the vertices that moved, not the whole square)
+    big = shapely.segmentize(box(-1_000, -1_000, 30_000, 30_000), 500)
+    pairs = [(small, box(6_000, 6_000, 9_500, 9_000)),  # a small advance
+             (small, box(6_000, 6_000, 14_000, 9_000)),
+             (small, small.union(box(30_000, 30_000, 31_000, 31_000))),
+             (big, box(-1_000, -1_000, 29_000, 30_000)),  # a strip released
+             (big, small),  # most of it released: deep edges far from any new boundary
+             (big.union(far), far),  # all of it released
+             (small, big)]  # engulfed: the edges inside were near the old boundary
+    counts = []
+    for h1, h2 in pairs:
         old = EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE)
         new = old.updated(net, HeldIndex.build(h2), PROFILE, changed_boxes(h1, h2))
         fresh = EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE)
         assert np.array_equal(new.clearance, fresh.clearance)
         assert np.array_equal(new.held, fresh.held)
         assert np.array_equal(new.band, fresh.band)
+        assert np.array_equal(new.depth, fresh.depth)
         counts.append(int(new.remeasured.sum()))
     assert min(counts) < len(net.length) / 2  # far edges were not measured again
 

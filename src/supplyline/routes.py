@@ -38,6 +38,9 @@ class EdgeExposure:
     held: np.ndarray
     band: np.ndarray  # band index per edge (0 = held)
     index: HeldIndex | None = None
+    #: held edges: an upper bound of their midpoint's distance to the held boundary (m),
+    #: how far a change must reach to release them (0 for the others; None: unknown)
+    depth: np.ndarray | None = None
 
     @classmethod
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
@@ -46,7 +49,10 @@ class EdgeExposure:
         cap = profile.cap_m
         thr = np.array([b.max_km * 1000.0 for b in profile.bands])
         d, held = index.edge_clearance(net, ids, cap, thresholds=thr, raster=raster)
-        return cls(ids, d, held, profile.classify(d, held), index)
+        depth = np.zeros(len(ids))
+        if held.any() and index.coarse is not None:  # nearest boundary sample: >= boundary
+            depth[held] = index.coarse.query(net.edge_mid_xy[ids[held]])[0]
+        return cls(ids, d, held, profile.classify(d, held), index, depth)
 
     def updated(self, net: Network, index: HeldIndex, profile: ThreatProfile,
                 changed: np.ndarray, raster=None) -> EdgeExposure:
@@ -59,15 +65,24 @@ class EdgeExposure:
         d to the boundary (d <= value + L/2 + 250 m, or the cap), the sample points'
         distances (<= d + L/2), contact with the edge itself (within L/2) and the raster
         cell of its midpoint (within 750 m). So a change farther than value + L + 1750 m
-        from its midpoint leaves them as they are."""
+        from its midpoint leaves them as they are. A held edge (value 0) is released only
+        when the boundary nearest to it changes: its reach is its ``depth`` + L + 1750 m.
+        (A whole new held area engulfing an edge from farther than its reach in one step
+        is not seen; day-to-day changes are far smaller.)"""
         from .exposure import within_reach
 
-        reach = self.clearance + net.length[self.ids] + 1750.0
+        base = self.clearance if self.depth is None else np.where(
+            self.held, np.maximum(self.clearance, self.depth), self.clearance)
+        if self.depth is None:
+            base = np.where(self.held, np.inf, base)
+        reach = base + net.length[self.ids] + 1750.0
         redo = within_reach(net.edge_mid_xy[self.ids], changed, reach)
         part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
         clear, held, band = self.clearance.copy(), self.held.copy(), self.band.copy()
         clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
-        out = EdgeExposure(self.ids, clear, held, band, index)
+        depth = np.zeros(len(self.ids)) if self.depth is None else self.depth.copy()
+        depth[redo] = part.depth
+        out = EdgeExposure(self.ids, clear, held, band, index, depth)
         out.remeasured = redo  # edges measured again (the others' values are carried over)
         return out
 
