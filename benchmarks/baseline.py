@@ -260,11 +260,11 @@ class BaselineRun:
 
 def run_baseline(egm_path: Path, deepstate_dir: Path, plans, dates: list[dt.date], profile,
                  radii_km=(5.0, 10.0, 20.0, 30.0), area_radius_km: float = 30.0,
-                 modes=("road", "rail")) -> BaselineRun:
+                 modes=("road", "rail"), nets: dict | None = None) -> BaselineRun:
     """Timeline metrics for ``plans`` (supplyline CityPlans: place, hubs, region box) on
-    ``dates``, the straightforward way."""
+    ``dates``, the straightforward way (``nets``: networks already built, per mode)."""
     t0 = time.perf_counter()
-    nets = {m: build_network(egm_path, m) for m in modes}
+    nets = nets or {m: build_network(egm_path, m) for m in modes}
     regions = {}
     for p in plans:
         if not p.hubs:
@@ -500,6 +500,63 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
         "speedup_second_call": round(bt["compute_s"] / sl_warm, 2),
         "agreement": agree,
     }
+
+
+def sample_dates(ws, n: int) -> list[dt.date]:
+    """``n`` history days spread evenly over the whole history (first and last included)."""
+    dates = ws.history.dates
+    idx = np.unique(np.linspace(0, len(dates) - 1, max(1, n)).round().astype(int))
+    return [dates[i] for i in idx]
+
+
+def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
+    """The baseline's cost per city-day on the sweep's own work: every city of the sweep
+    on a few days spread over the history (each day computed as one day, as the baseline
+    does), with supplyline's answers for the same city-days checked against it.
+
+    The baseline recomputes everything every day, so its time for the whole sweep is its
+    time per city-day here times the sweep's city-days; that estimate is what the sweep's
+    measured time is compared with (``run.py``)."""
+    from supplyline.timeline import Timeline, compute_timeline
+
+    for m in ("road", "rail"):
+        ws.network(m)
+    ws.gazetteer  # noqa: B018 - load before timing
+    names = list(cities)
+    days, routes, plans = [], [], {}
+    sl_s = 0.0
+    for d in dates:  # each day on its own (hubs chosen on that day, as a fresh run would)
+        t1 = time.perf_counter()
+        tl = compute_timeline(ws, names, d, d, use_cache=False, workers=1)
+        sl_s += time.perf_counter() - t1
+        days.append(tl.days)
+        routes.append(tl.routes)
+        plans[d] = tl.plans
+    tl = Timeline(pd.concat(days, ignore_index=True), pd.concat(routes, ignore_index=True),
+                  plans[dates[-1]], {})
+    t0 = time.perf_counter()
+    egm = ws.sources.require("egm")
+    nets = {m: build_network(egm, m) for m in ("road", "rail")}
+    base_days, base_routes = [], []
+    t = {"setup_s": time.perf_counter() - t0, "load_s": 0.0, "compute_s": 0.0,
+         "city_days": 0}
+    for d in dates:  # the baseline with the same hubs as supplyline on that day
+        b = run_baseline(egm, Path(ws.history.source), plans[d], [d], ws.profile, nets=nets)
+        base_days.append(b.days)
+        base_routes.append(b.routes)
+        for k in t:
+            t[k] += b.timings[k]
+    base = BaselineRun(pd.concat(base_days, ignore_index=True),
+                       pd.concat(base_routes, ignore_index=True), t)
+    agree = compare(tl, base, ws.profile)
+    city_days = int(t["city_days"])
+    return {"cities": len(names), "dates": [str(d) for d in dates], "city_days": city_days,
+            "supplyline": {"compute_s": round(sl_s, 3),
+                           "per_city_day_ms": round(1000 * sl_s / city_days, 2)},
+            "baseline": {"setup_s": round(t["setup_s"], 3), "load_s": round(t["load_s"], 3),
+                         "compute_s": round(t["compute_s"], 3),
+                         "per_city_day_ms": round(1000 * t["compute_s"] / city_days, 1)},
+            "agreement": agree}
 
 
 def print_report(res: dict, console=None) -> None:

@@ -148,13 +148,16 @@ class Network:
     def subnetwork(self, edge_ids: np.ndarray) -> Network:
         """The edges ``edge_ids`` as a compact network (nodes renumbered from 0).
 
-        ``parent_edges`` / ``parent_nodes`` map back to this network.
+        ``parent_edges`` / ``parent_nodes`` map back to this network. Its ``edges`` table
+        holds u, v, length and geometry only; the attributes are in ``attr``.
         """
         ids = np.asarray(edge_ids, dtype=np.int64)
         nodes, inv = np.unique(np.concatenate([self.u[ids], self.v[ids]]), return_inverse=True)
-        e = self.edges.iloc[ids].reset_index(drop=True).copy()
-        e["u"] = inv[: len(ids)]
-        e["v"] = inv[len(ids):]
+        # only the columns routing reads (the attributes come as arrays below): taking
+        # every text column of the parent's table cost more than the rest together
+        e = gpd.GeoDataFrame({"u": inv[: len(ids)], "v": inv[len(ids):],
+                              "length": self.length[ids]},
+                             geometry=gpd.GeoSeries(self.geoms[ids], crs=self.edges.crs))
         sub = Network(self.mode, self.node_xy[nodes], e, {"parent": self.report.get("mode")})
         sub.parent_edges = ids
         sub.parent_nodes = nodes
