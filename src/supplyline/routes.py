@@ -270,6 +270,14 @@ class RouteEngine:
         self.profile = profile
         self.chains = chains
         n = len(net.length)
+        ids = exposure.ids
+        if len(ids) == n and (n == 0 or (ids[0] == 0 and ids[-1] == n - 1)):
+            # the exposure covers every edge in order (ids are sorted): its arrays as they
+            # are (read only here)
+            self.clear, self.held = exposure.clearance, exposure.held
+            self.band = exposure.band
+            self.region = np.ones(n, bool)
+            return
         self.clear = np.full(n, -1.0)
         self.clear[exposure.ids] = exposure.clearance
         self.held = np.ones(n, bool)
@@ -427,8 +435,10 @@ class RouteEngine:
             if i in safest and avoid[i] is not None:
                 thr, path = safest[i]
                 self.thresholds[name] = thr
-                r["safest"] = described.get((name, "safest")) or self.describe(
-                    "safest", name, path, pm, with_refs, lean)
+                known = described.get((name, "safest"))
+                r["safest"] = (known if known is not None and np.array_equal(
+                    known.edge_ids, path) else self.describe("safest", name, path, pm,
+                                                             with_refs, lean))
             elif bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:
