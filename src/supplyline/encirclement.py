@@ -268,14 +268,26 @@ def widest_level(clear: np.ndarray, start: np.ndarray, targets: list[tuple[int, 
     gallops out from the hint, which takes fewer steps when the answer moved little; the
     answer is the same.
     """
-    levels = np.unique(clear[clear > 0])
-    levels = levels[levels <= clear[start].max()]
+    top = clear[start].max()
     structure = np.ones((3, 3))
 
     def connected(thr: float) -> bool:
         lab, _ = ndimage.label(clear >= thr, structure=structure)
         ls = set(np.unique(lab[start])) - {0}
         return any(lab[c] in ls for c in targets)
+
+    if hint is not None and 0 < hint:
+        # the common case first, without sorting every value: the answer is still the
+        # largest value <= hint, or the next value above it
+        below = clear[(clear > 0) & (clear <= min(hint, top))]
+        if len(below):
+            at = below.max()
+            if connected(at):
+                above = clear[(clear > at) & (clear <= top)]
+                if not len(above) or not connected(above.min()):
+                    return float(at)
+    levels = np.unique(clear[clear > 0])
+    levels = levels[levels <= top]
 
     if not len(levels):
         return None

@@ -193,34 +193,37 @@ class Network:
         order = np.lexsort((b, a))
         return a[order], b[order], e[order]
 
-    def graph(self, mask: np.ndarray, weight: np.ndarray
-              ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def graph(self, mask: np.ndarray, weight: np.ndarray, ids: bool = True
+              ) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None]:
         """Same result as :func:`symmetric_graph` over the edges in ``mask``, faster: the
         arcs are pre-sorted once, so each call only filters and takes group minima (and
-        hands scipy int32 index arrays, which it takes without scanning them)."""
+        hands scipy int32 index arrays, which it takes without scanning them). With
+        ``ids=False`` the matrix of edge ids is not made (None)."""
         a, b, e = self._directed_arcs
         sel = mask[e]
         a, b, e = a[sel], b[sel], e[sel]
         n = self.n_nodes
         if len(a) == 0:
             z = sparse.csr_matrix((n, n))
-            return z, z.copy()
+            return z, z.copy() if ids else None
         w = weight[e]
         new = np.ones(len(a), bool)
         new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         starts = np.flatnonzero(new)
         wmin = np.minimum.reduceat(w, starts)
-        emin = e[starts].copy()
-        sizes = np.diff(np.append(starts, len(a)))
-        for g in np.flatnonzero(sizes > 1):  # parallel edges: the lightest (rare)
-            s0 = starts[g]
-            k = s0 + int(np.argmin(w[s0:s0 + sizes[g]]))
-            emin[g] = e[k]
         itype = np.int32 if max(n, len(starts)) < 2**31 else np.int64
         rows, cols = a[starts], b[starts].astype(itype)
         indptr = np.zeros(n + 1, itype)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         g = sparse.csr_matrix((np.maximum(wmin, 1e-6), cols, indptr), shape=(n, n))
+        if not ids:
+            return g, None
+        emin = e[starts].copy()
+        sizes = np.diff(np.append(starts, len(a)))
+        for j in np.flatnonzero(sizes > 1):  # parallel edges: the lightest (rare)
+            s0 = starts[j]
+            k = s0 + int(np.argmin(w[s0:s0 + sizes[j]]))
+            emin[j] = e[k]
         gid = sparse.csr_matrix(((emin + 1).astype(np.float64), cols.copy(), indptr.copy()),
                                 shape=(n, n))
         return g, gid

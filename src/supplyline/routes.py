@@ -315,11 +315,11 @@ class RouteEngine:
         # maximum spanning tree == minimum spanning tree of (cap + 1 - clearance)
         if self.chains is not None:
             ch = self.chains
-            g, _ = ch.graph_net.graph(ch.all_of(mask), ch.max_of(cap + 1.0 - c))
+            g, _ = ch.graph_net.graph(ch.all_of(mask), ch.max_of(cap + 1.0 - c), ids=False)
             source, targets = ch.local(source), [ch.local(t) for t in targets]
         else:
-            g, _ = self.net.graph(mask, cap + 1.0 - c)
-        mst = csgraph.minimum_spanning_tree(g).tocoo()
+            g, _ = self.net.graph(mask, cap + 1.0 - c, ids=False)
+        mst = csgraph.minimum_spanning_tree(g, overwrite=True).tocoo()
         _, pred = csgraph.breadth_first_order(mst, source, directed=False,
                                               return_predecessors=True)
         # each tree edge's weight on its child node (the end farther from the source)
