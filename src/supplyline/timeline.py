@@ -49,7 +49,7 @@ MAIN_ROADS = ("motorway", "primary", "secondary")
 #: points per ring for the held share of the rings around a city
 RING_BEARINGS = 180
 #: parallel runs: chunks of days per worker process, and the fewest days in a chunk
-CHUNKS_PER_WORKER = 5
+CHUNKS_PER_WORKER = 3
 MIN_CHUNK_DAYS = 20
 
 
@@ -581,7 +581,7 @@ def compute_timeline(ws, cities: list[str], start=None, end=None, *,
     n_par = max(1, workers if scheduler is None else max(workers, 2))
     # several chunks per process, taken as processes free up: busy stretches of the
     # history cost more than quiet ones, so equal day counts would not balance (each
-    # chunk recomputes its first day in full: ~0.5 s for 43 cities)
+    # chunk recomputes its first day in full: ~1 s of CPU for 43 cities)
     n_chunks = min(CHUNKS_PER_WORKER * n_par, max(n_par, len(day_idx) // MIN_CHUNK_DAYS))
     if (workers <= 1 and scheduler is None) or len(day_idx) < 2 * n_par:
         rows, route_rows, stats = _run_days(ws, plans, day_idx, params, cached, progress, task,
