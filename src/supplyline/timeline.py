@@ -1,12 +1,25 @@
 """Timeline: per-day metrics for one or many cities over the control history.
 
-:func:`compute_timeline` walks the history day by day. For each city it keeps a
-signature of the held territory near the city (within its route region); a day whose
-signature did not change is not recomputed (its metrics are carried over and flagged
-``recomputed=False``). Results are cached per city on disk, keyed by the analysis
-parameters, with the signature stored per row, so a rerun or a longer range reuses
-earlier work. Days missing from the history are rows with ``data_missing=True`` and
-empty metrics: gaps are shown, not invented.
+:func:`compute_timeline` walks the history day by day, incrementally and exactly (every
+shortcut gives what a computation from scratch gives; ``incremental=False`` is that
+computation, and the tests compare the two):
+
+- a city with no change within reach of its route region or of its local metrics is
+  carried over (``recomputed=False``);
+- the state shared by all cities (:class:`DayState`: held-territory index, 1 km clearance
+  raster, exposure of every tracked edge, sample-point clearances) is updated only near
+  the day's changes, and stamps each edge whose figures moved;
+- per city (:func:`city_day_metrics`): local metrics are kept when no change came near;
+  a mode whose edges all kept their stamps keeps every figure; a safest route is kept when
+  no changed edge crossed its bottleneck; routes whose edges kept their figures keep their
+  description; the disjoint-route count is kept for an identical usable edge set; the
+  corridor is kept when no raster cell crossed its level. Searches run on the city's
+  network with its degree-2 chains contracted (:class:`~supplyline.routes.Chains`).
+
+Results are cached per city on disk, keyed by the analysis parameters, with a hash of the
+day's held territory per row, so a rerun or a longer range reuses earlier work. Days
+missing from the history are rows with ``data_missing=True`` and empty metrics: gaps are
+shown, not invented.
 
 Route metrics in the timeline use the main-road network (M, primary and secondary roads)
 and the railway network, to the rear hubs chosen on the first day of the range (fixed so
