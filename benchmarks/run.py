@@ -415,11 +415,18 @@ def evaluate(results: dict, quick: bool) -> list[dict]:
         est = sample["baseline"]["per_city_day_ms"] / 1000 * sw["items"]
         sample["baseline_sweep_estimate_s"] = round(est, 1)
         r_cpu, r_wall = est / sw["cpu_s"], est / sw["wall_s"]
+        sample["sweep_speedup_wall"] = round(r_wall, 1)
+        sample["sweep_speedup_cpu"] = round(r_cpu, 1)
         out.append({"target": f">= {TARGETS['speedup']:.0f}x faster than the baseline "
-                              "(the sweep, CPU time)",
-                    "measured": f"{r_cpu:.0f}x: baseline ~{est:,.0f} s (estimated) vs "
-                                f"{sw['cpu_s']:.0f} CPU-s; {r_wall:.0f}x vs "
-                                f"{sw['wall_s']:.0f} s wall",
+                              "(the sweep, elapsed)",
+                    "measured": f"{r_wall:.0f}x: baseline ~{est:,.0f} s (one process, "
+                                f"estimated) vs {sw['wall_s']:.0f} s with "
+                                f"{sw['workers']} worker(s)",
+                    "value": r_wall, "pass": r_wall >= TARGETS["speedup"]})
+        out.append({"target": f">= {TARGETS['speedup']:.0f}x faster than the baseline "
+                              "(the sweep, per CPU-second)",
+                    "measured": f"{r_cpu:.0f}x: baseline ~{est:,.0f} s vs "
+                                f"{sw['cpu_s']:.0f} CPU-s",
                     "value": r_cpu, "pass": r_cpu >= TARGETS["speedup"]})
     for name, c in (("subset", bl), ("sweep sample", sample)):
         if c:
