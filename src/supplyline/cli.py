@@ -579,10 +579,13 @@ def timeline_cmd(
                   f"{tr.get('area_km2_per_day')} km2/day")
         for f in info["forecasts"]:
             bt = f["backtest"]
-            line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
-                    f"{bt['median_abs_error_days']} d, 80% of errors in "
-                    f"{bt['error_p10_p90_days']} d, real date inside range "
-                    f"{bt['coverage']}; ")
+            if bt["scored"]:
+                line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
+                        f"{bt['median_abs_error_days']} d, 80% of errors in "
+                        f"{bt['error_p10_p90_days']} d, real date inside range "
+                        f"{bt['coverage']}; ")
+            else:
+                line = f"  {f['quantity']}: "  # the reason it is withheld follows
             if f["shown"] and f["forecast"]["note"] != "trend":
                 line += f"forecast: {f['forecast']['note']}"
             elif f["shown"]:
@@ -597,9 +600,11 @@ def timeline_cmd(
             out.print(line)
     for kind, p in res.get("pooled_backtest", {}).items():
         if p["cases"]:
+            judged = (f"calibrated 80% range held the real date in "
+                      f"{p['calibrated_coverage']} of {p['judged']} judged cases"
+                      if p["judged"] else "no case judged yet (no calibrated range)")
             out.print(f"pooled backtest, {kind}: {p['cases']} cases over all cities, median "
-                      f"error {p['median_abs_error_days']} d; calibrated 80% range held the "
-                      f"real date in {p['calibrated_coverage']} of {p['judged']} judged cases")
+                      f"error {p['median_abs_error_days']} d; {judged}")
     out.print(f"tables written to {output}/ (days, routes, events as .parquet and .csv)")
 
 
