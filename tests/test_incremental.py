@@ -224,3 +224,33 @@ def test_chains_give_the_routes_and_counts_of_the_full_network():
             n2 = resilience(fast, np.array([a]), np.array([b, c]), band,
                             with_cut=False).disjoint_routes
             assert n1 == n2
+
+
+def test_unknown_depth_or_unbounded_reach_measures_held_edges_again():
+    from supplyline.control import changed_boxes
+
+    xy = np.array([[0.0, 0.0], [50_000.0, 0.0]])
+    box_ = np.array([[10_000.0, -10.0, 10_010.0, 10.0]])
+    assert within_reach(xy, box_, np.array([np.inf, 100.0])).tolist() == [True, False]
+    net, _ = _grid(n=8, step=6_000.0)
+    h1 = shapely.segmentize(box(6_000, 6_000, 14_000, 14_000), 500)
+    h2 = shapely.segmentize(box(6_000, 6_000, 8_000, 8_000), 500)
+    e = EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE)
+    e.depth = None  # built elsewhere, without depths
+    new = e.updated(net, HeldIndex.build(h2), PROFILE, changed_boxes(h1, h2))
+    fresh = EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE)
+    assert np.array_equal(new.held, fresh.held)
+    assert np.array_equal(new.clearance, fresh.clearance)
+
+
+def test_engine_takes_edges_in_any_order_and_describes_array_paths():
+    net, nodes = _grid()
+    exp = EdgeExposure.compute(net, HeldIndex.build(HELD_PAIRS[0][0]), PROFILE)
+    n = len(net.length)
+    perm = np.r_[0, np.arange(n - 2, 0, -1), n - 1]  # starts and ends like 0..n-1
+    shuffled = EdgeExposure(perm, exp.clearance[perm], exp.held[perm], exp.band[perm])
+    a, b = RouteEngine(net, exp, PROFILE), RouteEngine(net, shuffled, PROFILE)
+    assert np.array_equal(a.clear, b.clear) and np.array_equal(a.held, b.held)
+    path = np.asarray(a.routes(nodes[(0, 0)], [("T", nodes[(3, 3)])])["T"]["safest"].edge_ids)
+    r = a.describe("safest", "T", path, 1.0, with_refs=True)
+    assert r.found and r.refs

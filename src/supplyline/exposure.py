@@ -348,7 +348,7 @@ def _cover(i0: np.ndarray, i1: np.ndarray, n: np.ndarray) -> np.ndarray:
 def within_reach(xy: np.ndarray, boxes: np.ndarray, reach: np.ndarray,
                  cell: float = 2000.0) -> np.ndarray:
     """Points that may lie within their own ``reach`` of some box (conservative: every
-    point that does is flagged, and a few up to ``cell`` farther).
+    point that does is flagged, and a few up to ``cell`` x sqrt(2) farther).
 
     The boxes are replaced by the ``cell`` grid squares they cover; a point is flagged
     when the nearest covered square's centre is within reach + half the square's diagonal.
@@ -358,6 +358,12 @@ def within_reach(xy: np.ndarray, boxes: np.ndarray, reach: np.ndarray,
         return np.zeros(len(xy), bool)
     if not np.isfinite(boxes).all():
         return np.ones(len(xy), bool)
+    endless = ~np.isfinite(reach)
+    if endless.any():  # an unbounded reach meets any box
+        out = np.ones(len(xy), bool)
+        rest = np.flatnonzero(~endless)
+        out[rest] = within_reach(xy[rest], boxes, reach[rest], cell)
+        return out
     i0 = np.floor(boxes[:, :2] / cell).astype(np.int64)
     i1 = np.floor(boxes[:, 2:] / cell).astype(np.int64)
     base = i0.min(axis=0)

@@ -39,7 +39,8 @@ class EdgeExposure:
     band: np.ndarray  # band index per edge (0 = held)
     index: HeldIndex | None = None
     #: held edges: an upper bound of their midpoint's distance to the held boundary (m),
-    #: how far a change must reach to release them (0 for the others; None: unknown)
+    #: how far a change must reach to release them (0 for the others; None: unknown, and
+    #: :meth:`updated` then measures held edges again after any change)
     depth: np.ndarray | None = None
 
     @classmethod
@@ -146,7 +147,7 @@ def route_label(ref: str, eref: str) -> str:
 def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> list[str]:
     """Route numbers along a path, consecutive repeats merged, stretches < ``min_km`` and
     unnumbered roads dropped."""
-    if not edge_ids:
+    if edge_ids is None or len(edge_ids) == 0:
         return []
     a = net.attr
     ids = np.asarray(edge_ids)
@@ -173,8 +174,9 @@ class Chains:
 
     A chain may be used where all its edges may; its length is their sum and its
     clearance their minimum, so shortest and widest routes, and counts of edge-disjoint
-    routes, are those of the full network. ``keep`` nodes (route ends, city and hub
-    areas) stay junctions. Closed loops of degree-2 nodes (no junction) are dropped:
+    routes, are those of the full network (between routes of exactly equal length either
+    search may pick a different one). ``keep`` nodes (route ends, city and hub areas) stay
+    junctions. Closed loops of degree-2 nodes (no junction) are dropped:
     no route between junctions runs through them.
     """
 
@@ -227,7 +229,10 @@ class Chains:
 
     def local(self, node: int) -> int:
         """The junction number of a node of the network (which must be a junction)."""
-        return int(np.searchsorted(self.nodes, node))
+        i = int(np.searchsorted(self.nodes, node))
+        if i >= len(self.nodes) or self.nodes[i] != node:
+            raise ValueError(f"node {node} is not a junction: pass it in keep")
+        return i
 
     def all_of(self, mask: np.ndarray) -> np.ndarray:
         """Chains whose edges are all in ``mask``."""
@@ -271,9 +276,8 @@ class RouteEngine:
         self.chains = chains
         n = len(net.length)
         ids = exposure.ids
-        if len(ids) == n and (n == 0 or (ids[0] == 0 and ids[-1] == n - 1)):
-            # the exposure covers every edge in order (ids are sorted): its arrays as they
-            # are (read only here)
+        if len(ids) == n and np.array_equal(ids, np.arange(n)):
+            # the exposure covers every edge in order: its arrays as they are (read only)
             self.clear, self.held = exposure.clearance, exposure.held
             self.band = exposure.band
             self.region = np.ones(n, bool)

@@ -2,7 +2,10 @@
 
 :func:`compute_timeline` walks the history day by day, incrementally and exactly (every
 shortcut gives what a computation from scratch gives; ``incremental=False`` is that
-computation, and the tests compare the two):
+computation, and the tests compare the two; on the whole history for 43 cities the
+tables are identical). The one case the change tracking cannot see is a held area
+appearing in one day around edges with no held ground within the clearance cap (~70 km)
+before: its changed vertices are all farther away than that.
 
 - a city with no change within reach of its route region or of its local metrics is
   carried over (``recomputed=False``);
@@ -31,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,9 +179,9 @@ class DayState:
                  raster_box, params: TimelineParams, prev: DayState | None = None,
                  changed: np.ndarray | None = None, serial: int = 0):
         """With ``prev`` (an earlier day) and ``changed`` (boxes of every change since
-        then), only edges within reach of a change are measured again; the others keep
-        ``prev``'s values, which are exact for them (nothing within their clearance cap
-        moved).
+        then), only edges within reach of a change are measured again
+        (:meth:`EdgeExposure.updated`); the others keep ``prev``'s values, which are exact
+        for them.
 
         ``stamp[mode]`` holds, per edge, the ``serial`` of the last day state whose
         figures for it (clearance, held flag, band, or sample-point clearance) differ from
@@ -536,6 +540,7 @@ def _run_days(ws, plans: list[CityPlan], day_idx: list[int], params: TimelinePar
 _FORKED: tuple | None = None
 #: in a process that had to load the data (a Dask worker): token -> (workspace, plans)
 _LOADED: dict[str, tuple] = {}
+_LOAD_LOCK = threading.Lock()
 
 
 def _worker(args):
@@ -543,15 +548,16 @@ def _worker(args):
      incremental) = args
     if _FORKED is not None and _FORKED[0] == token:
         ws, plans = _FORKED[1], _FORKED[2]
-    elif token in _LOADED:  # an earlier chunk of this run in this process
-        ws, plans = _LOADED[token]
-    else:  # a fresh process (spawn, or a Dask worker): load the data
-        from .analysis import Workspace
+    else:  # a fresh process (spawn, or a Dask worker): load the data once per run
+        with _LOAD_LOCK:  # a Dask worker may run chunks in several threads
+            if token not in _LOADED:
+                from .analysis import Workspace
 
-        ws = Workspace(data_dir, profile=profile, network_source=source)
-        plans = [plan_city(ws, c, first_day, params) for c in cities]
-        _LOADED.clear()  # one run at a time
-        _LOADED[token] = (ws, plans)
+                ws = Workspace(data_dir, profile=profile, network_source=source)
+                plans = [plan_city(ws, c, first_day, params) for c in cities]
+                _LOADED.clear()  # one run at a time
+                _LOADED[token] = (ws, plans)
+            ws, plans = _LOADED[token]
     return _run_days(ws, plans, day_idx, params, cached, incremental=incremental)
 
 
