@@ -149,22 +149,31 @@ def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> lis
     unnumbered roads dropped."""
     if edge_ids is None or len(edge_ids) == 0:
         return []
-    a = net.attr
     ids = np.asarray(edge_ids)
-    labels = [route_label(r, x) or (nm if net.mode == "rail" else "") for r, x, nm in zip(
-        a["ref"][ids], a["eref"][ids], a["name"][ids], strict=True)]
+    labels = route_labels(net)[ids]
     lens = net.length[ids]
-    runs: list[list] = []
-    for lab, ln in zip(labels, lens, strict=True):
-        if runs and runs[-1][0] == lab:
-            runs[-1][1] += ln
-        else:
-            runs.append([lab, ln])
+    first = np.ones(len(ids), bool)  # runs of one label
+    first[1:] = labels[1:] != labels[:-1]
+    starts = np.flatnonzero(first)
+    run_m = np.add.reduceat(lens, starts)
     out: list[str] = []
-    for lab, ln in runs:
-        if lab and ln >= min_km * 1000 and (not out or out[-1] != lab):
+    for lab, m in zip(labels[starts].tolist(), run_m.tolist(), strict=True):
+        if lab and m >= min_km * 1000 and (not out or out[-1] != lab):
             out.append(lab)
     return out
+
+
+def route_labels(net: Network) -> np.ndarray:
+    """Each edge's route label (road number / E-number; a railway's name), once per
+    network."""
+    labels = net.__dict__.get("_route_labels")
+    if labels is None:
+        a = net.attr
+        labels = np.array([route_label(r, x) or (nm if net.mode == "rail" else "")
+                           for r, x, nm in zip(a["ref"], a["eref"], a["name"], strict=True)],
+                          dtype=object)
+        net.__dict__["_route_labels"] = labels
+    return labels
 
 
 class Chains:
