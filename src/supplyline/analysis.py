@@ -23,7 +23,7 @@ from .errors import PlaceNotFoundError, SupplylineError
 from .exposure import ExposureCache, HeldIndex, ThreatProfile
 from .network import BuildParams, Network, load_network
 from .places import Gazetteer, Match, Place
-from .routes import EdgeExposure, PairResult, RouteEngine, pair_status, resilience
+from .routes import Chains, EdgeExposure, PairResult, RouteEngine, pair_status, resilience
 from .sources import DataSources, locate
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -100,6 +100,7 @@ class Workspace:
         self._engine_cache = ExposureCache(maxsize=8)
         self._regions: dict[tuple, np.ndarray] = {}
         self._region_nets: dict[int, tuple[np.ndarray, Network]] = {}
+        self._chains: dict[tuple, tuple[Network, Chains]] = {}
         self._path_memo: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------------ data
@@ -359,9 +360,19 @@ class Workspace:
         if local is not None:
             pos, ok = _local_nodes(local.net, np.array([src, *(t for _, t in targets)]))
             if ok.all():
-                run, source, back = local, int(pos[0]), local.net.parent_edges
+                source, back = int(pos[0]), local.net.parent_edges
                 ends = [(name, int(p)) for (name, _), p in zip(targets, pos[1:], strict=True)]
                 key = (*key, "region")
+                # searches on the region with its degree-2 chains contracted (memoised per
+                # region and end points: the slider asks the same again)
+                ck = (id(local.net), source, *(t for _, t in ends))
+                hit = self._chains.get(ck)
+                if hit is None or hit[0] is not local.net:
+                    if len(self._chains) >= 16:
+                        self._chains.clear()
+                    hit = self._chains[ck] = (local.net, Chains(
+                        local.net, np.array([source, *(t for _, t in ends)], np.int64)))
+                run = RouteEngine(local.net, local.exp, self.profile, chains=hit[1])
         held_key = run.exp.held.tobytes()
         memo = self._path_memo.get(key)
         peace = memo[0] if memo else None
