@@ -52,7 +52,6 @@ from .places import Place
 from .routes import (
     Chains,
     EdgeExposure,
-    Route,
     RouteEngine,
     pair_status,
     resilience,
@@ -251,11 +250,7 @@ def forget_fine(fine: np.ndarray, mid: np.ndarray, half: np.ndarray,
 class ModeState:
     """What one mode of a city carries from one computed day to the next."""
 
-    held: np.ndarray
-    band: np.ndarray
     clear: np.ndarray  # as the safest route sees it (RouteEngine.capped_clearance)
-    raw_clear: np.ndarray
-    paths: dict[str, dict]  # hub -> kind -> edge ids (None: not found)
     thresholds: dict[str, float]  # hub -> bottleneck of its safest route
     resil_mask: np.ndarray
     resil: int
@@ -315,8 +310,8 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
     """Metrics of one city on one day, reusing ``prev`` (its last computed day) where
     that gives exactly the same answer: ``local_unchanged`` (no change near the city
     since ``prev``) keeps its local metrics; per mode, edges whose figures all stayed
-    the same (``DayState.stamp``) keep every figure, an identical exposure keeps every
-    path, a safest route whose bottleneck no changed edge crossed is kept
+    the same (``DayState.stamp``) keep every figure, a route whose edges did keeps its
+    description, a safest route whose bottleneck no changed edge crossed is kept
     (:func:`~supplyline.routes.safest_still_valid`), an identical set of edges beyond the
     resilience band keeps the count of disjoint routes; an identical raster window keeps
     the corridor."""
@@ -342,47 +337,26 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         exp = day.exposure_for(mode, pos[mode])
         eng = RouteEngine(sub, exp, prof, chains=plan.chains[mode])
         clear = eng.capped_clearance()
-        # avoid-held routes are not searched: the timeline only needs to know that one
-        # exists, which the safest route's search tells
-        same = (old is not None and np.array_equal(old.held, exp.held)
-                and np.array_equal(old.band, exp.band)
-                and np.array_equal(old.raw_clear, exp.clearance))
-        hubs = plan.hub_nodes[mode]
         # routes whose edges all kept their figures (stamps) keep their description
         stamp = day.stamp[mode][pos[mode]]
         described = {} if old is None else {
             (hub, k): r for hub, rr in old.routes.items() for k, r in rr.items()
             if k != "avoid_held" and r.found and len(r.edge_ids)
             and stamp[r.edge_ids].max() <= old.serial}
-        if same:
-            # identical inputs to every route search: the same paths, measured again
-            res = {}
-            for hub, paths in old.paths.items():
-                peace = paths["peacetime"]
-                pm = (float(sub.length[peace].sum())
-                      if peace is not None and len(peace) else 1.0)
-                res[hub] = {k: (described.get((hub, k)) or
-                                eng.describe(k, hub, p, pm, with_refs=False, lean=True)
-                                if p is not None and k != "avoid_held" else
-                                Route(k, hub, p is not None,
-                                      edge_ids=[] if p is None else p))
-                            for k, p in paths.items()}
-            thresholds = old.thresholds
-        else:
-            known = {}
-            if old is not None:
-                for i, (h, _) in enumerate(hubs):
-                    thr = old.thresholds.get(h)
-                    if thr is not None and safest_still_valid(old.clear, clear, thr):
-                        known[i] = (thr, old.paths[h]["safest"])
-            res = eng.routes(plan.city_node[mode], hubs, with_refs=False,
-                             peace=plan.peace[mode], describe_avoid=False,
-                             search_avoid=False, safest=known, lean=True,
-                             described=described)
-            thresholds = eng.thresholds
+        hubs = plan.hub_nodes[mode]
+        known = {}
+        if old is not None:
+            for i, (h, _) in enumerate(hubs):
+                thr = old.thresholds.get(h)
+                if thr is not None and safest_still_valid(old.clear, clear, thr):
+                    known[i] = (thr, old.routes[h]["safest"].edge_ids)
+        # avoid-held routes are not searched: the timeline only needs to know that one
+        # exists, which the safest route's search tells
+        res = eng.routes(plan.city_node[mode], hubs, with_refs=False,
+                         peace=plan.peace[mode], describe_avoid=False,
+                         search_avoid=False, safest=known, lean=True,
+                         described=described)
         day.keep_fine(mode, pos[mode], exp)
-        paths = {hub: {k: (r.edge_ids if r.found else None) for k, r in rr.items()}
-                 for hub, rr in res.items()}
         best_rank, best_clear = -1, np.nan
         rows: list[dict] = []
         cols: dict = {}
@@ -409,9 +383,8 @@ def city_day_metrics(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
             n_routes = resilience(eng, plan.source_nodes[mode], plan.sink_nodes[mode],
                                   params.beyond_band, with_cut=False).disjoint_routes
         cols[f"{mode}_routes"] = n_routes
-        state.modes[mode] = ModeState(exp.held, exp.band, clear, exp.clearance, paths,
-                                      dict(thresholds), rmask, n_routes, day.serial, res,
-                                      rows, cols)
+        state.modes[mode] = ModeState(clear, dict(eng.thresholds), rmask, n_routes,
+                                      day.serial, res, rows, cols)
         state.routes.extend(rows)
         row.update(cols)
     if plan.hubs:
