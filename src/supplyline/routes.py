@@ -42,6 +42,10 @@ class EdgeExposure:
     #: how far a change must reach to release them (0 for the others; None: unknown, and
     #: :meth:`updated` then measures held edges again after any change)
     depth: np.ndarray | None = None
+    #: after :meth:`updated`: the edges measured again (the others' values carried over)
+    remeasured: np.ndarray | None = None
+    #: memo of :meth:`fine_clearance`, per edge of the network (NaN: not measured yet)
+    fine: np.ndarray | None = None
 
     @classmethod
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
@@ -72,40 +76,34 @@ class EdgeExposure:
         is not seen; day-to-day changes are far smaller.)"""
         from .exposure import within_reach
 
-        base = self.clearance if self.depth is None else np.where(
-            self.held, np.maximum(self.clearance, self.depth), self.clearance)
-        if self.depth is None:
-            base = np.where(self.held, np.inf, base)
-        reach = base + net.length[self.ids] + 1750.0
+        behind = np.full(len(self.ids), np.inf) if self.depth is None else self.depth
+        reach = np.where(self.held, behind, self.clearance) + net.length[self.ids] + 1750.0
         redo = within_reach(net.edge_mid_xy[self.ids], changed, reach)
         part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
         clear, held, band = self.clearance.copy(), self.held.copy(), self.band.copy()
         clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
         depth = np.zeros(len(self.ids)) if self.depth is None else self.depth.copy()
         depth[redo] = part.depth
-        out = EdgeExposure(self.ids, clear, held, band, index, depth)
-        out.remeasured = redo  # edges measured again (the others' values are carried over)
-        return out
+        return EdgeExposure(self.ids, clear, held, band, index, depth, remeasured=redo)
 
     def subset(self, ids: np.ndarray) -> EdgeExposure:
         """The exposure of the edges ``ids`` (which must all be in this exposure)."""
         pos = np.searchsorted(self.ids, ids)
         sub = EdgeExposure(self.ids[pos], self.clearance[pos], self.held[pos], self.band[pos],
                            self.index)
-        if hasattr(self, "_fine"):
-            sub._fine = self._fine
+        sub.fine = self.fine
         return sub
 
     def fine_clearance(self, net: Network, edge_ids: np.ndarray, cap: float) -> np.ndarray:
         """Clearance measured at every sample point, memoised per edge."""
         if self.index is None:
             return np.full(len(edge_ids), np.inf)
-        if not hasattr(self, "_fine"):
-            self._fine = np.full(len(net.length), np.nan)
-        need = np.unique(edge_ids[np.isnan(self._fine[edge_ids])])
+        if self.fine is None:
+            self.fine = np.full(len(net.length), np.nan)
+        need = np.unique(edge_ids[np.isnan(self.fine[edge_ids])])
         if len(need):
-            self._fine[need] = self.index.sampled_clearance(net, need, cap)
-        return self._fine[edge_ids]
+            self.fine[need] = self.index.sampled_clearance(net, need, cap)
+        return self.fine[edge_ids]
 
 
 @dataclass
@@ -420,6 +418,12 @@ class RouteEngine:
         targets = [t for _, t in hubs]
         safest = safest or {}
         described = described or {}
+
+        def kept(hub: str, kind: str, path) -> Route | None:
+            """The description given for this route, if it is of the same edges."""
+            r = described.get((hub, kind))
+            return r if r is not None and path is not None and np.array_equal(
+                r.edge_ids, path) else None
         if peace is None:
             peace = self.shortest(source, targets, self.region)
         if avoid is None and search_avoid:
@@ -438,7 +442,7 @@ class RouteEngine:
         for i, (name, _node) in enumerate(hubs):
             pm = (float(self.net.length[peace[i]].sum())
                   if peace[i] is not None and len(peace[i]) else float("nan"))
-            r = {"peacetime": described.get((name, "peacetime")) or self.describe(
+            r = {"peacetime": kept(name, "peacetime", peace[i]) or self.describe(
                      "peacetime", name, peace[i], pm, with_refs, lean),
                  "avoid_held": (self.describe("avoid_held", name, avoid[i], pm, with_refs,
                                               lean)
@@ -448,17 +452,14 @@ class RouteEngine:
             if i in safest and avoid[i] is not None:
                 thr, path = safest[i]
                 self.thresholds[name] = thr
-                known = described.get((name, "safest"))
-                r["safest"] = (known if known is not None and np.array_equal(
-                    known.edge_ids, path) else self.describe("safest", name, path, pm,
-                                                             with_refs, lean))
+                r["safest"] = kept(name, "safest", path) or self.describe(
+                    "safest", name, path, pm, with_refs, lean)
             elif bott[i] < 0 or avoid[i] is None:
                 r["safest"] = Route("safest", name, False)
             else:
                 thr = bott[i]
-                if thr not in by_threshold:
-                    mask = self.region & ~self.held & (
-                        np.minimum(self.clear, self.profile.max_m) >= thr - 0.01)
+                if thr not in by_threshold:  # (thr >= 0: held edges, at -1, stay out)
+                    mask = self.capped_clearance() >= thr - 0.01
                     by_threshold[thr] = self.shortest(source, targets, mask)
                 self.thresholds[name] = thr
                 r["safest"] = self.describe("safest", name, by_threshold[thr][i], pm,

@@ -221,16 +221,13 @@ class DayState:
         sample-point clearances come from, and go back to, the day's shared memo via
         :meth:`keep_fine`)."""
         e = self.exp[mode]
-        sub = EdgeExposure(np.arange(len(pos)), e.clearance[pos], e.held[pos], e.band[pos],
-                           self.index)
-        sub._fine = self.fine[mode][pos]
-        return sub
+        return EdgeExposure(np.arange(len(pos)), e.clearance[pos], e.held[pos], e.band[pos],
+                            self.index, fine=self.fine[mode][pos])
 
     def keep_fine(self, mode: str, pos: np.ndarray, exp: EdgeExposure) -> None:
-        f = getattr(exp, "_fine", None)
-        if f is not None:
-            ok = ~np.isnan(f)
-            self.fine[mode][pos[ok]] = f[ok]
+        if exp.fine is not None:
+            ok = ~np.isnan(exp.fine)
+            self.fine[mode][pos[ok]] = exp.fine[ok]
 
 
 def forget_fine(fine: np.ndarray, mid: np.ndarray, half: np.ndarray,
