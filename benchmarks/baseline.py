@@ -5,7 +5,7 @@ supplyline's machinery:
 
 * roads (EGM ``rtt`` 16 / 14 / 15: motorway, primary, secondary, as the timeline's
   default ``main_roads_only``) and railways read with geopandas, projected to the same
-  metric CRS (:data:`supplyline.config.METRIC_CRS`), one networkx ``MultiGraph`` per mode
+  metric CRS (:data:`supplyline.settings.METRIC_CRS`), one networkx ``MultiGraph`` per mode
   whose nodes are the line end points rounded to a 10 m grid; edges keep length and class;
 * per day, everything is recomputed from the day's DeepState GeoJSON (read with
   geopandas), with no caching: every edge's distance to held territory
@@ -47,7 +47,7 @@ import pandas as pd
 import shapely
 import shapely.ops
 
-from supplyline.config import METRIC_CRS
+from supplyline.crs import METRIC_CRS
 
 #: EGM road types kept: 16 motorway / national "M" road, 14 primary, 15 secondary.
 MAIN_RTT = {16: "motorway", 14: "primary", 15: "secondary"}
@@ -457,7 +457,7 @@ def compare(tl, base: BaselineRun, profile) -> dict:
 def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     """Run supplyline (compute_timeline, no cache, one worker) and the baseline on the same
     cities and history days; return timings, the speed ratio and the agreement."""
-    from supplyline.timeline import compute_timeline
+    from supplyline.analysis.timeline import compute_timeline
 
     t0 = time.perf_counter()
     hist = ws.history
@@ -517,7 +517,7 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
     The baseline recomputes everything every day, so its time for the whole sweep is its
     time per city-day here times the sweep's city-days; that estimate is what the sweep's
     measured time is compared with (``run.py``)."""
-    from supplyline.timeline import Timeline, compute_timeline
+    from supplyline.analysis.timeline import Timeline, compute_timeline
 
     for m in ("road", "rail"):
         ws.network(m)
@@ -600,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=None, help="data directory (default: ../shared/data)")
     ap.add_argument("--json", type=Path, default=None, help="write the result as JSON")
     args = ap.parse_args(argv)
-    from supplyline.analysis import Workspace
+    from supplyline.analysis.context import Workspace
 
     res = benchmark(Workspace(args.data), args.cities, args.start, args.days)
     print_report(res)

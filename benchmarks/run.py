@@ -183,13 +183,13 @@ class Measure:
 
 
 def _workspace(use_cache: bool = True):
-    from supplyline.analysis import Workspace
+    from supplyline.analysis.context import Workspace
 
     return Workspace(os.environ.get("BENCH_DATA") or None, use_cache=use_cache)
 
 
 def stage_network_cold(mode: str) -> dict:
-    from supplyline.network import load_network
+    from supplyline.data.network import load_network
 
     egm = _workspace().sources.require("egm")
     with Measure() as m:
@@ -200,7 +200,7 @@ def stage_network_cold(mode: str) -> dict:
 
 
 def stage_network_cached(mode: str) -> dict:
-    from supplyline.network import load_network
+    from supplyline.data.network import load_network
 
     egm = _workspace().sources.require("egm")
     with Measure() as m:
@@ -209,7 +209,7 @@ def stage_network_cached(mode: str) -> dict:
 
 
 def stage_history(use_cache: bool) -> dict:
-    from supplyline.control import ControlHistory
+    from supplyline.data.control import ControlHistory
 
     d = _workspace().sources.require("deepstate")
     with Measure() as m:
@@ -257,7 +257,7 @@ def stage_city_date(city: str, date: str, new_dates: list[str], reps: int) -> di
 
 
 def stage_sweep(quick: bool, workers: int, n_cities: int, n_days: int) -> dict:
-    from supplyline.timeline import compute_timeline, near_front_cities
+    from supplyline.analysis.timeline import compute_timeline, near_front_cities
 
     ws = _workspace()
     hist = ws.history
@@ -295,7 +295,7 @@ def stage_baseline(cities: list[str], start: str, days: int, sample_days: int,
     sys.path.insert(0, str(HERE))
     from baseline import benchmark, benchmark_sample, sample_dates
 
-    from supplyline.timeline import near_front_cities
+    from supplyline.analysis.timeline import near_front_cities
 
     ws = _workspace()
     with Measure() as m:

@@ -3,7 +3,7 @@
 
 Runs ``npm pack leaflet@<version>`` in a temp dir and extracts ``dist/leaflet.js``,
 ``dist/leaflet.css`` and ``LICENSE`` into ``src/supplyline/assets/vendor/`` (git-ignored),
-where :func:`supplyline.report.load_leaflet` finds them. Nothing is fetched when the
+where :func:`supplyline.viz.report.load_leaflet` finds them. Nothing is fetched when the
 right version is already there (unless ``--force``).
 
     python scripts/fetch_assets.py [--dest DIR] [--force]
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root / "src"))
     from supplyline.errors import SupplylineError
-    from supplyline.report import LEAFLET_VERSION, VENDOR_DIR, _valid_leaflet, fetch_leaflet
+    from supplyline.viz.report import LEAFLET_VERSION, VENDOR_DIR, _valid_leaflet, fetch_leaflet
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dest", type=Path, default=VENDOR_DIR,

@@ -19,7 +19,7 @@ def shared_data() -> Path:
 def ws(shared_data, tmp_path_factory):
     import os
 
-    from supplyline.analysis import Workspace
+    from supplyline.analysis.context import Workspace
 
     os.environ.setdefault("SUPPLYLINE_CACHE", str(tmp_path_factory.mktemp("cache")))
     return Workspace(shared_data)

@@ -1,4 +1,4 @@
-"""Tests for supplyline.axes: corridors along bearings out of a city.
+"""Tests for supplyline.core.axes: corridors along bearings out of a city.
 
 Synthetic tests build a scene in metric coordinates where every figure is known by hand
 (a 10 x 2 km corridor to the east: 20 km2 in two 5 km segments of 10 km2); real-data
@@ -21,9 +21,9 @@ import shapely
 from conftest import plain
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
-from supplyline import axes
-from supplyline.analysis import Workspace
-from supplyline.axes import (
+from supplyline.analysis.axes import axis_profile
+from supplyline.analysis.context import Workspace
+from supplyline.core.axes import (
     AxisLayers,
     centreline_crossings,
     check_dimensions,
@@ -36,11 +36,12 @@ from supplyline.axes import (
     resolve_bearings,
     summary_line,
 )
-from supplyline.config import METRIC_CRS
-from supplyline.control import _TO_METRIC, ControlHistory
+from supplyline.core.exposure import ThreatProfile
+from supplyline.crs import METRIC_CRS, lonlat_xy
+from supplyline.data import egm
+from supplyline.data.control import ControlHistory
+from supplyline.data.places import Gazetteer
 from supplyline.errors import PlaceNotFoundError, SupplylineError
-from supplyline.exposure import ThreatProfile
-from supplyline.places import Gazetteer
 
 X0, Y0 = 500_000.0, 5_300_000.0  # the city centre (metric CRS, lon 35.5 E)
 
@@ -244,7 +245,7 @@ def test_summary_line_compares_bearings():
 # --------------------------------------------------------------------------- axis_profile
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
-    lon, lat = _TO_METRIC.transform(x, y, direction="INVERSE")
+    lon, lat = lonlat_xy(x, y)
     return float(lon), float(lat)
 
 
@@ -314,14 +315,14 @@ def test_axis_profile_synthetic(fake_ws):
     assert a["builtup_share"] == pytest.approx(0.1, abs=1e-3)
     assert r["summary"].startswith("E: ")
     path = str(fake_ws.sources.require("egm").resolve())
-    assert path in axes._EGM_CACHE  # the EGM layers are read once per path
-    cached = axes._EGM_CACHE[path]
+    assert path in egm._EGM_CACHE  # the EGM layers are read once per path
+    cached = egm._EGM_CACHE[path]
     axis_profile_ok(fake_ws, ["W"])
-    assert axes._EGM_CACHE[path] is cached
+    assert egm._EGM_CACHE[path] is cached
 
 
 def axis_profile_ok(ws, bearings, **kw):
-    r = axes.axis_profile(ws, "Centreville", "2025-01-01", bearings, length_km=10,
+    r = axis_profile(ws, "Centreville", "2025-01-01", bearings, length_km=10,
                           width_km=2, step_km=5, **kw)
     assert plain(r)
     json.dumps(r)
@@ -344,26 +345,26 @@ def test_axis_profile_towards_and_defaults(fake_ws):
 
 def test_axis_profile_errors(fake_ws):
     with pytest.raises(PlaceNotFoundError):
-        axes.axis_profile(fake_ws, "Atlantis", "2025-01-01")
+        axis_profile(fake_ws, "Atlantis", "2025-01-01")
     with pytest.raises(PlaceNotFoundError):
-        axes.axis_profile(fake_ws, "Centreville", "2025-01-01", towards="Atlantis")
+        axis_profile(fake_ws, "Centreville", "2025-01-01", towards="Atlantis")
     with pytest.raises(PlaceNotFoundError):
-        axes.axis_profile(fake_ws, "Centreville", "2025-01-01", towards="Centreville")
+        axis_profile(fake_ws, "Centreville", "2025-01-01", towards="Centreville")
     with pytest.raises(SupplylineError):
-        axes.axis_profile(fake_ws, "Centreville", "2025-01-01", ["sideways"])
+        axis_profile(fake_ws, "Centreville", "2025-01-01", ["sideways"])
     with pytest.raises(SupplylineError):
-        axes.axis_profile(fake_ws, "Centreville", "2025-01-01", width_km=0)
+        axis_profile(fake_ws, "Centreville", "2025-01-01", width_km=0)
     with pytest.raises(SupplylineError):
-        axes.axis_profile(fake_ws, "Centreville", "2025-01-01", width_km=-5)
+        axis_profile(fake_ws, "Centreville", "2025-01-01", width_km=-5)
 
 
 # --------------------------------------------------------------------------- real data
 
 @pytest.mark.realdata
 def test_pokrovsk_axes_west_vs_north_and_north_east(ws):
-    axes.axis_profile(ws, "Pokrovsk", "2025-06-01", ["W"])  # loads networks and EGM layers
+    axis_profile(ws, "Pokrovsk", "2025-06-01", ["W"])  # loads networks and EGM layers
     t = time.perf_counter()
-    r = axes.axis_profile(ws, "Pokrovsk", "2025-06-01", ["W", "N", "NE"])
+    r = axis_profile(ws, "Pokrovsk", "2025-06-01", ["W", "N", "NE"])
     elapsed = time.perf_counter() - t
     w, n, ne = r["axes"]
     assert (w["label"], n["label"], ne["label"]) == ("W", "N", "NE")
@@ -385,7 +386,7 @@ def test_pokrovsk_axes_west_vs_north_and_north_east(ws):
 
 @pytest.mark.realdata
 def test_pokrovsk_towards_kramatorsk(ws):
-    r = axes.axis_profile(ws, "Pokrovsk", "2025-06-01", towards="Kramatorsk")
+    r = axis_profile(ws, "Pokrovsk", "2025-06-01", towards="Kramatorsk")
     (a,) = r["axes"]
     assert 15 < a["bearing_deg"] < 45 and a["direction"] in ("NNE", "NE")
     assert 45 < r["towards"]["distance_km"] < 70

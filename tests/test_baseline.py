@@ -40,7 +40,7 @@ def test_safest_route_is_maximin_then_shortest(baseline):
     assert safest == {"found": True, "length_m": 60, "min_clear_m": 9000.0}
     peace = baseline.peacetime_route(g, 0, 3, dist)
     assert peace["length_m"] == 5 and peace["min_clear_m"] == 0.0
-    from supplyline.exposure import ThreatProfile
+    from supplyline.core.exposure import ThreatProfile
 
     bands = ThreatProfile().bands
     assert baseline.band_status(0.0, bands) == "cut"
@@ -54,7 +54,7 @@ def test_safest_route_is_maximin_then_shortest(baseline):
 
 @pytest.mark.realdata
 def test_baseline_agrees_with_supplyline(ws, baseline):
-    from supplyline.timeline import compute_timeline
+    from supplyline.analysis.timeline import compute_timeline
 
     dates = baseline.history_dates(ws, "2025-01-29", 3)
     tl = compute_timeline(ws, ["Pokrovsk"], dates[0], dates[-1], use_cache=False)

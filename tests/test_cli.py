@@ -4,7 +4,7 @@ import sys
 
 
 def run(*args, data=None):
-    cmd = [sys.executable, "-m", "supplyline.cli", *args]
+    cmd = [sys.executable, "-m", "supplyline", *args]
     if data is not None:
         cmd += ["--data", str(data)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)

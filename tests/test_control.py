@@ -5,7 +5,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from supplyline.control import ControlHistory, RepairReport, repair_polygons
+from supplyline.data.control import ControlHistory, RepairReport, repair_polygons
 from supplyline.errors import DataFormatError, DateOutOfRangeError
 
 
@@ -79,7 +79,7 @@ def test_real_history_summary(shared_data, ws):
 
 
 def test_workspace_with_dated_polygon_file(tmp_path, shared_data):
-    from supplyline.analysis import Workspace
+    from supplyline.analysis.context import Workspace
 
     gdf = gpd.GeoDataFrame({"when": ["2025-01-01", "2025-02-01"]},
                            geometry=[shapely.box(37.3, 48.2, 37.6, 48.4),

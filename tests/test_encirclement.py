@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from supplyline.encirclement import (
+from supplyline.core.encirclement import (
     ClearanceRaster,
     bearing_runs,
     compass8,
@@ -13,7 +13,7 @@ from supplyline.encirclement import (
     flanks,
     ring_occupancy,
 )
-from supplyline.exposure import HeldIndex, ThreatProfile
+from supplyline.core.exposure import HeldIndex, ThreatProfile
 
 C = (500_000.0, 5_000_000.0)
 

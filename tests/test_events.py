@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplyline.events import (
+from supplyline.core.events import (
     backtest,
     detect_events,
     first_persistent,
@@ -13,7 +13,7 @@ from supplyline.events import (
     persistent_changes,
     trends,
 )
-from supplyline.exposure import ThreatProfile
+from supplyline.core.exposure import ThreatProfile
 
 PROFILE = ThreatProfile()
 D0 = dt.date(2025, 1, 1)
@@ -104,7 +104,7 @@ def test_trends_rates():
 
 
 def test_real_pokrovsk_events_in_plausible_order(ws):
-    from supplyline.analysis import timeline_analysis
+    from supplyline.analysis.summary import timeline_analysis
 
     res = timeline_analysis(ws, ["Pokrovsk"], "2025-09-01", "2025-11-20")
     ev = res["events"]
@@ -124,7 +124,7 @@ def test_real_pokrovsk_events_in_plausible_order(ws):
 
 
 def test_parallel_and_dask_give_identical_timelines(ws):
-    from supplyline.timeline import compute_timeline
+    from supplyline.analysis.timeline import compute_timeline
 
     cities = ["Pokrovsk", "Kostyantynivka"]
     a = compute_timeline(ws, cities, "2025-03-01", "2025-03-20", use_cache=False)
@@ -146,7 +146,7 @@ def test_parallel_and_dask_give_identical_timelines(ws):
 
 
 def test_timeline_cache_reused(ws):
-    from supplyline.timeline import compute_timeline
+    from supplyline.analysis.timeline import compute_timeline
 
     a = compute_timeline(ws, ["Kurakhove"], "2024-10-01", "2024-10-10")
     b = compute_timeline(ws, ["Kurakhove"], "2024-10-01", "2024-10-15")
@@ -158,7 +158,7 @@ def test_timeline_cache_reused(ws):
 
 
 def test_calibration_uses_only_errors_known_at_the_time():
-    from supplyline.events import calibrate
+    from supplyline.core.events import calibrate
 
     # three earlier cities whose events are known (errors +10, +20, +30 days), then two
     # forecasts made after those events

@@ -1,4 +1,4 @@
-"""Unit tests for supplyline.exposure: threat profiles and clearance from held territory."""
+"""Unit tests for supplyline.core.exposure: threat profiles and clearance from held territory."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
-from supplyline.config import METRIC_CRS
+from supplyline.core.exposure import ExposureCache, HeldIndex, ThreatProfile
+from supplyline.crs import METRIC_CRS
+from supplyline.data.network import BuildParams, build_network
 from supplyline.errors import DataFormatError
-from supplyline.exposure import ExposureCache, HeldIndex, ThreatProfile
-from supplyline.loaders import LINE_COLUMNS
-from supplyline.network import BuildParams, build_network
+from supplyline.io.loaders import LINE_COLUMNS
 
 SQUARE = box(0, 0, 1000, 1000)  # held territory: a 1 km square at the origin (metres)
 

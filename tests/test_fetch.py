@@ -1,4 +1,4 @@
-"""Tests for supplyline.fetch against a real local HTTP server (no internet)."""
+"""Tests for supplyline.io.fetch against a real local HTTP server (no internet)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from rich.console import Console
 from rich.progress import Progress
 
-from supplyline import fetch
 from supplyline.errors import SupplylineError
-from supplyline.fetch import (
+from supplyline.io import fetch
+from supplyline.io.fetch import (
     DownloadResult,
     FetchError,
     FetchSummary,

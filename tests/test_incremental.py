@@ -16,10 +16,10 @@ from scipy import ndimage
 from shapely.geometry import box
 from test_routes import _grid
 
-from supplyline.encirclement import ClearanceRaster, distance_to_held
-from supplyline.exposure import HeldIndex, ThreatProfile, near_boxes, within_reach
-from supplyline.routes import EdgeExposure, RouteEngine, safest_still_valid
-from supplyline.timeline import forget_fine
+from supplyline.analysis.timeline import forget_fine
+from supplyline.core.encirclement import ClearanceRaster, distance_to_held
+from supplyline.core.exposure import HeldIndex, ThreatProfile, near_boxes, within_reach
+from supplyline.core.routes import EdgeExposure, RouteEngine, safest_still_valid
 
 PROFILE = ThreatProfile.parse("contact=1,fpv=3,tube=6")
 
@@ -135,7 +135,7 @@ def test_forget_fine_keeps_only_values_no_change_can_reach():
 
 
 def test_updated_exposure_equals_a_fresh_one():
-    from supplyline.control import changed_boxes
+    from supplyline.data.control import changed_boxes
 
     net, _ = _grid(n=8, step=6_000.0)
     small, far = box(6_000, 6_000, 9_000, 9_000), box(60_000, 60_000, 61_000, 61_000)
@@ -163,7 +163,7 @@ def test_updated_exposure_equals_a_fresh_one():
 
 
 def test_real_timeline_incremental_equals_from_scratch(ws):
-    from supplyline.timeline import compute_timeline
+    from supplyline.analysis.timeline import compute_timeline
 
     cities = ["Pokrovsk", "Kurakhove", "Kupyansk", "Orikhiv"]
     a = compute_timeline(ws, cities, "2024-11-20", "2024-12-20", use_cache=False)
@@ -179,7 +179,7 @@ def test_real_timeline_incremental_equals_from_scratch(ws):
 
 
 def test_widest_level_with_any_hint_gives_the_same_level():
-    from supplyline.encirclement import widest_level
+    from supplyline.core.encirclement import widest_level
 
     rng = np.random.default_rng(7)
     for _ in range(20):
@@ -196,7 +196,7 @@ def test_widest_level_with_any_hint_gives_the_same_level():
 def test_chains_give_the_routes_and_counts_of_the_full_network():
     from test_routes import make_net
 
-    from supplyline.routes import Chains, resilience
+    from supplyline.core.routes import Chains, resilience
 
     rng = np.random.default_rng(2)
     xy = {(i, j): (i * 5_000 + rng.uniform(-800, 800), j * 5_000 + rng.uniform(-800, 800))
@@ -227,7 +227,7 @@ def test_chains_give_the_routes_and_counts_of_the_full_network():
 
 
 def test_unknown_depth_or_unbounded_reach_measures_held_edges_again():
-    from supplyline.control import changed_boxes
+    from supplyline.data.control import changed_boxes
 
     xy = np.array([[0.0, 0.0], [50_000.0, 0.0]])
     box_ = np.array([[10_000.0, -10.0, 10_010.0, 10.0]])

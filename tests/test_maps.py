@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from supplyline.core.exposure import ThreatProfile
 from supplyline.errors import DateOutOfRangeError, SupplylineError
-from supplyline.exposure import ThreatProfile
-from supplyline.maps import (
+from supplyline.viz.maps import (
     HELD_FILL_RGB,
     animate,
     band_colours,
@@ -147,7 +147,7 @@ def test_animate_mp4_needs_ffmpeg(tmp_path):
 
 
 def test_frame_dates_and_band_colours():
-    from supplyline.maps import _frame_dates
+    from supplyline.viz.maps import _frame_dates
 
     d = _frame_dates(dt.date(2025, 1, 1), dt.date(2025, 2, 15), 7)
     assert len(d) == 7 and d[-1] == dt.date(2025, 2, 12)

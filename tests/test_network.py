@@ -1,4 +1,4 @@
-"""Unit tests for supplyline.network on small synthetic networks (lines given in metres)."""
+"""Unit tests for supplyline.data.network on small synthetic networks (lines given in metres)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import shapely
 from scipy.sparse import csgraph
 from shapely.geometry import LineString, MultiLineString, Point
 
-from supplyline.config import GEOGRAPHIC_CRS, METRIC_CRS
-from supplyline.errors import DataFormatError
-from supplyline.loaders import LINE_COLUMNS
-from supplyline.network import (
+from supplyline.crs import GEOGRAPHIC_CRS, METRIC_CRS
+from supplyline.data.network import (
     BuildParams,
     build_network,
     load_network,
     split_lines,
     symmetric_graph,
 )
+from supplyline.errors import DataFormatError
+from supplyline.io.loaders import LINE_COLUMNS
 
 
 def make_lines(*items, crs: str = METRIC_CRS) -> gpd.GeoDataFrame:

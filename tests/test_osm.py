@@ -1,4 +1,4 @@
-"""Tests for supplyline.osm: OSM .osm.pbf roads and railways in the standard line schema."""
+"""Tests for supplyline.io.osm: OSM .osm.pbf roads and railways in the standard line schema."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from supplyline.errors import DataFormatError, SupplylineError
-from supplyline.osm import (
+from supplyline.io.osm import (
     OSM_LINE_COLUMNS,
     load_osm_lines,
     rail_class,

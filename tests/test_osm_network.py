@@ -2,8 +2,8 @@
 
 import shutil
 
-from supplyline.network import build_network
-from supplyline.osm import load_osm_lines, write_test_pbf
+from supplyline.data.network import build_network
+from supplyline.io.osm import load_osm_lines, write_test_pbf
 
 
 def _ladder(path):
@@ -38,7 +38,7 @@ def test_pbf_lines_build_a_routable_network(tmp_path):
 
 
 def test_workspace_uses_osm_network(tmp_path, shared_data):
-    from supplyline.analysis import Workspace
+    from supplyline.analysis.context import Workspace
 
     data = tmp_path / "data"
     (data / "osm").mkdir(parents=True)

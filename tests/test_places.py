@@ -1,7 +1,7 @@
 import pytest
 
+from supplyline.data.places import name_key
 from supplyline.errors import PlaceNotFoundError
-from supplyline.places import name_key
 
 
 def test_name_key_folds_transliterations():

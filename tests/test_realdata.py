@@ -17,7 +17,7 @@ def test_main_component_contains_key_cities(ws, mode):
 
 
 def test_network_cache_hit_is_identical(ws, shared_data):
-    from supplyline.network import load_network
+    from supplyline.data.network import load_network
 
     net = ws.network("rail")
     again = load_network("rail", egm_path=shared_data / "egm" / "eastern-ukraine-egm90.gpkg")

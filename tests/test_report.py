@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from supplyline import report as rp
 from supplyline.errors import SupplylineError
+from supplyline.viz import report as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -1,4 +1,4 @@
-"""Unit tests for supplyline.routes on small synthetic networks (metres, hand-checkable)."""
+"""Unit tests for supplyline.core.routes on small synthetic networks (metres, hand-checkable)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Polygon, box
 
-from supplyline.config import METRIC_CRS
-from supplyline.exposure import HeldIndex, ThreatProfile
-from supplyline.loaders import LINE_COLUMNS
-from supplyline.network import BuildParams, build_network
-from supplyline.routes import (
+from supplyline.core.exposure import HeldIndex, ThreatProfile
+from supplyline.core.routes import (
     EdgeExposure,
     Route,
     RouteEngine,
@@ -22,6 +19,9 @@ from supplyline.routes import (
     resilience,
     route_label,
 )
+from supplyline.crs import METRIC_CRS
+from supplyline.data.network import BuildParams, build_network
+from supplyline.io.loaders import LINE_COLUMNS
 
 #: Small profile for hand-checkable bands: contact <= 1 km < fpv <= 5 km < beyond.
 PROFILE = ThreatProfile.parse("contact=1,fpv=5")

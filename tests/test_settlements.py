@@ -1,4 +1,4 @@
-"""Tests for supplyline.settlements: population per threat band, largest places not held.
+"""Tests for supplyline.core.settlements: population per threat band, largest places not held.
 
 Synthetic tests use a held square and places at hand-picked metric distances; real-data
 tests use the session ``ws`` fixture (skipped without ../shared/data).
@@ -16,19 +16,22 @@ import pytest
 from conftest import plain
 from shapely.geometry import MultiPolygon, box
 
-from supplyline.control import _TO_METRIC, ControlHistory
-from supplyline.errors import PlaceNotFoundError, SupplylineError
-from supplyline.exposure import ThreatProfile
-from supplyline.places import Gazetteer, Oblast, name_key
-from supplyline.settlements import (
-    band_table,
-    band_transitions,
+from supplyline.analysis.settlements import (
     largest_not_held,
-    largest_rows,
-    place_status,
     population_by_band,
     settlements_change,
 )
+from supplyline.core.exposure import ThreatProfile
+from supplyline.core.settlements import (
+    band_table,
+    band_transitions,
+    largest_rows,
+    place_status,
+)
+from supplyline.crs import lonlat_xy
+from supplyline.data.control import ControlHistory
+from supplyline.data.places import Gazetteer, Oblast, name_key
+from supplyline.errors import PlaceNotFoundError, SupplylineError
 
 PROFILE = ThreatProfile()  # contact 3, fpv 15, tube 25, rocket 45 km
 X0, Y0 = 500_000.0, 5_300_000.0  # metric CRS origin of the synthetic scene (lon 35.5 E)
@@ -111,7 +114,7 @@ def test_largest_rows_skips_held_and_limits():
 # --------------------------------------------------------------------------- workspace helpers
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
-    lon, lat = _TO_METRIC.transform(x, y, direction="INVERSE")
+    lon, lat = lonlat_xy(x, y)
     return float(lon), float(lat)
 
 

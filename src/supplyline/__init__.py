@@ -1,16 +1,15 @@
 """supplyline: supply-route exposure and encirclement risk from open data.
 
-The library API, in the order data flows through it:
+The package is layered; data flows one way:
 
-- :mod:`supplyline.sources`  -- where the data lives, what was found (``data status``)
-- :mod:`supplyline.fetch`    -- downloading public sources into the cache
-- :mod:`supplyline.control`  -- control (held territory) history: "held on date D"
-- :mod:`supplyline.network`  -- the routable road / rail network
-- :mod:`supplyline.places`   -- gazetteer: places and oblasts
-- :mod:`supplyline.exposure` -- threat bands and per-edge clearance from held territory
-- :mod:`supplyline.routes`   -- routes to rear hubs, safest route, resilience
-- :mod:`supplyline.encirclement` -- ring occupancy, flanks, corridor width
-- :mod:`supplyline.analysis` -- one-call summaries used by the CLI
+- :mod:`supplyline.io`       -- sources, downloads, file loaders, derived-data caches
+- :mod:`supplyline.data`     -- control history, transport network, places
+- :mod:`supplyline.core`     -- exposure, routes, encirclement, proximity, settlements, axes
+- :mod:`supplyline.analysis` -- the workspace, queries with typed results, the timeline
+- :mod:`supplyline.viz`      -- maps, animations, the report
+- :mod:`supplyline.cli`      -- the command-line interface
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+__all__ = ["__version__"]

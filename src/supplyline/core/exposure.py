@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 
 HELD = "held"
 BEYOND = "beyond"

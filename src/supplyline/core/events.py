@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .routes import status_rank
+
 DEFAULT_PERSIST = 3
 DEFAULT_WINDOW_DAYS = 60
 HORIZON_DAYS = 365
@@ -153,8 +155,6 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame, profile, *,
 
 
 def _rank(status: str, profile) -> int:
-    from .timeline import status_rank
-
     return status_rank(status, profile)
 
 

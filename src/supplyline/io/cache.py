@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .config import derived_cache_dir
+from ..settings import derived_cache_dir
 
 #: Bump when the format or the algorithm producing cached data changes.
 CACHE_VERSION = "1"

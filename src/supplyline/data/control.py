@@ -22,24 +22,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from .cache import atomic_write, cache_key, cache_path, file_fingerprint
-from .config import GEOGRAPHIC_CRS, METRIC_CRS
-from .errors import DataFormatError, DataNotFoundError, DateOutOfRangeError
-from .sources import deepstate_files
+from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
+from ..errors import DataFormatError, DataNotFoundError, DateOutOfRangeError
+from ..io.cache import atomic_write, cache_key, cache_path, file_fingerprint
+from ..io.sources import deepstate_files
 
 log = logging.getLogger(__name__)
-
-_TO_METRIC = pyproj.Transformer.from_crs(GEOGRAPHIC_CRS, METRIC_CRS, always_xy=True)
-
-
-def to_metric(geom):
-    """Project shapely geometries (lon/lat) to the metric CRS, vectorised."""
-    return shapely.transform(geom, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0],
-                                                                                    xy[:, 1])))
-
 
 def parse_date(value: str | dt.date) -> dt.date:
     """Parse YYYY-MM-DD (or a date) with a one-line error."""

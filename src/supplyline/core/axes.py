@@ -34,24 +34,18 @@ GeoPackage path and kept in :data:`_EGM_CACHE`.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from .control import parse_date
-from .errors import PlaceNotFoundError, SupplylineError
-from .places import name_key
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .analysis import Workspace
+from ..data.egm import clean_name
+from ..data.places import name_key
+from ..errors import SupplylineError
 
 COMPASS16 = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
              "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
@@ -59,8 +53,6 @@ DEFAULT_BEARINGS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
 MAIN_ROAD_CLASSES = ("motorway", "primary", "secondary")
 #: EGM points matching a GeoNames place by name within this distance are that place.
 MATCH_M = 3000.0
-#: EGM name placeholders meaning "no name".
-NO_NAME = {"", "N_A", "N_P", "UNK", "NONE", "NAN"}
 MAX_SEGMENTS = 400
 
 # words of the summary: (upper limit, word) for people per km2, checked in order
@@ -253,12 +245,6 @@ def centreline_crossings(centre: tuple[float, float], bearing_deg: float, length
             out.append((str(names[i]), float(np.min((pts - c) @ u).clip(0, length_m))))
     out.sort(key=lambda t: t[1])
     return out
-
-
-def clean_name(value) -> str:
-    s = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    s = s.strip()
-    return "" if s.upper() in NO_NAME else s
 
 
 def merge_settlements(geonames: pd.DataFrame, egm: pd.DataFrame,
@@ -542,140 +528,3 @@ def profile_axes(layers: AxisLayers, held: shapely.Geometry | None,
 def summary_line(axes: list[AxisProfile]) -> str:
     """One line comparing the bearings, e.g. "W: open, sparsely settled (31/km2, ...)"."""
     return "; ".join(a.brief() for a in axes)
-
-
-# --------------------------------------------------------------------------- workspace
-
-@dataclass
-class EgmExtras:
-    """EGM layers used by axis profiles (metric CRS)."""
-
-    rivers: np.ndarray
-    river_names: np.ndarray
-    river_tree: shapely.STRtree
-    settlements: pd.DataFrame  # name, population, x, y, ident
-    builtup: np.ndarray
-    builtup_tree: shapely.STRtree
-    mtime: float
-
-
-#: EGM GeoPackage path -> its layers, read once per process.
-_EGM_CACHE: dict[str, EgmExtras] = {}
-#: (EGM path) -> (gazetteer, merged settlements), so a new gazetteer rebuilds the merge.
-_MERGED_CACHE: dict[str, tuple[object, pd.DataFrame]] = {}
-
-
-def egm_extras(path: str | Path) -> EgmExtras:
-    """Watercourses, settlement points and built-up areas of an EGM GeoPackage (cached)."""
-    from .config import METRIC_CRS
-    from .loaders import read_layer
-
-    path = Path(path)
-    key = str(path.resolve())
-    mtime = path.stat().st_mtime if path.exists() else -1.0
-    hit = _EGM_CACHE.get(key)
-    if hit is not None and hit.mtime == mtime:
-        return hit
-
-    def layer(name: str):
-        gdf = read_layer(path, name)
-        gdf = gdf[gdf.geometry.notna()]
-        return gdf.to_crs(METRIC_CRS)
-
-    w = layer("watercourses")
-    w = w[w.geom_type.isin(["LineString", "MultiLineString"])]
-    names = (w["nama1"] if "nama1" in w else pd.Series("", index=w.index)).map(clean_name)
-    s = layer("settlements")
-    s = s[s.geom_type == "Point"]
-    sname = (s["nama1"] if "nama1" in s else pd.Series("", index=s.index)).map(clean_name)
-    sett = pd.DataFrame({
-        "name": sname.str.replace("'", "", regex=False).to_numpy(),
-        "population": pd.to_numeric(s.get("ppl"), errors="coerce").fillna(0).clip(lower=0)
-        .astype(np.int64).to_numpy(),
-        "x": s.geometry.x.to_numpy(), "y": s.geometry.y.to_numpy(),
-        "ident": ("egm:" + s["inspireid"].astype(str)).to_numpy() if "inspireid" in s
-        else [f"egm:{i}" for i in range(len(s))],
-    })
-    sett = sett[sett["name"].str.len() > 0].reset_index(drop=True)
-    b = layer("builtup_areas")
-    bg = shapely.make_valid(np.asarray(b.geometry.values, dtype=object))
-    bg = shapely.get_parts(bg)
-    bg = bg[shapely.get_type_id(bg) == 3]
-    rg = np.asarray(w.geometry.values, dtype=object)
-    ext = EgmExtras(rg, names.to_numpy(dtype=object), shapely.STRtree(rg), sett, bg,
-                    shapely.STRtree(bg), mtime)
-    _EGM_CACHE[key] = ext
-    return ext
-
-
-def workspace_settlements(ws: Workspace) -> pd.DataFrame:
-    """GeoNames places of the gazetteer merged with the EGM points (cached)."""
-    path = ws.sources.require("egm")
-    key = str(Path(path).resolve())
-    gaz = ws.gazetteer
-    hit = _MERGED_CACHE.get(key)
-    if hit is not None and hit[0] is gaz:
-        return hit[1]
-    gaz.xy  # noqa: B018  (makes sure the metric x / y columns exist)
-    pl = gaz.places
-    geo = pl[pl["source"] == "geonames"]
-    merged = merge_settlements(geo, egm_extras(path).settlements)
-    _MERGED_CACHE[key] = (gaz, merged)
-    return merged
-
-
-def workspace_layers(ws: Workspace) -> AxisLayers:
-    ext = egm_extras(ws.sources.require("egm"))
-    road, rail = ws.network("road"), ws.network("rail")
-    cls = road.edges["cls"].fillna("").astype(str).to_numpy()
-    return AxisLayers(
-        settlements=workspace_settlements(ws),
-        roads=road.geoms, road_main=np.isin(cls, MAIN_ROAD_CLASSES),
-        rails=rail.geoms, rivers=ext.rivers, river_names=ext.river_names,
-        builtup=ext.builtup, road_tree=road.edge_tree, rail_tree=rail.edge_tree,
-        river_tree=ext.river_tree, builtup_tree=ext.builtup_tree)
-
-
-def axis_profile(ws: Workspace, city: str, date: str | dt.date,
-                 bearings: list[float | str] | None = None, *, towards: str | None = None,
-                 length_km: float = 50.0, width_km: float = 10.0,
-                 step_km: float = 5.0) -> dict:
-    """Corridors out of ``city`` on ``date`` along each bearing (default the 8 compass
-    directions; with ``towards`` only the bearing to that place unless ``bearings`` are
-    given too, then it is added)."""
-    check_dimensions(length_km, width_km, step_km)
-    if bearings is None:
-        parsed = [] if towards else resolve_bearings(DEFAULT_BEARINGS)
-    else:
-        parsed = resolve_bearings(bearings)
-    match = ws.find(city)
-    place = match.place
-    target = None
-    if towards is not None:
-        target = ws.find(towards).place
-        if target.ident == place.ident:
-            raise PlaceNotFoundError(f"towards {towards!r}: that is {place.name} itself")
-        b = grid_bearing(place.xy, target.xy)
-        parsed.append((b, f"towards {target.name} ({compass16(b)}, {b:.0f} deg)"))
-    held = ws.history.held(parse_date(date))
-    layers = workspace_layers(ws)
-    if place.ident:
-        layers.without_settlement(place.ident)
-    axes = profile_axes(layers, held.geometry, place.xy, parsed, length_km=length_km,
-                        width_km=width_km, step_km=step_km)
-    out = {
-        "city": place.as_dict(), "lookup": match.note(),
-        "date": str(held.requested), "data_date": str(held.date),
-        "data_exact": bool(held.exact),
-        "length_km": float(length_km), "width_km": float(width_km), "step_km": float(step_km),
-        "axes": [a.as_dict() for a in axes],
-        "summary": summary_line(axes),
-        "notes": ("bearings clockwise from grid north; settlements: GeoNames + EGM points "
-                  f"not matching a GeoNames name within {MATCH_M / 1000:.0f} km (city itself "
-                  "excluded); roads/railways/rivers/built-up: EuroGlobalMap 1:1M; main roads "
-                  "= motorway/primary/secondary"),
-    }
-    if target is not None:
-        _, km = ws.bearing_km(place, target)
-        out["towards"] = {"name": target.name, "distance_km": round(km, 1)}
-    return out

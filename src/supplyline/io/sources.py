@@ -1,7 +1,7 @@
 """Data sources: where each input lives and what was found.
 
 Each source is resolved independently through the data locations of
-:func:`supplyline.config.candidate_data_dirs`, so the control history can come from the
+:func:`supplyline.settings.candidate_data_dirs`, so the control history can come from the
 download cache while the network comes from ``../shared/data``.
 
 Layout of a data directory (the same as ``../shared/data`` and the download cache)::
@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import candidate_data_dirs
-from .errors import DataNotFoundError
+from ..errors import DataNotFoundError
+from ..settings import candidate_data_dirs
 
 DEEPSTATE_PATTERN = re.compile(r"^deepstatemap_data_(\d{8})\.geojson$")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .errors import SupplylineError
-from .network import Network
+from ..data.network import Network
+from ..errors import SupplylineError
 
 _LATIN_TO_CYR = str.maketrans({"M": "М", "T": "Т", "P": "Р", "E": "Е", "H": "Н", "C": "С"})
 

@@ -42,9 +42,9 @@ from typing import Literal
 
 from rich.progress import Progress, TaskID
 
-from . import __version__
-from .config import download_dir
-from .errors import SupplylineError
+from .._version import __version__
+from ..errors import FetchError, FetchNotFoundError
+from ..settings import ENV_DEEPSTATE_URL, ENV_OSM_URL, download_dir, get_settings
 
 __all__ = [
     "DEFAULT_DEEPSTATE_BASE",
@@ -68,9 +68,9 @@ __all__ = [
 DEFAULT_DEEPSTATE_BASE = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/data"
 DEFAULT_OSM_URL = "https://download.geofabrik.de/europe/ukraine-latest.osm.pbf"
 #: Environment variable overriding :data:`DEFAULT_DEEPSTATE_BASE`.
-DEEPSTATE_ENV = "SUPPLYLINE_DEEPSTATE_URL"
+DEEPSTATE_ENV = ENV_DEEPSTATE_URL
 #: Environment variable overriding :data:`DEFAULT_OSM_URL`.
-OSM_ENV = "SUPPLYLINE_OSM_URL"
+OSM_ENV = ENV_OSM_URL
 
 DEEPSTATE_SUBDIR = "deepstate"
 OSM_SUBDIR = "osm"
@@ -81,17 +81,6 @@ _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)\s*$", re.I
 _MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 
 Status = Literal["downloaded", "resumed", "cached"]
-
-
-class FetchError(SupplylineError):
-    """A download failed or produced a file that does not check out (one-line message)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(_one_line(message))
-
-
-class FetchNotFoundError(FetchError):
-    """The server answered 404 (or the ``file://`` path does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -132,10 +121,6 @@ class FetchSummary:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 def _check_url(url: str) -> None:
@@ -467,7 +452,7 @@ def download(
 
 
 def default_download_dir() -> Path:
-    """The download cache (:func:`supplyline.config.download_dir`)."""
+    """The download cache (:func:`supplyline.settings.download_dir`)."""
     return download_dir()
 
 
@@ -477,7 +462,7 @@ def deepstate_filename(day: dt.date) -> str:
 
 
 def _deepstate_base(base_url: str | None) -> str:
-    base = base_url or os.environ.get(DEEPSTATE_ENV) or DEFAULT_DEEPSTATE_BASE
+    base = base_url or get_settings().deepstate_url or DEFAULT_DEEPSTATE_BASE
     return base.rstrip("/")
 
 
@@ -575,7 +560,7 @@ def fetch_deepstate(
 
 
 def _osm_url(url: str | None) -> str:
-    return url or os.environ.get(OSM_ENV) or DEFAULT_OSM_URL
+    return url or get_settings().osm_url or DEFAULT_OSM_URL
 
 
 def _fetch_md5(url: str, *, timeout: float) -> str | None:

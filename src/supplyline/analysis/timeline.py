@@ -43,21 +43,23 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from .cache import atomic_write, cache_key, cache_path
-from .control import changed_boxes, parse_date
-from .encirclement import ClearanceRaster, ring_points
-from .errors import SupplylineError
-from .exposure import within_reach
-from .places import Place
-from .routes import (
+from ..core.encirclement import ClearanceRaster, ring_points
+from ..core.exposure import within_reach
+from ..core.routes import (
     Chains,
     EdgeExposure,
     RouteEngine,
+    city_radius_m,
     pair_status,
     resilience,
     resilience_mask,
     safest_still_valid,
+    status_rank,
 )
+from ..data.control import changed_boxes, parse_date
+from ..data.places import Place
+from ..errors import SupplylineError
+from ..io.cache import atomic_write, cache_key, cache_path
 
 log = logging.getLogger(__name__)
 
@@ -105,18 +107,6 @@ class CityPlan:
         return {m: n.parent_edges for m, n in self.nets.items()}
 
 
-def status_rank(status: str, profile) -> int:
-    """0 = cut, 1 = under fire in the worst band ... len = open (higher is better)."""
-    if status == "cut":
-        return 0
-    if status == "open":
-        return len(profile.bands) + 1
-    for i, b in enumerate(profile.bands):
-        if status == f"under fire ({b.name})":
-            return i + 1
-    return 0
-
-
 def main_road_mask(net) -> np.ndarray:
     """Edges of the main-road classes (:data:`MAIN_ROADS`), computed once per network."""
     mask = net.__dict__.get("_main_roads")
@@ -126,8 +116,6 @@ def main_road_mask(net) -> np.ndarray:
 
 
 def plan_city(ws, name: str, start: dt.date, params: TimelineParams) -> CityPlan:
-    from .analysis import city_radius_m
-
     ctx = ws.city_context(name, start)
     try:
         hubs = ws.default_hubs(ctx, count=params.max_hubs)
@@ -186,7 +174,7 @@ class DayState:
         figures for it (clearance, held flag, band, or sample-point clearance) differ from
         the state before: a city whose edges all carry stamps up to the serial of its last
         computation has identical route inputs."""
-        from .exposure import HeldIndex
+        from ..core.exposure import HeldIndex
 
         self.serial = serial
         self.geom = geom
@@ -521,7 +509,7 @@ def _worker(args):
     else:  # a fresh process (spawn, or a Dask worker): load the data once per run
         with _LOAD_LOCK:  # a Dask worker may run chunks in several threads
             if token not in _LOADED:
-                from .analysis import Workspace
+                from .context import Workspace
 
                 ws = Workspace(data_dir, profile=profile, network_source=source)
                 plans = [plan_city(ws, c, first_day, params) for c in cities]

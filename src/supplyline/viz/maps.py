@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .control import HeldTerritory, parse_date, to_metric
-from .errors import PlaceNotFoundError, SupplylineError
-from .exposure import ThreatProfile
+from ..core.exposure import ThreatProfile
+from ..crs import to_metric
+from ..data.control import HeldTerritory, parse_date
+from ..errors import PlaceNotFoundError, SupplylineError
 
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
@@ -295,7 +296,7 @@ def _edge_ids_in(net, box) -> np.ndarray:
 def _edge_bands(ws, mode: str, held: HeldTerritory, places: list, ids: np.ndarray
                 ) -> np.ndarray:
     """Band index of each edge in ``ids`` on the held day (the route engine's where known)."""
-    from .routes import EdgeExposure
+    from ..core.routes import EdgeExposure
 
     net = ws.network(mode)
     eng = ws.engine(mode, held, places)
@@ -411,7 +412,7 @@ def _pick_places(ws, box, exclude: list[tuple[tuple[float, float], int]], n: int
     """The ``n`` largest GeoNames places inside ``box``, city districts left out, each at
     least ``min_sep_m`` (or a larger neighbour's built-up radius) from those kept, and
     each name once."""
-    from .analysis import city_radius_m
+    from ..core.routes import city_radius_m
 
     pl = ws.gazetteer.places
     xy = ws.gazetteer.xy

@@ -39,15 +39,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .cache import atomic_write
-from .config import user_cache_dir
-from .control import _TO_METRIC
-from .errors import SupplylineError
+from ..crs import lonlat_xy
+from ..errors import SupplylineError
+from ..io.cache import atomic_write
+from ..settings import user_cache_dir
 
 if TYPE_CHECKING:
-    from .analysis import Workspace
-    from .exposure import ThreatProfile
-    from .places import Place
+    from ..analysis.context import Workspace
+    from ..core.exposure import ThreatProfile
+    from ..data.places import Place
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def _status_colour(status: str, profile: ThreatProfile, colours: list[str]) -> s
 def _lonlat(geom: Any) -> Any:
     """Metric-CRS geometry to lon/lat (vectorised)."""
     def tr(xy: np.ndarray) -> np.ndarray:
-        lon, lat = _TO_METRIC.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
+        lon, lat = lonlat_xy(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
     return shapely.transform(geom, tr)
@@ -641,7 +641,7 @@ def _pick_places(ws: Workspace, box: Any, exclude: list[tuple[float, float]], n:
             continue
         taken.append(p)
         names.add(name)
-        lon, lat = _TO_METRIC.transform(p[0], p[1], direction="INVERSE")
+        lon, lat = lonlat_xy(p[0], p[1])
         out.append({"name": name, "lat": round(float(lat), 5), "lng": round(float(lon), 5),
                     "pop": int(pl["population"].iat[i])})
         if len(out) >= n:
@@ -653,8 +653,8 @@ def _line_groups(ws: Workspace, box: Any, frames_held: list,
                  profile: ThreatProfile) -> list[dict]:
     """Main roads and railways in ``box``, merged into groups of edges with the same class
     and the same band on every frame; each group has one band digit per frame."""
-    from .exposure import HeldIndex
-    from .routes import EdgeExposure
+    from ..core.exposure import HeldIndex
+    from ..core.routes import EdgeExposure
 
     clip = shapely.buffer(box, profile.cap_m + 5000, join_style="mitre")
     per_mode: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
@@ -707,7 +707,7 @@ def build_report(ws: Workspace, city: str, start: str | dt.date | None, end: str
     Returns ``{"path", "bytes", "dates", ...}``: the output path, its size in bytes and the
     number of dates on the slider (every ``step_days`` days, always including the last).
     """
-    from .analysis import timeline_analysis
+    from ..analysis.summary import timeline_analysis
 
     t0 = time.perf_counter()
     output = Path(output)

@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .config import GEOGRAPHIC_CRS, METRIC_CRS
-from .control import to_metric
-from .errors import DataFormatError, PlaceNotFoundError
+from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
+from ..errors import DataFormatError, PlaceNotFoundError
 
 _CYR = dict(zip(
     "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяэыъё",
@@ -133,7 +132,7 @@ class Gazetteer:
         import pickle
         from importlib.metadata import version
 
-        from .cache import atomic_write, cache_key, cache_path, file_fingerprint
+        from ..io.cache import atomic_write, cache_key, cache_path, file_fingerprint
 
         files = [p for p in (oblasts_path, egm_path) if p is not None]
         key = cache_key("places", files=file_fingerprint(files), country=country,

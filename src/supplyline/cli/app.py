@@ -27,8 +27,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from . import __version__
-from .errors import SupplylineError
+from .._version import __version__
+from ..errors import SupplylineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
@@ -68,13 +68,13 @@ def _print_json(obj: Any) -> None:
 
 
 def _workspace(data: Path | None, progress: Progress | None = None, **kw):
-    from .analysis import Workspace
+    from ..analysis.context import Workspace
 
     return Workspace(data, progress=progress, **kw)
 
 
 def _profile(profile: Path | None, bands: str | None):
-    from .exposure import ThreatProfile
+    from ..core.exposure import ThreatProfile
 
     if profile and bands:
         raise SupplylineError("use either --profile FILE or --bands SPEC, not both")
@@ -105,7 +105,7 @@ def _main(
 @data_app.command("status")
 def data_status(data: DataOpt = None, as_json: JsonOpt = False) -> None:
     """Say which data sources were found, where, and what is missing."""
-    from .sources import locate
+    from ..io.sources import locate
 
     srcs = locate(data)
     info: dict = {"searched": [{"label": lab, "path": str(p), "exists": p.is_dir()}
@@ -115,7 +115,7 @@ def data_status(data: DataOpt = None, as_json: JsonOpt = False) -> None:
         info["sources"][kind] = {"found": s.found, "path": str(s.path) if s.path else None,
                                  "origin": s.origin, "detail": s.detail}
     if srcs.deepstate.found:
-        from .control import ControlHistory
+        from ..data.control import ControlHistory
 
         with _progress() as prog:
             hist = ControlHistory.from_deepstate_dir(srcs.deepstate.path, progress=prog)
@@ -178,8 +178,8 @@ def data_fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Download DeepState daily files (by date range) and an OSM extract into the cache."""
-    from . import fetch
-    from .control import parse_date
+    from ..data.control import parse_date
+    from ..io import fetch
 
     root = dest or fetch.default_download_dir()
     result: dict = {"dest": str(root)}
@@ -341,7 +341,7 @@ def routes_cmd(
         res = ws.routes(city, _date_or_last(ws, date), to=to, modes=modes, beyond_band=beyond,
                         main_roads_only=not all_roads)
         if output is not None:
-            from .cache import write_vector
+            from ..io.cache import write_vector
 
             write_vector(ws.route_geometries(res), output, "routes")
     if as_json:
@@ -397,7 +397,7 @@ def exposure_cmd(
         day = _date_or_last(ws, date)
         with ws.step(f"Measuring every {mode} edge"):
             gdf = ws.edge_exposure(mode, day, bbox=box)
-        from .cache import write_vector
+        from ..io.cache import write_vector
 
         write_vector(gdf, output, f"{mode}_exposure")
     km = gdf.groupby("band")["length"].sum() / 1000
@@ -519,8 +519,8 @@ def timeline_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Metrics for every day, events, trends and a backtested forecast; Parquet + CSV."""
-    from .analysis import timeline_analysis
-    from .timeline import TimelineParams, near_front_cities
+    from ..analysis.summary import timeline_analysis
+    from ..analysis.timeline import TimelineParams, near_front_cities
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
@@ -538,7 +538,7 @@ def timeline_cmd(
     output.mkdir(parents=True, exist_ok=True)
     import pandas as pd
 
-    from .cache import atomic_write
+    from ..io.cache import atomic_write
 
     tables = {"days": tl.days.drop(columns=["sig"], errors="ignore"), "routes": tl.routes,
               "events": pd.DataFrame(res["events"])}
@@ -623,7 +623,7 @@ def places_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Largest places not held, and population in held territory and each threat band."""
-    from .settlements import largest_not_held, population_by_band, settlements_change
+    from ..analysis.settlements import largest_not_held, population_by_band, settlements_change
 
     if not oblast and not city:
         raise SupplylineError("give --oblast NAME or --city NAME")
@@ -678,7 +678,7 @@ def axes_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Directions of advance: settlements, population, roads and rivers along bearings."""
-    from .axes import axis_profile
+    from ..analysis.axes import axis_profile
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
@@ -714,7 +714,7 @@ def map_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
-    from .maps import render_map
+    from ..viz.maps import render_map
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
@@ -741,7 +741,7 @@ def animate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Animation of the front approaching a city, one frame per week by default."""
-    from .maps import animate
+    from ..viz.maps import animate
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
@@ -766,7 +766,7 @@ def report_cmd(
 ) -> None:
     """One self-contained offline HTML report: map with date slider, charts, events,
     forecasts with their backtest."""
-    from .report import build_report
+    from ..viz.report import build_report
 
     with _progress() as prog:
         ws = _workspace(data, progress=prog)

@@ -48,8 +48,8 @@ import pandas as pd
 import shapely
 from osmium.osm.mutable import Node, Way
 
-from .config import GEOGRAPHIC_CRS
-from .errors import DataFormatError, SupplylineError
+from ..crs import GEOGRAPHIC_CRS
+from ..errors import DataFormatError, SupplylineError
 from .loaders import LINE_COLUMNS
 
 __all__ = [

@@ -25,8 +25,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from ..data.network import Network
 from .exposure import HELD, HeldIndex, ThreatProfile
-from .network import Network
 
 
 @dataclass
@@ -496,6 +496,23 @@ def pair_status(routes: dict[str, Route]) -> str:
     if s is None or not s.found:
         return "cut"
     return s.status
+
+
+def status_rank(status: str, profile) -> int:
+    """0 = cut, 1 = under fire in the worst band ... len = open (higher is better)."""
+    if status == "cut":
+        return 0
+    if status == "open":
+        return len(profile.bands) + 1
+    for i, b in enumerate(profile.bands):
+        if status == f"under fire ({b.name})":
+            return i + 1
+    return 0
+
+
+def city_radius_m(population: int) -> float:
+    """Approximate built-up radius used as the city's area (source of routes)."""
+    return float(np.clip(400.0 * np.sqrt(max(population, 1) / 1000.0) ** 0.6 * 2, 1500, 8000))
 
 
 @dataclass

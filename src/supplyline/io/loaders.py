@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from .config import GEOGRAPHIC_CRS
-from .errors import DataFormatError, DataNotFoundError
+from ..crs import GEOGRAPHIC_CRS
+from ..errors import DataFormatError, DataNotFoundError
 
 LINE_COLUMNS = [
     "mode", "cls", "ref", "eref", "surface", "name", "seam_id", "source_id",

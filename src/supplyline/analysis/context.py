@@ -18,13 +18,23 @@ import numpy as np
 import pyproj
 import shapely
 
-from .control import ControlHistory, HeldTerritory, parse_date
-from .errors import PlaceNotFoundError, SupplylineError
-from .exposure import ExposureCache, HeldIndex, ThreatProfile
-from .network import BuildParams, Network, load_network
-from .places import Gazetteer, Match, Place
-from .routes import Chains, EdgeExposure, PairResult, RouteEngine, pair_status, resilience
-from .sources import DataSources, locate
+from ..core.exposure import ExposureCache, HeldIndex, ThreatProfile
+from ..core.routes import (
+    Chains,
+    EdgeExposure,
+    PairResult,
+    RouteEngine,
+    city_radius_m,
+    pair_status,
+    resilience,
+)
+from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, lonlat_xy, to_metric
+from ..data.control import ControlHistory, HeldTerritory, parse_date
+from ..data.network import BuildParams, Network, load_network
+from ..data.places import Gazetteer, Match, Place
+from ..errors import OffNetworkError, PlaceNotFoundError, SupplylineError
+from ..io.sources import DataSources, locate
+from ..settings import get_settings
 
 GEOD = pyproj.Geod(ellps="WGS84")
 COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
@@ -40,17 +50,8 @@ REGION_MARGIN_M = 60_000.0
 MAX_SNAP_M = 15_000.0
 
 
-class OffNetworkError(SupplylineError):
-    """A place lies outside the transport network's extent."""
-
-
 def compass(bearing_deg: float) -> str:
     return COMPASS[int(((bearing_deg % 360) + 11.25) // 22.5) % 16]
-
-
-def city_radius_m(population: int) -> float:
-    """Approximate built-up radius used as the city's area (source of routes)."""
-    return float(np.clip(400.0 * np.sqrt(max(population, 1) / 1000.0) ** 0.6 * 2, 1500, 8000))
 
 
 @dataclass
@@ -73,21 +74,18 @@ class Workspace:
                  build_params: BuildParams | None = None, progress=None,
                  network_source: str | None = None, control_file: str | Path | None = None,
                  date_column: str = "date"):
-        import os
-
+        settings = get_settings()
         self.data_dir = data_dir
         #: dated polygons (GeoJSON/GeoPackage/GeoParquet with ``date_column``) used instead
         #: of the DeepState files; env SUPPLYLINE_CONTROL ("path" or "path::column")
-        env = os.environ.get("SUPPLYLINE_CONTROL")
-        if control_file is None and env:
-            control_file, _, col = env.partition("::") if "::" in env else (env, "", "")
-            date_column = col or date_column
+        if control_file is None and settings.control_file is not None:
+            control_file = settings.control_file
+            date_column = settings.control_date_column or date_column
         self.control_file = control_file
         self.date_column = date_column
         #: "egm" (EuroGlobalMap GeoPackage, default) or "osm" (the .osm.pbf extract);
         #: env SUPPLYLINE_NETWORK sets the default.
-        self.network_source = (network_source or os.environ.get("SUPPLYLINE_NETWORK")
-                               or "egm").lower()
+        self.network_source = (network_source or settings.network or "egm").lower()
         if self.network_source not in ("egm", "osm"):
             raise SupplylineError(f"network source {self.network_source!r}: expected egm or osm")
         self.profile = profile or ThreatProfile()
@@ -144,7 +142,7 @@ class Workspace:
 
     def _load_network(self, mode: str) -> Network:
         if self.network_source == "osm":
-            from .osm import load_osm_lines
+            from ..io.osm import load_osm_lines
 
             pbf = self.sources.require("osm")
             return load_network(mode, lines=load_osm_lines(pbf, modes=(mode,)),
@@ -169,9 +167,7 @@ class Workspace:
 
     def describe_point(self, x: float, y: float) -> dict:
         """Lon/lat and the nearest named place (population >= 1000) of a metric point."""
-        from .control import _TO_METRIC
-
-        lon, lat = _TO_METRIC.transform(x, y, direction="INVERSE")
+        lon, lat = lonlat_xy(x, y)
         near = self.gazetteer.nearby((x, y), 30_000, min_population=1000)
         out = {"lon": round(float(lon), 5), "lat": round(float(lat), 5)}
         if len(near):
@@ -333,10 +329,8 @@ class Workspace:
         """The network node for a place; an error when the network does not reach it."""
         node, d = net.nearest_node(place.xy)
         if d > MAX_SNAP_M:
-            from .control import _TO_METRIC
-
-            lo = _TO_METRIC.transform(*net.node_xy.min(axis=0), direction="INVERSE")
-            hi = _TO_METRIC.transform(*net.node_xy.max(axis=0), direction="INVERSE")
+            lo = lonlat_xy(*net.node_xy.min(axis=0))
+            hi = lonlat_xy(*net.node_xy.max(axis=0))
             raise OffNetworkError(
                 f"{place.name}: the {net.mode} network's nearest node is {d / 1000:.0f} km "
                 f"away (more than {MAX_SNAP_M / 1000:.0f} km): the place is outside the "
@@ -438,14 +432,10 @@ class Workspace:
                       bbox: tuple[float, float, float, float] | None = None):
         """Every edge of the ``mode`` network (optionally within a lon/lat ``bbox``) with its
         clearance from held territory and band on ``date``, as a GeoDataFrame in lon/lat."""
-        from .config import GEOGRAPHIC_CRS
-
         net = self.network(mode)
         held = self.history.held(parse_date(date))
         ids = np.arange(len(net.length))
         if bbox is not None:
-            from .control import to_metric
-
             lo = to_metric(shapely.points(bbox[0], bbox[1]))
             hi = to_metric(shapely.points(bbox[2], bbox[3]))
             box = np.array([shapely.get_x(lo), shapely.get_y(lo), shapely.get_x(hi),
@@ -471,7 +461,7 @@ class Workspace:
                      radii_km: tuple[float, ...] = (5, 10, 20, 30),
                      to: list[str] | None = None) -> dict:
         """Ring occupancy, flanks/pincer, and corridor width (open ground and roads)."""
-        from .encirclement import corridor, flanks, ring_occupancy
+        from ..core.encirclement import corridor, flanks, ring_occupancy
 
         ctx = self.city_context(city, date)
         g = ctx.held.geometry
@@ -506,7 +496,7 @@ class Workspace:
                   oblast: str | None = None, road: str | None = None, rail: bool = False,
                   radius_km: float = 30.0, tolerance_km: float = 1.0) -> dict:
         """Distance from held territory to a target near ``city`` and when it was reached."""
-        from .proximity import distance_series, line_near
+        from ..core.proximity import distance_series, line_near
 
         ctx = self.city_context(city, date)
         hist = self.history
@@ -555,8 +545,6 @@ class Workspace:
         """GeoDataFrame (lon/lat) of every route in a :meth:`routes` result, for GIS."""
         import geopandas as gpd
 
-        from .config import GEOGRAPHIC_CRS, METRIC_CRS
-
         rows, geoms = [], []
         for mode, block in result["modes"].items():
             net = self.network(mode)
@@ -592,105 +580,3 @@ def _nodes_within(net: Network, xy: tuple[float, float], r: float) -> np.ndarray
     if len(nodes) == 0:
         nodes = np.asarray([net.nearest_node(xy)[0]])
     return nodes
-
-
-
-# ---------------------------------------------------------------------------- timeline
-LINE_RADIUS_KM = 20.0
-LINE_MIN_KM = 3.0
-
-
-LINE_CAP_KM = 30.0
-
-
-def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None) -> dict:
-    """Distance (km, up to ``LINE_CAP_KM``; farther reads inf) per history day from held
-    territory to the numbered main roads and the railways within ``LINE_RADIUS_KM`` of a
-    place (only the parts not held on the first day of the history), as pandas Series
-    indexed by date."""
-    import pandas as pd
-
-    from .proximity import distance_series
-
-    hist = ws.history
-    c = np.asarray(place.xy)
-    r = LINE_RADIUS_KM * 1000 + 5000
-    first = shapely.buffer(shapely.clip_by_rect(hist.geoms[0], c[0] - r, c[1] - r, c[0] + r,
-                                                c[1] + r), 1100)
-    # every day clipped once to what any of these lines can see
-    rc = r + LINE_CAP_KM * 1000
-    days = shapely.clip_by_rect(hist.geoms, c[0] - rc, c[1] - rc, c[0] + rc, c[1] + rc)
-    out = {}
-    for mode in ("road", "rail"):
-        net = ws.network(mode)
-        sel = np.hypot(*(net.edge_mid_xy - c).T) <= LINE_RADIUS_KM * 1000
-        if mode == "road":
-            labels = net.attr["ref1"]
-            groups = {}
-            for lab in set(labels[sel]) - {""}:
-                m = sel & (labels == lab)
-                if net.length[m].sum() >= LINE_MIN_KM * 1000:
-                    groups[f"road {lab}"] = m
-        else:
-            groups = {"railway": sel} if net.length[sel].sum() >= LINE_MIN_KM * 1000 else {}
-        for label, m in groups.items():
-            geom = shapely.difference(shapely.multilinestrings(net.geoms[m]), first)
-            if geom.is_empty:
-                continue
-            s = distance_series(days, hist.dates, geom, label, cap_km=LINE_CAP_KM)
-            out[label] = pd.Series(s.distance_km, index=pd.to_datetime(s.dates))
-    return out
-
-
-def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
-                      params=None, use_cache: bool = True, progress=None,
-                      forecast_at=None, workers: int = 1, scheduler: str | None = None) -> dict:
-    """Timeline + events + trends + backtested forecasts for ``cities``."""
-    from .events import calibrate, detect_events, forecast_with_backtest, trends
-    from .timeline import compute_timeline
-
-    tl = compute_timeline(ws, cities, start, end, params=params, use_cache=use_cache,
-                          progress=progress, workers=workers, scheduler=scheduler)
-    events, summaries = [], {}
-    for plan in tl.plans:
-        name = plan.place.name
-        d = tl.city(name)
-        r = tl.routes[tl.routes["city"] == name] if len(tl.routes) else tl.routes
-        lines = line_series(ws, plan.place)
-        lo, hi = d["date"].min(), d["date"].max()
-        lines = {k: v[(v.index >= lo) & (v.index <= hi)] for k, v in lines.items()}
-        ev = detect_events(d, r, ws.profile, line_series=lines)
-        events.extend(e.as_dict() for e in ev)
-        obs = d[~d["data_missing"].astype(bool)]
-        fc = []
-        if len(obs) > 10:
-            fc.append(forecast_with_backtest(obs["date"], obs["dist_km"].to_numpy(float), 0.0,
-                                             "city centre held (distance -> 0 km)",
-                                             at=forecast_at))
-            for mode in ("road", "rail"):
-                col = f"{mode}_best_clear_km"
-                if col in obs:
-                    vals = obs[col].to_numpy(float)
-                    vals = np.where(np.isnan(vals), 0.0, vals)  # no route = cut
-                    fc.append(forecast_with_backtest(obs["date"], vals, 0.0,
-                                                     f"{mode} connection cut", at=forecast_at))
-                    fpv = ws.profile.bands[min(1, len(ws.profile.bands) - 1)]
-                    fc.append(forecast_with_backtest(
-                        obs["date"], vals, fpv.max_km,
-                        f"{mode} connection within {fpv.max_km:g} km ({fpv.name})",
-                        at=forecast_at))
-        summaries[name] = {"hubs": [h.name for h in plan.hubs],
-                           "trends": trends(d, r, forecast_at), "forecasts": fc,
-                           "events": len(ev)}
-    # pool every city's backtest cases per quantity kind to calibrate the ranges
-    pooled = {}
-    kinds: dict[str, list[dict]] = {}
-    for info in summaries.values():
-        for f in info["forecasts"]:
-            kinds.setdefault(f["quantity"], []).append(f)
-    for kind, fs in kinds.items():
-        pooled[kind] = calibrate(fs)
-        for f in fs:
-            f.pop("cases", None)
-    return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats,
-            "pooled_backtest": pooled}

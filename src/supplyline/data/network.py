@@ -25,9 +25,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from .cache import atomic_write, cache_key, cache_path, file_fingerprint
-from .config import METRIC_CRS
-from .errors import DataFormatError
+from ..crs import METRIC_CRS
+from ..errors import DataFormatError
+from ..io.cache import atomic_write, cache_key, cache_path, file_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -599,7 +599,7 @@ def load_network(
     if lines is None:
         if egm_path is None:
             raise ValueError("load_network needs egm_path or lines")
-        from .loaders import load_egm_lines
+        from ..io.loaders import load_egm_lines
 
         lines = load_egm_lines(egm_path, mode)
     net = build_network(lines, mode, params)

@@ -1,0 +1,1 @@
+"""Analysis: the workspace (data context), queries with typed results, the timeline."""

@@ -1,0 +1,114 @@
+"""Timeline analysis: the timeline plus events, trends and backtested forecasts.
+
+:func:`timeline_analysis` runs :func:`~supplyline.analysis.timeline.compute_timeline` and
+derives, per city, the dated events, the trends and the forecasts with their backtests
+(:mod:`supplyline.core.events`), and pools the backtests across cities to calibrate the
+forecast ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import shapely
+
+from ..core.events import calibrate, detect_events, forecast_with_backtest, trends
+from ..core.proximity import distance_series
+from ..data.places import Place
+from .context import Workspace
+from .timeline import compute_timeline
+
+LINE_RADIUS_KM = 20.0
+LINE_MIN_KM = 3.0
+
+
+LINE_CAP_KM = 30.0
+
+
+def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None) -> dict:
+    """Distance (km, up to ``LINE_CAP_KM``; farther reads inf) per history day from held
+    territory to the numbered main roads and the railways within ``LINE_RADIUS_KM`` of a
+    place (only the parts not held on the first day of the history), as pandas Series
+    indexed by date."""
+    import pandas as pd
+
+    hist = ws.history
+    c = np.asarray(place.xy)
+    r = LINE_RADIUS_KM * 1000 + 5000
+    first = shapely.buffer(shapely.clip_by_rect(hist.geoms[0], c[0] - r, c[1] - r, c[0] + r,
+                                                c[1] + r), 1100)
+    # every day clipped once to what any of these lines can see
+    rc = r + LINE_CAP_KM * 1000
+    days = shapely.clip_by_rect(hist.geoms, c[0] - rc, c[1] - rc, c[0] + rc, c[1] + rc)
+    out = {}
+    for mode in ("road", "rail"):
+        net = ws.network(mode)
+        sel = np.hypot(*(net.edge_mid_xy - c).T) <= LINE_RADIUS_KM * 1000
+        if mode == "road":
+            labels = net.attr["ref1"]
+            groups = {}
+            for lab in set(labels[sel]) - {""}:
+                m = sel & (labels == lab)
+                if net.length[m].sum() >= LINE_MIN_KM * 1000:
+                    groups[f"road {lab}"] = m
+        else:
+            groups = {"railway": sel} if net.length[sel].sum() >= LINE_MIN_KM * 1000 else {}
+        for label, m in groups.items():
+            geom = shapely.difference(shapely.multilinestrings(net.geoms[m]), first)
+            if geom.is_empty:
+                continue
+            s = distance_series(days, hist.dates, geom, label, cap_km=LINE_CAP_KM)
+            out[label] = pd.Series(s.distance_km, index=pd.to_datetime(s.dates))
+    return out
+
+
+def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
+                      params=None, use_cache: bool = True, progress=None,
+                      forecast_at=None, workers: int = 1, scheduler: str | None = None) -> dict:
+    """Timeline + events + trends + backtested forecasts for ``cities``."""
+    tl = compute_timeline(ws, cities, start, end, params=params, use_cache=use_cache,
+                          progress=progress, workers=workers, scheduler=scheduler)
+    events, summaries = [], {}
+    for plan in tl.plans:
+        name = plan.place.name
+        d = tl.city(name)
+        r = tl.routes[tl.routes["city"] == name] if len(tl.routes) else tl.routes
+        lines = line_series(ws, plan.place)
+        lo, hi = d["date"].min(), d["date"].max()
+        lines = {k: v[(v.index >= lo) & (v.index <= hi)] for k, v in lines.items()}
+        ev = detect_events(d, r, ws.profile, line_series=lines)
+        events.extend(e.as_dict() for e in ev)
+        obs = d[~d["data_missing"].astype(bool)]
+        fc = []
+        if len(obs) > 10:
+            fc.append(forecast_with_backtest(obs["date"], obs["dist_km"].to_numpy(float), 0.0,
+                                             "city centre held (distance -> 0 km)",
+                                             at=forecast_at))
+            for mode in ("road", "rail"):
+                col = f"{mode}_best_clear_km"
+                if col in obs:
+                    vals = obs[col].to_numpy(float)
+                    vals = np.where(np.isnan(vals), 0.0, vals)  # no route = cut
+                    fc.append(forecast_with_backtest(obs["date"], vals, 0.0,
+                                                     f"{mode} connection cut", at=forecast_at))
+                    fpv = ws.profile.bands[min(1, len(ws.profile.bands) - 1)]
+                    fc.append(forecast_with_backtest(
+                        obs["date"], vals, fpv.max_km,
+                        f"{mode} connection within {fpv.max_km:g} km ({fpv.name})",
+                        at=forecast_at))
+        summaries[name] = {"hubs": [h.name for h in plan.hubs],
+                           "trends": trends(d, r, forecast_at), "forecasts": fc,
+                           "events": len(ev)}
+    # pool every city's backtest cases per quantity kind to calibrate the ranges
+    pooled = {}
+    kinds: dict[str, list[dict]] = {}
+    for info in summaries.values():
+        for f in info["forecasts"]:
+            kinds.setdefault(f["quantity"], []).append(f)
+    for kind, fs in kinds.items():
+        pooled[kind] = calibrate(fs)
+        for f in fs:
+            f.pop("cases", None)
+    return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats,
+            "pooled_backtest": pooled}

@@ -1,0 +1,1 @@
+"""Core analyses: pure functions and small classes over arrays and GeoDataFrames."""

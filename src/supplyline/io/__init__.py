@@ -1,0 +1,1 @@
+"""Input/output: where data lives, downloads, file loaders and derived-data caches."""

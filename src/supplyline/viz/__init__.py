@@ -1,0 +1,1 @@
+"""Presentation: static maps, animations and the offline report."""
