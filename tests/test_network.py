@@ -330,8 +330,9 @@ def test_load_network_cache_hit_and_rebuild(tmp_path):
 
     first = load_network("road", **kw)
     assert first.report["cache"] == "miss"
-    files = sorted(p.name for p in (cache / "network").iterdir())
-    assert len(files) == 3 and files[1:] == [files[0] + ".derived.npz", files[0] + ".nodes"]
+    (entry,) = list((cache / "network").iterdir())  # one entry: a directory of files
+    assert sorted(p.name for p in entry.iterdir()) == ["arrays.npz", "edges.parquet",
+                                                      "manifest.json"]
 
     second = load_network("road", **kw)
     assert second.report["cache"] == "hit"
@@ -343,12 +344,49 @@ def test_load_network_cache_hit_and_rebuild(tmp_path):
     assert path_length(second, a, b) == pytest.approx(5000)
 
     # the cache is disposable: delete it and the network is just rebuilt
-    for p in (cache / "network").iterdir():
-        p.unlink()
+    import shutil
+
+    shutil.rmtree(cache / "network")
     third = load_network("road", **kw)
     assert third.report["cache"] == "miss"
     _edges_equal(first, third)
     assert load_network("road", **kw).report["cache"] == "hit"
+
+
+def test_damaged_network_cache_is_a_miss_and_rebuilt(tmp_path, caplog):
+    src = tmp_path / "roads.gpkg"
+    src.write_bytes(b"stand-in source file")
+    lines = make_lines(line((0, 0), (3000, 0), ref="M-01"), line((3000, 0), (3000, 2000)))
+    kw = dict(lines=lines, source_files=[src], cache_root=tmp_path / "cache")
+    first = load_network("road", **kw)
+    (entry,) = list((tmp_path / "cache" / "network").iterdir())
+    # one byte overwritten inside the edge table: same size, other checksum
+    data = bytearray((entry / "edges.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (entry / "edges.parquet").write_bytes(bytes(data))
+    again = load_network("road", **kw)
+    assert again.report["cache"] == "miss" and "checksum" in caplog.text
+    _edges_equal(first, again)
+    assert load_network("road", **kw).report["cache"] == "hit"
+    # an entry of another schema version is not read either
+    import json
+
+    (entry,) = list((tmp_path / "cache" / "network").iterdir())
+    m = json.loads((entry / "manifest.json").read_text())
+    m["schema"] = -1
+    (entry / "manifest.json").write_text(json.dumps(m))
+    assert load_network("road", **kw).report["cache"] == "miss"
+
+
+def test_unwritable_cache_runs_without_caching(tmp_path, caplog):
+    src = tmp_path / "roads.gpkg"
+    src.write_bytes(b"stand-in source file")
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache directory should be")
+    lines = make_lines(line((0, 0), (3000, 0)))
+    net = load_network("road", lines=lines, source_files=[src], cache_root=blocked)
+    assert net.report["cache"] == "miss" and len(net.edges) == 3
+    assert "running without caching" in caplog.text
 
 
 def test_load_network_cache_keyed_by_source_and_params(tmp_path):
@@ -376,12 +414,12 @@ def test_load_network_damaged_cache_is_rebuilt(tmp_path, caplog):
     lines = make_lines(line((0, 0), (3000, 0)))
     cache = tmp_path / "cache"
     load_network("road", lines=lines, source_files=[src], cache_root=cache)
-    main = next(p for p in (cache / "network").iterdir() if p.suffix == ".parquet")
-    main.write_bytes(b"not parquet")
+    (entry,) = list((cache / "network").iterdir())
+    (entry / "edges.parquet").write_bytes(b"not parquet")  # truncated: another size
     net = load_network("road", lines=lines, source_files=[src], cache_root=cache)
     assert net.report["cache"] == "miss"
     assert len(net.edges) == 3
-    assert "unreadable network cache" in caplog.text
+    assert "damaged" in caplog.text
     assert load_network("road", lines=lines, source_files=[src],
                         cache_root=cache).report["cache"] == "hit"
 

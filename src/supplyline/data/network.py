@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 
 from ..crs import METRIC_CRS
 from ..errors import DataFormatError
-from ..io.cache import atomic_write, cache_key, cache_path, file_fingerprint
+from ..io.cache import cache_key, file_fingerprint, open_entry, write_entry
 
 log = logging.getLogger(__name__)
 
@@ -499,72 +499,41 @@ def _finish_report(net: Network, report: dict, params: BuildParams) -> None:
 
 # --------------------------------------------------------------------------- caching
 
-def _save(net: Network, path: Path) -> None:
-    def write(tmp: Path) -> None:
-        df = net.edges.copy()
-        df.attrs = {}
-        meta = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
-        import json
-
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        t = pa.Table.from_pandas(df.to_wkb(), preserve_index=False)
-        nodes = pa.Table.from_pandas(meta, preserve_index=False)
-        md = {b"report": json.dumps(net.report).encode(), b"mode": net.mode.encode()}
-        t = t.replace_schema_metadata({**(t.schema.metadata or {}), **md})
-        with pq.ParquetWriter(str(tmp), t.schema) as w:
-            w.write_table(t)
-        pq.write_table(nodes, str(tmp) + ".nodes")
-        import os
-
-        os.replace(str(tmp) + ".nodes", str(path) + ".nodes")
-
-    atomic_write(path, write)
-    _save_derived(net, path)
+#: Layout version of the network cache entry (bump when its files change).
+NETWORK_CACHE_SCHEMA = 3
 
 
-def _save_derived(net: Network, path: Path) -> None:
-    """Derived point arrays (clearance sample points, edge midpoints): ~1 s to compute."""
-    xy, start = net.samples
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, samples_xy=xy, samples_start=start, edge_mid_xy=net.edge_mid_xy)
-
-    atomic_write(Path(str(path) + ".derived.npz"), write)
-
-
-def _load(path: Path) -> Network | None:
-    import json
-
+def _write_entry_files(net: Network, d: Path) -> None:
+    """The network as files of a cache entry: edges (Parquet, WKB geometry), node
+    coordinates and the derived point arrays (~1 s to compute) as ``.npz``."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    nodes_path = Path(str(path) + ".nodes")
-    if not path.exists() or not nodes_path.exists():
-        return None
+    df = net.edges.copy()
+    df.attrs = {}
+    pq.write_table(pa.Table.from_pandas(df.to_wkb(), preserve_index=False), d / "edges.parquet")
+    xy, start = net.samples
+    with open(d / "arrays.npz", "wb") as fh:
+        np.savez(fh, node_xy=net.node_xy, samples_xy=xy, samples_start=start,
+                 edge_mid_xy=net.edge_mid_xy)
+
+
+def _read_entry(entry) -> Network | None:
+    import pyarrow.parquet as pq
+
     try:
-        t = pq.read_table(path)
-        md = t.schema.metadata or {}
-        df = t.to_pandas()
+        df = pq.read_table(entry.path("edges.parquet")).to_pandas()
         geom = shapely.from_wkb(df.pop("geometry").to_numpy())
         edges = gpd.GeoDataFrame(df, geometry=geom, crs=METRIC_CRS)
-        nodes = pq.read_table(nodes_path).to_pandas()
-        net = Network(
-            mode=md[b"mode"].decode(),
-            node_xy=nodes[["x", "y"]].to_numpy(),
-            edges=edges,
-            report=json.loads(md[b"report"]),
-        )
-        derived = Path(str(path) + ".derived.npz")
-        if derived.exists():
-            with np.load(derived) as z:
-                if len(z["samples_start"]) == len(edges) + 1:
-                    net.__dict__["samples"] = (z["samples_xy"], z["samples_start"])
-                    net.__dict__["edge_mid_xy"] = z["edge_mid_xy"]
+        with np.load(entry.path("arrays.npz"), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        net = Network(mode=entry.meta["mode"], node_xy=arrays["node_xy"], edges=edges,
+                      report=dict(entry.meta["report"]))
+        net.__dict__["samples"] = (arrays["samples_xy"], arrays["samples_start"])
+        net.__dict__["edge_mid_xy"] = arrays["edge_mid_xy"]
         return net
-    except Exception as exc:  # a damaged cache is just rebuilt
-        log.warning("ignoring unreadable network cache %s: %s", path, exc)
+    except Exception as exc:  # a damaged entry is rebuilt
+        log.warning("ignoring unreadable network cache %s: %s", entry.directory, exc)
         return None
 
 
@@ -587,14 +556,12 @@ def load_network(
     files = [egm_path] if egm_path is not None else list(source_files or [])
     key = None
     if use_cache and files:
-        key = cache_key("network", mode=mode, files=file_fingerprint(files), params=params.__dict__,
-                        algorithm=NETWORK_ALGORITHM)
-        path = cache_path("network", key, ".parquet", cache_root)
-        net = _load(path)
+        key = cache_key("network", mode=mode, files=file_fingerprint(files),
+                        params=params.__dict__, algorithm=NETWORK_ALGORITHM)
+        entry = open_entry("network", key, NETWORK_CACHE_SCHEMA, root=cache_root)
+        net = _read_entry(entry) if entry is not None else None
         if net is not None:
             net.report["cache"] = "hit"
-            if "samples" not in net.__dict__:  # a cache written before derived arrays
-                _save_derived(net, path)
             return net
     if lines is None:
         if egm_path is None:
@@ -605,5 +572,7 @@ def load_network(
     net = build_network(lines, mode, params)
     net.report["cache"] = "miss"
     if key is not None:
-        _save(net, cache_path("network", key, ".parquet", cache_root))
+        write_entry("network", key, NETWORK_CACHE_SCHEMA,
+                    lambda d: _write_entry_files(net, d),
+                    meta={"mode": net.mode, "report": net.report}, root=cache_root)
     return net
