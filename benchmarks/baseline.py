@@ -258,64 +258,85 @@ class BaselineRun:
     timings: dict = field(default_factory=dict)
 
 
-def run_baseline(egm_path: Path, deepstate_dir: Path, plans, dates: list[dt.date], profile,
-                 radii_km=(5.0, 10.0, 20.0, 30.0), area_radius_km: float = 30.0,
+def plans_by_day(ws, tl) -> dict:
+    """supplyline's city plans (place, hubs, region, snapped nodes) per day of a timeline:
+    the hubs of each city-day as the timeline chose them, so both sides answer the same
+    question."""
+    from supplyline.analysis.figures import plan_city
+
+    out: dict = {}
+    days = tl.days[~tl.days["data_missing"].astype(bool)]
+    by_id = {p.ident or p.name: p for p in tl.cities}
+    for r in days.itertuples(index=False):
+        hubs = [ws.find(h).place for h in str(r.hubs).split(";") if h]
+        out.setdefault(pd.Timestamp(r.date).date(), []).append(
+            plan_city(ws, by_id[r.city_id], hubs, tl.options))
+    return out
+
+
+def run_baseline(egm_path: Path, deepstate_dir: Path, plans: dict, dates: list[dt.date],
+                 profile, radii_km=(5.0, 10.0, 20.0, 30.0), area_radius_km: float = 30.0,
                  modes=("road", "rail"), nets: dict | None = None) -> BaselineRun:
-    """Timeline metrics for ``plans`` (supplyline CityPlans: place, hubs, region box) on
-    ``dates``, the straightforward way (``nets``: networks already built, per mode)."""
+    """Timeline metrics for ``plans`` (per day, supplyline CityPlans: place, hubs, region
+    box, snapped nodes) on ``dates``, the straightforward way (``nets``: networks already
+    built, per mode)."""
     t0 = time.perf_counter()
     nets = nets or {m: build_network(egm_path, m) for m in modes}
     regions = {}
-    for p in plans:
+    for p in {id(p): p for day in dates for p in plans.get(day, [])}.values():
         if not p.hubs:
             continue
-        regions[p.place.name] = {}
+        regions[id(p)] = {}
         for m in modes:  # the same end points as supplyline: its city and hub nodes
-            sub = p.nets[m]
-            regions[p.place.name][m] = make_region(
-                nets[m], p.region_box, tuple(sub.node_xy[p.city_node[m]]),
-                [(name, tuple(sub.node_xy[n])) for name, n in p.hub_nodes[m]])
-    union = {m: np.unique(np.concatenate([r[m].edge_ids for r in regions.values()]))
-             for m in modes} if regions else {m: np.empty(0, np.int64) for m in modes}
+            mp = p.modes[m]
+            sub = mp.net
+            regions[id(p)][m] = make_region(
+                nets[m], p.region_box, tuple(sub.node_xy[mp.city_node]),
+                [(p.hub_name(h), tuple(sub.node_xy[n])) for h, n in mp.hub_nodes])
     setup_s = time.perf_counter() - t0
     cap = profile.bands[-1].max_km * 1000
     load_s = compute_s = 0.0
     parts = {"edge_distance_s": 0.0, "points_s": 0.0, "routing_s": 0.0}
     day_rows, route_rows = [], []
+    union_size = dict.fromkeys(modes, 0)
     for day in dates:
         t1 = time.perf_counter()
         held = read_held(deepstate_file(deepstate_dir, day))
         t2 = time.perf_counter()
         load_s += t2 - t1
         dist = {}
+        todays = {id(p): regions[id(p)] for p in plans.get(day, []) if id(p) in regions}
         for m in modes:  # every edge of the day's regions, measured against held territory
-            lines = nets[m].lines.iloc[union[m]]
-            dist[m] = dict(zip(union[m].tolist(), lines.distance(held).tolist(), strict=True))
-            for name, reg in regions.items():  # the split pieces at city and hubs
+            ids = (np.unique(np.concatenate([r[m].edge_ids for r in todays.values()]))
+                   if todays else np.empty(0, np.int64))
+            union_size[m] = max(union_size[m], len(ids))
+            lines = nets[m].lines.iloc[ids]
+            dist[m] = dict(zip(ids.tolist(), lines.distance(held).tolist(), strict=True))
+            for key, reg in todays.items():  # the split pieces at city and hubs
                 if reg[m].extra:
                     piece = gpd.GeoSeries(list(reg[m].extra.values()), crs=METRIC_CRS)
-                    dist[(name, m)] = dict(zip(reg[m].extra, piece.distance(held).tolist(),
-                                               strict=True))
+                    dist[(key, m)] = dict(zip(reg[m].extra, piece.distance(held).tolist(),
+                                              strict=True))
         t3 = time.perf_counter()
         parts["edge_distance_s"] += t3 - t2
-        for p in plans:
+        for p in plans.get(day, []):
             t4 = time.perf_counter()
             c = p.place.xy
             row = {"city": p.place.name, "date": day,
-                   "dist_km": shapely.distance(shapely.Point(c), held) / 1000}
+                   "distance_to_held_km": shapely.distance(shapely.Point(c), held) / 1000}
             for r in radii_km:
-                row[f"ring_held_{r:g}"] = ring_share(held, c, r * 1000)
+                row[f"ring_held_share_{r:g}km"] = ring_share(held, c, r * 1000)
             disc = shapely.Point(c).buffer(area_radius_km * 1000, quad_segs=16)
-            row[f"area_held_{area_radius_km:g}km_km2"] = held.intersection(disc).area / 1e6
+            row[f"held_area_{area_radius_km:g}km_km2"] = held.intersection(disc).area / 1e6
             day_rows.append(row)
             t5 = time.perf_counter()
             parts["points_s"] += t5 - t4
             for m in modes:
-                if p.place.name not in regions:
+                if id(p) not in regions:
                     continue
-                reg = regions[p.place.name][m]
+                reg = regions[id(p)][m]
                 d = {k: dist[m][k] for k in reg.edge_ids.tolist()}
-                d.update(dist.get((p.place.name, m), {}))
+                d.update(dist.get((id(p), m), {}))
                 for hub, t in reg.hub_nodes:
                     pt = peacetime_route(reg.graph, reg.city_node, t, d)
                     sf = safest_route(reg.graph, reg.city_node, t, d, cap)
@@ -323,18 +344,20 @@ def run_baseline(egm_path: Path, deepstate_dir: Path, plans, dates: list[dt.date
                         "city": p.place.name, "date": day, "mode": m, "hub": hub,
                         "status": band_status(sf["min_clear_m"], profile.bands)
                         if sf["found"] else "cut",
-                        "safest_clear_km": sf["min_clear_m"] / 1000 if sf["found"] else np.nan,
-                        "safest_km": sf["length_m"] / 1000 if sf["found"] else np.nan,
+                        "safest_min_clearance_km": sf["min_clear_m"] / 1000
+                        if sf["found"] else np.nan,
+                        "safest_length_km": sf["length_m"] / 1000 if sf["found"] else np.nan,
                         "peacetime_status": band_status(pt["min_clear_m"], profile.bands)
                         if pt["found"] else "cut",
-                        "peacetime_clear_km": pt["min_clear_m"] / 1000 if pt["found"] else np.nan,
-                        "peacetime_km": pt["length_m"] / 1000 if pt["found"] else np.nan,
+                        "peacetime_min_clearance_km": pt["min_clear_m"] / 1000
+                        if pt["found"] else np.nan,
+                        "peacetime_length_km": pt["length_m"] / 1000 if pt["found"] else np.nan,
                     })
             parts["routing_s"] += time.perf_counter() - t5
         compute_s += time.perf_counter() - t2
     timings = {"setup_s": setup_s, "load_s": load_s, "compute_s": compute_s, **parts,
                "city_days": len(day_rows),
-               "edges": {m: int(len(union[m])) for m in modes}}
+               "edges": union_size}
     return BaselineRun(pd.DataFrame(day_rows), pd.DataFrame(route_rows), timings)
 
 
@@ -369,16 +392,17 @@ def compare(tl, base: BaselineRun, profile) -> dict:
     sl["date"] = pd.to_datetime(sl["date"]).dt.date
     bd = base.days.copy()
     days = bd.merge(sl, on=["city", "date"], suffixes=("_bl", "_sl"), how="left")
-    ring_cols = [c for c in base.days.columns if c.startswith("ring_held_")]
-    area_col = next(c for c in base.days.columns if c.startswith("area_held_"))
+    ring_cols = [c for c in base.days.columns if c.startswith("ring_held_share_")]
+    area_col = next(c for c in base.days.columns if c.startswith("held_area_"))
     day_bad = []
     worst = {"centre_km": 0.0, "ring": 0.0, "area_km2": 0.0}
     for r in days.to_dict("records"):
         problems = []
-        dc = abs(r["dist_km_bl"] - r["dist_km_sl"])
+        a, b = r["distance_to_held_km_sl"], r["distance_to_held_km_bl"]
+        dc = abs(b - a)
         worst["centre_km"] = max(worst["centre_km"], dc)
         if not dc <= TOL_CENTRE_KM:
-            problems.append(f"centre {r['dist_km_sl']:.3f} vs {r['dist_km_bl']:.3f} km")
+            problems.append(f"centre {a:.3f} vs {b:.3f} km")
         for c in ring_cols:
             dr = abs(r[f"{c}_bl"] - r[f"{c}_sl"])
             worst["ring"] = max(worst["ring"], dr)
@@ -411,21 +435,22 @@ def compare(tl, base: BaselineRun, profile) -> dict:
         else:
             problems.append(f"peacetime status {r['peacetime_status_sl']!r} vs "
                             f"{r['peacetime_status_bl']!r}")
-        a, b = r["safest_clear_km_sl"], r["safest_clear_km_bl"]
+        a, b = r["safest_min_clearance_km_sl"], r["safest_min_clearance_km_bl"]
         if pd.notna(a) and pd.notna(b):
             clear_checked += 1
             d = abs(_cap(a, cap_km) - _cap(b, cap_km))
             worst_clear = max(worst_clear, d)
             if d > TOL_CLEAR_KM:
                 clear_bad += 1
-                problems.append(f"safest_clear_km {a:.2f} vs {b:.2f}")
-        a, b = r["peacetime_clear_km_sl"], r["peacetime_clear_km_bl"]
+                problems.append(f"safest_min_clearance_km {a:.2f} vs {b:.2f}")
+        a, b = r["peacetime_min_clearance_km_sl"], r["peacetime_min_clearance_km_bl"]
         if pd.notna(a) and pd.notna(b):
             d = abs(_cap(a, cap_km) - _cap(b, cap_km))
             worst_peace_clear = max(worst_peace_clear, d)
             if d > TOL_CLEAR_KM:
-                notes.append(f"peacetime_clear_km {a:.2f} vs {b:.2f} (baseline peacetime "
-                             f"{r['peacetime_km']:.1f} km: a near-equal alternative route)")
+                notes.append(f"peacetime_min_clearance_km {a:.2f} vs {b:.2f} (baseline "
+                             f"peacetime {r['peacetime_length_km_bl']:.1f} km: a near-equal "
+                             "alternative route)")
         if problems or notes:
             route_bad.append({k: str(r[k]) for k in keys} | {"problems": problems,
                                                                "notes": notes})
@@ -474,14 +499,15 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     t1 = time.perf_counter()
     compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1)
     sl_warm = time.perf_counter() - t1
-    base = run_baseline(ws.sources.require("egm"), Path(hist.source), tl.plans, dates,
-                        ws.profile)
+    base = run_baseline(ws.sources.require("egm"), Path(hist.source), plans_by_day(ws, tl),
+                        dates, ws.profile)
     agree = compare(tl, base, ws.profile)
     bt = base.timings
     city_days = int(tl.stats["city_days"])
     return {
-        "cities": [p.place.name for p in tl.plans],
-        "hubs": {p.place.name: [h.name for h in p.hubs] for p in tl.plans},
+        "cities": [p.name for p in tl.cities],
+        "hubs": {p.name: sorted({h for v in tl.city(p.ident)["hubs"].dropna()
+                                 for h in str(v).split(";") if h}) for p in tl.cities},
         "dates": [str(dates[0]), str(dates[-1])], "days": len(dates), "city_days": city_days,
         "supplyline": {"setup_s": round(sl_setup, 3), "compute_s": round(sl_s, 3),
                        "compute_again_s": round(sl_warm, 3),
@@ -531,9 +557,9 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
         sl_s += time.perf_counter() - t1
         days.append(tl.days)
         routes.append(tl.routes)
-        plans[d] = tl.plans
+        plans.update(plans_by_day(ws, tl))
     tl = Timeline(pd.concat(days, ignore_index=True), pd.concat(routes, ignore_index=True),
-                  plans[dates[-1]], {})
+                  tl.cities, tl.options, {})
     t0 = time.perf_counter()
     egm = ws.sources.require("egm")
     nets = {m: build_network(egm, m) for m in ("road", "rail")}
@@ -541,7 +567,7 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
     t = {"setup_s": time.perf_counter() - t0, "load_s": 0.0, "compute_s": 0.0,
          "city_days": 0}
     for d in dates:  # the baseline with the same hubs as supplyline on that day
-        b = run_baseline(egm, Path(ws.history.source), plans[d], [d], ws.profile, nets=nets)
+        b = run_baseline(egm, Path(ws.history.source), plans, [d], ws.profile, nets=nets)
         base_days.append(b.days)
         base_routes.append(b.routes)
         for k in t:

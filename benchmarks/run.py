@@ -283,7 +283,7 @@ def stage_sweep(quick: bool, workers: int, n_cities: int, n_days: int) -> dict:
                     missing_days=int(st["missing_days"]), select_s=round(select_s, 3),
                     near_front_cities=all_cities, history_days=all_days,
                     full_city_days=all_cities * all_days,
-                    city_names=[p.place.name for p in tl.plans])
+                    city_names=[p.name for p in tl.cities])
     # conservative bound: every worker at its peak at once, shared pages counted twice
     res["bound_mib"] = round(res["peak_mib"] + (workers if workers > 1 else 0)
                              * res["workers_peak_mib"], 1)

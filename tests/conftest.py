@@ -34,3 +34,35 @@ def plain(obj) -> bool:
     if isinstance(obj, np.generic | np.ndarray):
         return False
     return obj is None or isinstance(obj, str | int | float | bool)
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str):
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+def run_cli(*args: str, data=None) -> CliResult:
+    """Run the command line in this process (as ``supplyline ARGS``): exit code, stdout
+    and stderr, exactly as a shell would see them."""
+    import contextlib
+    import io
+    import sys
+
+    from supplyline.cli import main
+
+    argv = ["supplyline", *[str(a) for a in args]]
+    if data is not None:
+        argv += ["--data", str(data)]
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.argv
+    code = 0
+    try:
+        sys.argv = argv
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import time
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -294,7 +293,7 @@ class FakeWorkspace:
     def find(self, name):
         return self.gazetteer.find(name)
 
-    bearing_km = Workspace.bearing_km
+    bearing_km = staticmethod(Workspace.bearing_km)
 
 
 @pytest.fixture()
@@ -323,7 +322,7 @@ def test_axis_profile_synthetic(fake_ws):
 
 def axis_profile_ok(ws, bearings, **kw):
     r = axis_profile(ws, "Centreville", "2025-01-01", bearings, length_km=10,
-                          width_km=2, step_km=5, **kw)
+                     width_km=2, step_km=5, **kw).to_dict()
     assert plain(r)
     json.dumps(r)
     return r
@@ -334,7 +333,7 @@ def test_axis_profile_towards_and_defaults(fake_ws):
     (a,) = r["axes"]
     assert a["bearing_deg"] == pytest.approx(90.0, abs=0.01)
     assert a["label"] == "towards Eastburg (E, 90 deg)" and a["population"] == 6200
-    assert r["towards"]["name"] == "Eastburg"
+    assert r["towards"]["place"]["name"] == "Eastburg"
     assert r["towards"]["distance_km"] == pytest.approx(30.0, abs=0.2)
     r = axis_profile_ok(fake_ws, ["N", 45], towards="Eastburg")
     assert [a["label"] for a in r["axes"]][:2] == ["N", "NE"] and len(r["axes"]) == 3
@@ -362,10 +361,7 @@ def test_axis_profile_errors(fake_ws):
 
 @pytest.mark.realdata
 def test_pokrovsk_axes_west_vs_north_and_north_east(ws):
-    axis_profile(ws, "Pokrovsk", "2025-06-01", ["W"])  # loads networks and EGM layers
-    t = time.perf_counter()
-    r = axis_profile(ws, "Pokrovsk", "2025-06-01", ["W", "N", "NE"])
-    elapsed = time.perf_counter() - t
+    r = axis_profile(ws, "Pokrovsk", "2025-06-01", ["W", "N", "NE"]).to_dict()
     w, n, ne = r["axes"]
     assert (w["label"], n["label"], ne["label"]) == ("W", "N", "NE")
     assert w["settlement_count"] > 0 and n["settlement_count"] > 0
@@ -381,12 +377,11 @@ def test_pokrovsk_axes_west_vs_north_and_north_east(ws):
         assert a["road_density"] > 0 and 0 <= a["held_share"] <= 1
     assert r["summary"].startswith("W: ") and "; N: " in r["summary"]
     assert plain(r)
-    assert elapsed < 1.0  # ~0.05 s once loaded
 
 
 @pytest.mark.realdata
 def test_pokrovsk_towards_kramatorsk(ws):
-    r = axis_profile(ws, "Pokrovsk", "2025-06-01", towards="Kramatorsk")
+    r = axis_profile(ws, "Pokrovsk", "2025-06-01", towards="Kramatorsk").to_dict()
     (a,) = r["axes"]
     assert 15 < a["bearing_deg"] < 45 and a["direction"] in ("NNE", "NE")
     assert 45 < r["towards"]["distance_km"] < 70

@@ -58,13 +58,14 @@ def test_baseline_agrees_with_supplyline(ws, baseline):
 
     dates = baseline.history_dates(ws, "2025-01-29", 3)
     tl = compute_timeline(ws, ["Pokrovsk"], dates[0], dates[-1], use_cache=False)
-    plan = tl.plans[0]
-    assert plan.hubs
-    base = baseline.run_baseline(ws.sources.require("egm"), Path(ws.history.source), tl.plans,
+    plans = baseline.plans_by_day(ws, tl)
+    n_hubs = sum(len(p.hubs) for day in plans.values() for p in day)
+    assert n_hubs
+    base = baseline.run_baseline(ws.sources.require("egm"), Path(ws.history.source), plans,
                                  dates, ws.profile)
     res = baseline.compare(tl, base, ws.profile)
     assert res["city_days"] == 3
-    assert res["route_rows"] == 3 * 2 * len(plan.hubs)
+    assert res["route_rows"] == 2 * n_hubs
     detail = {k: res[k] for k in ("checks", "worst", "day_disagreements",
                                   "route_disagreements")}
     assert res["ok"], detail

@@ -1,13 +1,19 @@
+"""The command line, run in-process (tests/conftest.py run_cli); one real subprocess smoke
+test checks the installed entry point."""
+
 import json
 import subprocess
 import sys
 
+from conftest import run_cli as run
 
-def run(*args, data=None):
-    cmd = [sys.executable, "-m", "supplyline", *args]
-    if data is not None:
-        cmd += ["--data", str(data)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+def test_subprocess_smoke(ws, shared_data):
+    r = subprocess.run([sys.executable, "-m", "supplyline", "status", "Pokrovsk", "--date",
+                        "2025-01-31", "--json", "--data", str(shared_data)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["city"]["name"] == "Pokrovsk"
 
 
 def test_status_json(ws, shared_data):
@@ -15,7 +21,9 @@ def test_status_json(ws, shared_data):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["city"]["name"] == "Pokrovsk" and doc["data_exact"] is True
-    assert doc["routes"]["road"]["routes"]["peacetime"]["length_km"] > 100
+    road = doc["modes"]["road"]
+    assert road["status"] and road["hubs"][0]["peacetime_length_km"] > 50
+    assert doc["method"]["road_classes"] == "main"
 
 
 def test_data_status_json(ws, shared_data):
@@ -101,7 +109,8 @@ def test_analysis_commands_json(ws, shared_data, tmp_path):
     r = run("places", "--oblast", "Donetsk Oblast", "--date", "2025-12-01", "-n", "3",
             "--json", data=shared_data)
     assert r.returncode == 0, r.stderr
-    names = [p["name"] for p in json.loads(r.stdout)["largest_not_held"]["largest_not_held"]]
+    doc = json.loads(r.stdout)
+    names = [p["name"] for p in doc["largest_not_held"]["largest_not_held"]]
     assert names[0] == "Kramatorsk"
     r = run("axes", "Pokrovsk", "--date", "2025-06-01", "-b", "W", "-b", "NE", "--json",
             data=shared_data)
@@ -115,6 +124,8 @@ def test_analysis_commands_json(ws, shared_data, tmp_path):
 
     days = pd.read_parquet(out / "days.parquet")
     assert len(days) == 20 and (days["city"] == "Pokrovsk").all()
+    assert {"day_hash", "recomputed"}.isdisjoint(days.columns)
+    assert (out / "days.parquet").stat().st_mode & 0o777 == 0o644
     assert pd.read_csv(out / "days.csv").shape[0] == 20
     assert "pooled_backtest" in json.loads(r.stdout)
 

@@ -87,9 +87,11 @@ def test_workspace_with_dated_polygon_file(tmp_path, shared_data):
     p = tmp_path / "front.parquet"
     gdf.to_parquet(p)
     ws = Workspace(shared_data, control_file=p, date_column="when")
-    ctx1 = ws.city_context("Pokrovsk", "2025-01-15")
-    ctx2 = ws.city_context("Pokrovsk", "2025-02-01")
-    assert not ctx1.held.exact and ctx1.held.date == dt.date(2025, 1, 1)
+    from supplyline.analysis import queries
+
+    s1 = queries.status(ws, "Pokrovsk", "2025-01-15")
+    s2 = queries.status(ws, "Pokrovsk", "2025-02-01")
+    assert not s1.data_exact and s1.data_date == "2025-01-01"
     # Pokrovsk (37.177 E) is ~9 km west of 37.3 E, then ~1.7 km west of 37.2 E
-    assert 8_000 < ctx1.centre_clearance_m < 10_000
-    assert 1_000 < ctx2.centre_clearance_m < 2_500
+    assert 8 < s1.distance_to_held_km < 10
+    assert 1 < s2.distance_to_held_km < 2.5

@@ -22,7 +22,8 @@ D0 = dt.date(2025, 1, 1)
 def _days(dist, held=None, missing=()):
     n = len(dist)
     dates = [D0 + dt.timedelta(days=i) for i in range(n)]
-    df = pd.DataFrame({"city": "X", "date": pd.to_datetime(dates), "dist_km": dist,
+    df = pd.DataFrame({"city_id": "x:1", "city": "X", "date": pd.to_datetime(dates),
+                       "distance_to_held_km": dist,
                        "centre_held": held if held is not None else [d == 0 for d in dist],
                        "data_missing": [i in missing for i in range(n)]})
     return df
@@ -33,6 +34,30 @@ def test_persistence_filters_flicker():
     assert persistent_changes(v, 3) == [(5, "a", "b")]
     assert first_persistent(np.array([0, 1, 0, 1, 1, 1], bool), 3) == 3
     assert first_persistent(np.array([0, 1, 0, 1, 1, 0], bool), 3) is None
+
+
+def test_a_run_at_the_end_is_confirmed_or_pending_the_same_way_in_both():
+    flags = np.array([0, 0, 0, 0, 1, 1], bool)
+    # two samples of a new state at the end: not confirmed (persist 3) in either function
+    assert first_persistent(flags, 3) is None
+    assert persistent_changes(flags, 3) == []
+    # ... but both report it as pending when asked
+    assert first_persistent(flags, 3, pending=True) == 4
+    assert persistent_changes(flags, 3, pending=True) == [(4, False, True)]
+    # a run of the full length at the end is confirmed
+    assert first_persistent(np.array([0, 0, 0, 1, 1, 1], bool), 3) == 3
+    assert persistent_changes(np.array([0, 0, 0, 1, 1, 1]), 3) == [(3, 0, 1)]
+
+
+def test_pending_events_are_flagged():
+    dist = [30.0] * 10 + [20.0] * 2  # entered the tube band on the last two days only
+    ev = detect_events(_days(dist), None, PROFILE, persist=3)
+    (e,) = [e for e in ev if e.subject == "tube"]
+    assert e.pending and e.date == D0 + dt.timedelta(days=10)
+    assert e.as_dict()["pending"] is True and e.as_dict()["city_id"] == "x:1"
+    ev = detect_events(_days(dist + [20.0]), None, PROFILE, persist=3)
+    (e,) = [e for e in ev if e.subject == "tube"]
+    assert not e.pending
 
 
 def test_band_and_centre_events_on_known_dates():
@@ -66,9 +91,9 @@ def test_route_events_and_missing_days_are_gaps():
     n = 12
     days = _days([40.0] * n, missing=(4,))
     st = ["open"] * 3 + ["under fire (fpv)"] * 4 + ["cut"] * 3 + ["open"] * 2
-    routes = pd.DataFrame({"city": "X", "date": pd.to_datetime(
-        [D0 + dt.timedelta(days=i) for i in range(n)]), "mode": "road", "hub": "H",
-        "status": st, "safest_clear_km": np.linspace(30, 0, n)})
+    routes = pd.DataFrame({"city_id": "x:1", "city": "X", "date": pd.to_datetime(
+        [D0 + dt.timedelta(days=i) for i in range(n)]), "mode": "road", "hub_id": "h:1",
+        "hub": "H", "status": st, "safest_min_clearance_km": np.linspace(30, 0, n)})
     routes = routes.drop(index=4)  # the missing day has no route row either
     ev = detect_events(days, routes, PROFILE, persist=2)
     got = [(e.kind, e.date) for e in ev]
@@ -119,8 +144,9 @@ def test_real_pokrovsk_events_in_plausible_order(ws):
     tl = res["timeline"]
     d = tl.city("Pokrovsk")
     obs = d[~d["data_missing"].astype(bool)]
-    assert (obs["recomputed"] == False).sum() >= 0  # noqa: E712 - flag present
-    assert obs["dist_km"].iloc[0] > obs["dist_km"].iloc[-1]
+    assert obs["recomputed"].dtype == bool and obs["recomputed"].any()
+    assert obs["distance_to_held_km"].iloc[0] > obs["distance_to_held_km"].iloc[-1]
+    assert {"day_hash", "recomputed"}.isdisjoint(tl.public_days().columns)
 
 
 def test_parallel_and_dask_give_identical_timelines(ws):
@@ -132,7 +158,7 @@ def test_parallel_and_dask_give_identical_timelines(ws):
     cols = [c for c in a.days.columns if c != "recomputed"]
 
     def norm(df):
-        return df[cols].sort_values(["city", "date"]).reset_index(drop=True)
+        return df[cols].sort_values(["city_id", "date"]).reset_index(drop=True)
 
     pd.testing.assert_frame_equal(norm(a.days), norm(b.days), check_dtype=False)
     assert a.stats["recomputed"] + a.stats["carried_over"] == a.stats["city_days"]
@@ -153,8 +179,9 @@ def test_timeline_cache_reused(ws):
     assert b.stats["from_cache"] >= a.stats["city_days"]
     assert b.stats["recomputed"] <= 5
     both = b.city("Kurakhove").set_index("date").loc[a.city("Kurakhove")["date"]]
-    assert np.allclose(both["dist_km"].to_numpy(float),
-                       a.city("Kurakhove")["dist_km"].to_numpy(float), equal_nan=True)
+    assert np.allclose(both["distance_to_held_km"].to_numpy(float),
+                       a.city("Kurakhove")["distance_to_held_km"].to_numpy(float),
+                       equal_nan=True)
 
 
 def test_calibration_uses_only_errors_known_at_the_time():

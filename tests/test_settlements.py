@@ -104,10 +104,10 @@ def test_largest_rows_skips_held_and_limits():
     inside = np.array([False, True, False, False])
     band = PROFILE.classify(dist, inside)
     rows = largest_rows(places, dist, inside, band, PROFILE, 2)
-    assert [(r["name"], r["band"], r["distance_km"]) for r in rows] == [
+    assert [(r["name"], r["band"], r["distance_to_held_km"]) for r in rows] == [
         ("D", "tube", 20.0), ("A", "contact", 2.0)]
     rows = largest_rows(places, dist, inside, band, PROFILE, 10)
-    assert rows[-1]["name"] == "C" and rows[-1]["distance_km"] is None
+    assert rows[-1]["name"] == "C" and rows[-1]["distance_to_held_km"] is None
     assert plain(rows)
 
 
@@ -184,7 +184,7 @@ def test_population_by_band_city_radius_and_last_known_day(fake_ws):
 def test_largest_not_held_synthetic(fake_ws):
     r = largest_not_held(fake_ws, "UA-99", "2025-01-01", n=3)
     assert [x["name"] for x in r["largest_not_held"]] == ["Outpost", "Farley", "Midfield"]
-    assert r["largest_not_held"][1]["distance_km"] == pytest.approx(30.0, abs=0.01)
+    assert r["largest_not_held"][1]["distance_to_held_km"] == pytest.approx(30.0, abs=0.01)
     assert r["largest_not_held"][1]["band"] == "rocket"
     assert (r["held_places"], r["held_population"]) == (1, 1000)
     assert r["held_share_population"] == round(1000 / 2400, 4)
@@ -202,7 +202,7 @@ def test_settlements_change_synthetic(fake_ws):
     assert r["moved_into"]["held"] == 200
     assert r["transitions"] == [{"from": "contact", "to": "held", "places": 1,
                                  "population": 200}]
-    assert r["end"]["largest_not_held"][0]["distance_km"] == pytest.approx(58.0, abs=0.01)
+    assert r["end"]["largest_not_held"][0]["distance_to_held_km"] == pytest.approx(58.0, abs=0.01)
     assert plain(r)
 
 

@@ -25,6 +25,7 @@ from ..core.axes import (
 from ..data.control import parse_date
 from ..data.egm import egm_extras
 from ..errors import PlaceNotFoundError
+from .results import AxesResult, Lookup, PlaceRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import Workspace
@@ -64,7 +65,7 @@ def workspace_layers(ws: Workspace) -> AxisLayers:
 def axis_profile(ws: Workspace, city: str, date: str | dt.date,
                  bearings: list[float | str] | None = None, *, towards: str | None = None,
                  length_km: float = 50.0, width_km: float = 10.0,
-                 step_km: float = 5.0) -> dict:
+                 step_km: float = 5.0) -> AxesResult:
     """Corridors out of ``city`` on ``date`` along each bearing (default the 8 compass
     directions; with ``towards`` only the bearing to that place unless ``bearings`` are
     given too, then it is added)."""
@@ -88,19 +89,17 @@ def axis_profile(ws: Workspace, city: str, date: str | dt.date,
         layers.without_settlement(place.ident)
     axes = profile_axes(layers, held.geometry, place.xy, parsed, length_km=length_km,
                         width_km=width_km, step_km=step_km)
-    out = {
-        "city": place.as_dict(), "lookup": match.note(),
-        "date": str(held.requested), "data_date": str(held.date),
-        "data_exact": bool(held.exact),
-        "length_km": float(length_km), "width_km": float(width_km), "step_km": float(step_km),
-        "axes": [a.as_dict() for a in axes],
-        "summary": summary_line(axes),
-        "notes": ("bearings clockwise from grid north; settlements: GeoNames + EGM points "
-                  f"not matching a GeoNames name within {MATCH_M / 1000:.0f} km (city itself "
-                  "excluded); roads/railways/rivers/built-up: EuroGlobalMap 1:1M; main roads "
-                  "= motorway/primary/secondary"),
-    }
+    towards_info = None
     if target is not None:
         _, km = ws.bearing_km(place, target)
-        out["towards"] = {"name": target.name, "distance_km": round(km, 1)}
-    return out
+        towards_info = {"place": PlaceRef.of(target), "distance_km": round(km, 1)}
+    return AxesResult(
+        city=PlaceRef.of(place), lookup=Lookup.of(match), date=str(held.requested),
+        data_date=str(held.date), data_exact=bool(held.exact),
+        length_km=float(length_km), width_km=float(width_km), step_km=float(step_km),
+        axes=[a.as_dict() for a in axes], summary=summary_line(axes),
+        notes=("bearings clockwise from grid north; settlements: GeoNames + EGM points "
+               f"not matching a GeoNames name within {MATCH_M / 1000:.0f} km (city itself "
+               "excluded); roads/railways/rivers/built-up: EuroGlobalMap 1:1M; main roads "
+               "= motorway/primary/secondary"),
+        towards=towards_info)

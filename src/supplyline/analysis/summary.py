@@ -9,6 +9,7 @@ forecast ranges.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -17,6 +18,7 @@ from ..core.events import calibrate, detect_events, forecast_with_backtest, tren
 from ..core.proximity import distance_series
 from ..data.places import Place
 from .context import Workspace
+from .options import AnalysisOptions
 from .timeline import compute_timeline
 
 LINE_RADIUS_KM = 20.0
@@ -63,18 +65,19 @@ def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None)
     return out
 
 
-def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
-                      params=None, use_cache: bool = True, progress=None,
-                      forecast_at=None, workers: int = 1, scheduler: str | None = None) -> dict:
+def timeline_analysis(ws: Workspace, cities: list, start=None, end=None, *,
+                      options: AnalysisOptions | None = None, use_cache: bool = True,
+                      progress=None, forecast_at=None, workers: int = 1,
+                      scheduler: str | None = None) -> dict:
     """Timeline + events + trends + backtested forecasts for ``cities``."""
-    tl = compute_timeline(ws, cities, start, end, params=params, use_cache=use_cache,
+    tl = compute_timeline(ws, cities, start, end, options=options, use_cache=use_cache,
                           progress=progress, workers=workers, scheduler=scheduler)
     events, summaries = [], {}
-    for plan in tl.plans:
-        name = plan.place.name
-        d = tl.city(name)
-        r = tl.routes[tl.routes["city"] == name] if len(tl.routes) else tl.routes
-        lines = line_series(ws, plan.place)
+    for place in tl.cities:
+        name = place.name
+        d = tl.city(place.ident or name)
+        r = tl.city_routes(place.ident or name)
+        lines = line_series(ws, place)
         lo, hi = d["date"].min(), d["date"].max()
         lines = {k: v[(v.index >= lo) & (v.index <= hi)] for k, v in lines.items()}
         ev = detect_events(d, r, ws.profile, line_series=lines)
@@ -82,11 +85,12 @@ def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
         obs = d[~d["data_missing"].astype(bool)]
         fc = []
         if len(obs) > 10:
-            fc.append(forecast_with_backtest(obs["date"], obs["dist_km"].to_numpy(float), 0.0,
+            dist = obs["distance_to_held_km"].to_numpy(float)
+            fc.append(forecast_with_backtest(obs["date"], dist, 0.0,
                                              "city centre held (distance -> 0 km)",
                                              at=forecast_at))
             for mode in ("road", "rail"):
-                col = f"{mode}_best_clear_km"
+                col = f"{mode}_best_min_clearance_km"
                 if col in obs:
                     vals = obs[col].to_numpy(float)
                     vals = np.where(np.isnan(vals), 0.0, vals)  # no route = cut
@@ -97,7 +101,9 @@ def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
                         obs["date"], vals, fpv.max_km,
                         f"{mode} connection within {fpv.max_km:g} km ({fpv.name})",
                         at=forecast_at))
-        summaries[name] = {"hubs": [h.name for h in plan.hubs],
+        hubs = sorted({h for v in d["hubs"].dropna() for h in str(v).split(";") if h}) \
+            if "hubs" in d else []
+        summaries[name] = {"city_id": place.ident or name, "hubs": hubs,
                            "trends": trends(d, r, forecast_at), "forecasts": fc,
                            "events": len(ev)}
     # pool every city's backtest cases per quantity kind to calibrate the ranges
@@ -112,3 +118,38 @@ def timeline_analysis(ws: Workspace, cities: list[str], start=None, end=None, *,
             f.pop("cases", None)
     return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats,
             "pooled_backtest": pooled}
+
+
+def write_tables(res: dict, output: Path) -> dict:
+    """Write the timeline's days, routes and events as Parquet and CSV (ISO dates, no
+    internal columns) and ``summary.json`` into the directory ``output``; returns the
+    summary (stats, per-city trends and forecasts, pooled backtest, files written)."""
+    import json
+
+    import pandas as pd
+
+    from ..io.cache import atomic_write
+    from .results import plain
+
+    tl = res["timeline"]
+    output = Path(output)
+    tables = {"days": tl.public_days(), "routes": tl.routes,
+              "events": pd.DataFrame(res["events"])}
+    written = []
+    for name, df in tables.items():
+        df = df.copy()
+        if "date" in df:
+            df["date"] = pd.to_datetime(df["date"]).dt.date
+        for suffix in (".parquet", ".csv"):
+            path = output / f"{name}{suffix}"
+            if suffix == ".parquet":
+                atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            else:
+                atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
+            written.append(str(path))
+    summary = {"stats": res["stats"], "method": tl.options.describe(),
+               "cities": res["cities"], "files": written,
+               "pooled_backtest": res.get("pooled_backtest", {})}
+    atomic_write(output / "summary.json", lambda tmp: tmp.write_text(
+        json.dumps(plain(summary), indent=2, ensure_ascii=False, allow_nan=False)))
+    return plain(summary)

@@ -1,7 +1,8 @@
-"""Command-line interface: a thin layer over :mod:`supplyline.analysis`.
+"""Command-line interface: parse the arguments, call the library, render the result.
 
-Every command takes ``--json`` for machine output. User mistakes print one line and exit
-with code 2; nothing stored is modified by a failed command.
+Every command takes ``--json`` (the result's ``to_dict()``: one schema for every command,
+the web API and the files). User mistakes print one line and exit with code 2; Ctrl-C
+exits with 130; nothing stored is modified by a failed command.
 """
 
 from __future__ import annotations
@@ -11,82 +12,42 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import DownloadColumn
 from rich.table import Table
 
 from .._version import __version__
-from ..errors import SupplylineError
+from ..errors import InvalidArgumentError, SupplylineError
+from . import render
+from .common import (
+    AllRoadsOpt,
+    BandsOpt,
+    DataOpt,
+    DateOpt,
+    JsonOpt,
+    ProfileOpt,
+    ToOpt,
+    check_output,
+    err,
+    options,
+    out,
+    print_json,
+    session,
+    threat_profile,
+)
+from .common import progress as _progress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
 data_app = typer.Typer(no_args_is_help=True, help="Find, check and download the input data.")
 app.add_typer(data_app, name="data")
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 
-DataOpt = Annotated[Path | None, typer.Option("--data", help="Data directory (else "
-                    "$SUPPLYLINE_DATA, ../shared/data, the download cache).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-DateOpt = Annotated[str, typer.Option("--date", "-d", help="Date YYYY-MM-DD (default: the "
-                    "last day of the control history).")]
-
-
-def _progress(counter=None) -> Progress:
-    """Progress display on stderr; ``counter`` is the column counting done work (items by
-    default, bytes for downloads)."""
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    counter or MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                    transient=True)
-
-
-def _strip(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k != "edge_ids"}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    if isinstance(obj, float) and obj != obj:
-        return None
-    return obj
-
-
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(_strip(obj), indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _workspace(data: Path | None, progress: Progress | None = None, **kw):
-    from ..analysis.context import Workspace
-
-    return Workspace(data, progress=progress, **kw)
-
-
-def _profile(profile: Path | None, bands: str | None):
-    from ..core.exposure import ThreatProfile
-
-    if profile and bands:
-        raise SupplylineError("use either --profile FILE or --bands SPEC, not both")
-    if profile:
-        return ThreatProfile.load(profile)
-    if bands:
-        return ThreatProfile.parse(bands)
-    return ThreatProfile()
-
-
-def _date_or_last(ws, date: str | None) -> str:
-    return date if date else str(ws.history.last)
+def _print_json(obj) -> None:
+    print_json(obj)
 
 
 @app.callback()
@@ -217,23 +178,13 @@ def network_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or load) the routable network and report its connected components."""
-    modes = ("road", "rail") if mode == "both" else (mode,)
-    ws = _workspace(data, use_cache=not no_cache)
+    modes = _modes(mode)
     rep = {}
-    check = ["Pokrovsk", "Kramatorsk", "Pavlohrad", "Dnipro"]
-    with err.status("Building network..."):
+    with session(data, use_cache=not no_cache) as ws:
         for m in modes:
-            net = ws.network(m)
-            r = dict(net.report)
-            r["main_component_contains"] = {}
-            for name in check:
-                p = ws.find(name).place
-                node, d = net.nearest_node(p.xy, main_only=False)
-                r["main_component_contains"][name] = bool(
-                    net.node_component[node] == net.main_component and d < 5000)
-            rep[m] = r
+            rep[m] = dict(ws.network(m).report)
     if as_json:
-        _print_json(rep)
+        print_json(rep)
         return
     for m, r in rep.items():
         t = Table(title=f"{m} network")
@@ -244,223 +195,158 @@ def network_cmd(
         out.print(t)
 
 
+def _modes(mode: str, both: bool = True) -> tuple[str, ...]:
+    allowed = ("road", "rail", "both") if both else ("road", "rail")
+    if mode not in allowed:
+        raise InvalidArgumentError(f"--mode {mode!r}: expected {', '.join(allowed)}")
+    return ("road", "rail") if mode == "both" else (mode,)
+
+
 # ----------------------------------------------------------------------------- analyses
 @app.command("status")
 def status_cmd(
-    city: Annotated[str, typer.Argument(help="City name (any common spelling).")],
-    date: DateOpt = "",
-    to: Annotated[str, typer.Option("--to", help="Hub for the route summary.")] = "Dnipro",
+    city: Annotated[str, typer.Argument(help="City name (any common spelling) or id.")],
+    date: DateOpt = None,
+    to: ToOpt = None,
+    all_roads: AllRoadsOpt = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Distance to held territory, oblast, nearest rear hubs and routes to Dnipro."""
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
-        res = ws.status(city, _date_or_last(ws, date), to=to)
-    if as_json:
-        _print_json(res)
-        return
-    c = res["city"]
-    out.print(f"[bold]{c['name']}[/bold] ({res['oblast']}, pop. {c['population']:,}) on "
-              f"{res['date']}" + ("" if res["data_exact"] else
-                                  f" [yellow](data of {res['data_date']}, last known day)"
-                                  "[/yellow]"))
-    out.print(f"  lookup: {escape(res['lookup'])}")
-    if res["centre_held"]:
-        out.print("  [red]city centre is inside held territory[/red]")
-    else:
-        out.print(f"  distance from centre to held territory: [bold]"
-                  f"{res['distance_to_held_km']:.1f} km[/bold] (band: {res['centre_band']})")
-    t = Table(title="Nearest rear hubs")
-    for col in ("hub", "oblast", "population", "distance km", "direction"):
-        t.add_column(col)
-    for h in res["rear_hubs"]:
-        t.add_row(h["name"], h["oblast"], f"{h['population']:,}", f"{h['distance_km']:.0f}",
-                  f"{h['direction']} ({h['bearing_deg']} deg)")
-    out.print(t)
-    _routes_table(res["routes_to"], [res["routes"]["road"], res["routes"]["rail"]],
-                  res["clearance_cap_km"])
+    """Distance to held territory, the rear hubs and the route status to each hub."""
+    from ..analysis import queries
 
-
-def _routes_table(title: str, pairs: list[dict], cap_km: float) -> None:
-    t = Table(title=f"Routes to {title}")
-    for col in ("mode", "route", "status", "km", "detour", "min clear km", "km per band",
-                "route numbers"):
-        t.add_column(col)
-    for p in pairs:
-        if "error" in p:
-            t.add_row(p["mode"], "-", "[red]n/a[/red]", "-", "-", "-", "-", escape(p["error"]))
-            continue
-        for kind, r in p["routes"].items():
-            if not r["found"]:
-                t.add_row(p["mode"], kind, "[red]none[/red]", "-", "-", "-", "-", "-")
-                continue
-            color = ("red" if r["status"] == "cut" else "green" if r["status"] == "open"
-                     else "yellow")
-            bands = ", ".join(f"{k} {v:.0f}" for k, v in r["km_by_band"].items())
-            t.add_row(p["mode"], kind, f"[{color}]{r['status']}[/{color}]",
-                      f"{r['length_km']:.1f}", f"{r['detour']:.2f}",
-                      _clear_text(r["min_clearance_km"], cap_km), bands,
-                      " > ".join(r["refs"]) or "-")
-    out.print(t)
-
-
-def _clear_text(km: float, cap_km: float) -> str:
-    """Clearance for display: values at the cap read as '>= cap' (not measured further)."""
-    return f">={cap_km:g}" if km >= cap_km - 1e-6 else f"{km:.1f}"
+    with session(data) as ws:
+        res = queries.status(ws, city, date, to=to, options=options(all_roads=all_roads))
+    print_json(res) if as_json else render.status(res.to_dict())
 
 
 @app.command("routes")
 def routes_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
-    date: DateOpt = "",
-    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub (repeatable; "
-                  "default: chosen automatically).")] = None,
+    city: Annotated[str, typer.Argument(help="City name or id.")],
+    date: DateOpt = None,
+    to: ToOpt = None,
     mode: Annotated[str, typer.Option(help="road, rail or both.")] = "both",
-    profile: Annotated[Path | None, typer.Option(help="Threat profile file (TOML/JSON/YAML)."
-                       )] = None,
-    bands: Annotated[str | None, typer.Option(help="Bands as NAME=KM,... e.g. "
-                     "contact=3,fpv=15,tube=25,rocket=45.")] = None,
+    profile: ProfileOpt = None,
+    bands: BandsOpt = None,
     beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
                       "band.")] = "fpv",
-    all_roads: Annotated[bool, typer.Option("--all-roads", help="Resilience over all roads, "
-                         "not only M/P/T roads.")] = False,
+    all_roads: AllRoadsOpt = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
                       ".geojson or .gpkg.")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Peacetime, held-avoiding and safest routes to rear hubs; resilience and bottlenecks."""
-    if mode not in ("road", "rail", "both"):
-        raise SupplylineError(f"--mode {mode!r}: expected road, rail or both")
-    if output is not None and output.suffix.lower() not in (".geojson", ".gpkg", ".json"):
-        raise SupplylineError(f"--output {output}: expected a .geojson or .gpkg file name")
-    modes = ("road", "rail") if mode == "both" else (mode,)
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
-        res = ws.routes(city, _date_or_last(ws, date), to=to, modes=modes, beyond_band=beyond,
-                        main_roads_only=not all_roads)
+    from ..analysis import queries
+
+    modes = _modes(mode)
+    check_output(output, (".geojson", ".gpkg", ".json"), "GeoJSON or GeoPackage")
+    prof = threat_profile(profile, bands)
+    prof.threshold_m(beyond)  # an unknown band is an error before computing
+    with session(data, profile=prof) as ws:
+        res = queries.routes(ws, city, date, to=to, options=options(
+            all_roads=all_roads, modes=modes, beyond_band=beyond))
         if output is not None:
             from ..io.cache import write_vector
 
-            write_vector(ws.route_geometries(res), output, "routes")
+            write_vector(res.to_geodataframe(), output, "routes")
     if as_json:
-        _print_json(res)
-        return
-    c = res["city"]
-    out.print(f"[bold]{c['name']}[/bold] on {res['date']}" +
-              ("" if res["data_exact"] else f" (data of {res['data_date']})") +
-              f": centre {res['distance_to_held_km']:.1f} km from held territory")
-    for m, block in res["modes"].items():
-        for p in block["pairs"]:
-            _routes_table(f"{p['hub']} by {m}: [bold]{p['status']}[/bold]", [p],
-                          res["clearance_cap_km"])
-        r = block["resilience"]
-        out.print(f"[bold]{m}[/bold] resilience: {r['disjoint_routes']} edge-disjoint route(s) "
-                  f"to the rear staying beyond '{r['beyond_band']}'"
-                  f"{' (M/P/T roads)' if r.get('main_roads_only') else ''}; bottleneck:")
-        for e in r["bottleneck_edges"][:10]:
-            out.print(f"   - {e['ref'] or e['cls']} at {e.get('near', '')} "
-                      f"({e['lat']:.4f}, {e['lon']:.4f}), clearance {e['clearance_km']:.1f} km")
-    if output is not None:
-        out.print(f"routes written to {output}")
+        print_json(res)
+    else:
+        render.routes(res.to_dict(), str(output) if output else None)
+
+
+def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    if not bbox:
+        return None
+    try:
+        box = tuple(float(x) for x in bbox.split(","))
+    except ValueError:
+        box = ()
+    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) \
+            or not (-180 <= box[0] <= 180 and -180 <= box[2] <= 180
+                    and -90 <= box[1] <= 90 and -90 <= box[3] <= 90):
+        raise InvalidArgumentError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
+    return box  # type: ignore[return-value]
 
 
 @app.command("exposure")
 def exposure_cmd(
-    date: DateOpt = "",
+    date: DateOpt = None,
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
     output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
                       "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
                     "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
-    profile: Annotated[Path | None, typer.Option(help="Threat profile file.")] = None,
-    bands: Annotated[str | None, typer.Option(help="Bands NAME=KM,...")] = None,
+    profile: ProfileOpt = None,
+    bands: BandsOpt = None,
+    all_roads: AllRoadsOpt = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Every network edge's distance to held territory and threat band on a date (for GIS)."""
-    if mode not in ("road", "rail"):
-        raise SupplylineError(f"--mode {mode!r}: expected road or rail")
-    if output.suffix.lower() not in (".gpkg", ".geojson", ".json"):
-        raise SupplylineError(f"--output {output}: expected a .gpkg or .geojson file name")
-    box = None
-    if bbox:
-        try:
-            box = tuple(float(x) for x in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
-            raise SupplylineError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
-        day = _date_or_last(ws, date)
-        with ws.step(f"Measuring every {mode} edge"):
-            gdf = ws.edge_exposure(mode, day, bbox=box)
-        from ..io.cache import write_vector
+    from ..analysis import queries
+    from ..io.cache import write_vector
 
+    (mode,) = _modes(mode, both=False)
+    check_output(output, (".gpkg", ".geojson", ".json"), "GeoPackage or GeoJSON")
+    box = _bbox(bbox)
+    with session(data, profile=threat_profile(profile, bands)) as ws:
+        with ws.step(f"Measuring every {mode} edge"):
+            gdf = queries.edge_exposure(ws, date, mode=mode, bbox=box,
+                                        options=options(all_roads=all_roads))
+        if not len(gdf):
+            raise InvalidArgumentError(f"--bbox {bbox}: no {mode} edge there (the network "
+                                       "covers about 30-40.3 E, 46-50.6 N)")
         write_vector(gdf, output, f"{mode}_exposure")
-    km = gdf.groupby("band")["length"].sum() / 1000
-    summary = {"date": gdf["date"].iloc[0] if len(gdf) else day, "mode": mode,
-               "edges": int(len(gdf)), "output": str(output),
-               "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in ws.profile.names}}
+        names = ws.profile.names
+    km = gdf.groupby("band")["length_km"].sum()
+    summary = {"date": gdf["date"].iloc[0], "mode": mode, "edges": int(len(gdf)),
+               "output": str(output),
+               "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in names}}
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
     out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
                                          summary["km_by_band"].items()))
 
 
+def _radii(radii: str) -> tuple[float, ...]:
+    try:
+        rr = tuple(float(x) for x in radii.split(",") if x.strip())
+    except ValueError:
+        rr = ()
+    if not rr or any(not 0 < r <= 200 for r in rr):
+        raise InvalidArgumentError(
+            f"--radii {radii!r}: expected positive numbers of km up to 200, e.g. 5,10,20")
+    return rr
+
+
 @app.command("encirclement")
 def encirclement_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
-    date: DateOpt = "",
+    city: Annotated[str, typer.Argument(help="City name or id.")],
+    date: DateOpt = None,
     radii: Annotated[str, typer.Option(help="Ring radii in km, comma-separated.")] = "5,10,20,30",
-    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub(s) for the corridor "
-                  "(default: automatic).")] = None,
-    profile: Annotated[Path | None, typer.Option(help="Threat profile file.")] = None,
-    bands: Annotated[str | None, typer.Option(help="Bands NAME=KM,...")] = None,
+    to: ToOpt = None,
+    profile: ProfileOpt = None,
+    bands: BandsOpt = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ring occupancy around a city, flanks / pincer arms, and the corridor width."""
-    try:
-        rr = tuple(float(x) for x in radii.split(",") if x.strip())
-    except ValueError:
-        raise SupplylineError(
-            f"--radii {radii!r}: expected numbers in km, e.g. 5,10,20") from None
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
-        res = ws.encirclement(city, _date_or_last(ws, date), radii_km=rr, to=to)
-    if as_json:
-        _print_json(res)
-        return
-    c = res["city"]
-    out.print(f"[bold]{c['name']}[/bold] on {res['date']}: centre "
-              + ("[red]held[/red]" if res["centre_held"] else
-                 f"{res['distance_to_held_km']:.1f} km from held territory"))
-    t = Table(title="Ring occupancy (share of bearings)")
-    names = list(res["rings"][0]["band_share"]) if res["rings"] else []
-    for col in ["radius km", *names, "held bearings"]:
-        t.add_column(col)
-    for r in res["rings"]:
-        t.add_row(f"{r['radius_km']:g}", *(f"{100 * r['band_share'][n]:.0f}%" for n in names),
-                  "; ".join(r["description"]) or "-")
-    out.print(t)
-    out.print(f"flanks: {res['flanks']['description']}")
-    if "corridor_open_ground" in res:
-        cg = res["corridor_open_ground"]
-        near = cg.get("narrowest", {}).get("near", "")
-        out.print(f"corridor to {', '.join(res['rear'])}: open ground keeps >= "
-                  f"[bold]{cg['width_km']:.1f} km[/bold] from held territory (narrowest "
-                  f"{near}); best road route keeps >= {res['corridor_road_km']:.1f} km")
+    from ..analysis import queries
+
+    opts = options(radii_km=_radii(radii))
+    with session(data, profile=threat_profile(profile, bands)) as ws:
+        res = queries.encirclement(ws, city, date, to=to, options=opts)
+    print_json(res) if as_json else render.encirclement(res.to_dict())
 
 
 @app.command("distance")
 def distance_cmd(
     city: Annotated[str, typer.Argument(help="City the question is about.")],
-    date: DateOpt = "",
+    date: DateOpt = None,
     place: Annotated[str | None, typer.Option(help="A named place.")] = None,
     oblast: Annotated[str | None, typer.Option(help="An oblast (its boundary near the city)."
                       )] = None,
@@ -475,26 +361,17 @@ def distance_cmd(
 ) -> None:
     """Distance from held territory to a place, oblast boundary, road or railway, and the
     date it was first reached."""
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
-        res = ws.proximity(city, _date_or_last(ws, date), place=place, oblast=oblast,
-                           road=road, rail=rail, radius_km=radius, tolerance_km=tolerance)
-    if as_json:
-        _print_json(res)
-        return
-    t = Table(title=f"Distance from held territory on {res['date']}")
-    for col in ("target", "km", "reached", "first reached", "closest in history km"):
-        t.add_column(col)
-    for r in res["targets"]:
-        t.add_row(r["target"], f"{r['distance_km']:.1f}", "yes" if r["reached"] else "no",
-                  r["first_reached"] or f"not by {r['history_last']}",
-                  f"{r['min_km_in_history']:.1f}")
-    out.print(t)
+    from ..analysis import queries
+
+    with session(data) as ws:
+        res = queries.distance(ws, city, date, place=place, oblast=oblast, road=road, rail=rail,
+                               radius_km=radius, tolerance_km=tolerance)
+    print_json(res) if as_json else render.distance(res.to_dict())
 
 
 @app.command("timeline")
 def timeline_cmd(
-    cities: Annotated[list[str] | None, typer.Argument(help="City names.")] = None,
+    cities: Annotated[list[str] | None, typer.Argument(help="City names or ids.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day (default: the "
                      "start of the history).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day (default: the end of "
@@ -505,8 +382,9 @@ def timeline_cmd(
     within_km: Annotated[float, typer.Option(help="With --all-near-front.")] = 50.0,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for Parquet/CSV "
                       "tables.")] = Path("out/timeline"),
-    all_roads: Annotated[bool, typer.Option("--all-roads", help="Track all roads, not only "
-                         "M/P/T roads (slower).")] = False,
+    hub: Annotated[list[str] | None, typer.Option("--hub", help="Fixed rear hub for every "
+                   "day (repeatable; default: chosen on each day by the hub rule).")] = None,
+    all_roads: AllRoadsOpt = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
     forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
                            "the last day).")] = None,
@@ -518,94 +396,30 @@ def timeline_cmd(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Metrics for every day, events, trends and a backtested forecast; Parquet + CSV."""
-    from ..analysis.summary import timeline_analysis
-    from ..analysis.timeline import TimelineParams, near_front_cities
+    """Figures for every day, events, trends and a backtested forecast; Parquet + CSV."""
+    from ..analysis.summary import timeline_analysis, write_tables
+    from ..analysis.timeline import near_front_cities
 
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
+    if output.exists() and not output.is_dir():
+        raise InvalidArgumentError(f"--output {output}: exists and is not a directory")
+    if workers < 1:
+        raise InvalidArgumentError(f"--workers {workers}: expected 1 or more")
+    opts = options(all_roads=all_roads, **({"hubs": tuple(hub)} if hub else {}))
+    with session(data) as ws:
         names = list(cities or [])
         if all_near_front:
             names += near_front_cities(ws, min_population=min_population, within_km=within_km,
                                        start=start, end=end)
         if not names:
-            raise SupplylineError("name at least one city, or use --all-near-front")
-        res = timeline_analysis(ws, names, start, end,
-                                params=TimelineParams(main_roads_only=not all_roads),
-                                use_cache=not no_cache, progress=prog, forecast_at=forecast_at,
+            raise InvalidArgumentError("name at least one city, or use --all-near-front")
+        res = timeline_analysis(ws, names, start, end, options=opts, use_cache=not no_cache,
+                                progress=ws.progress, forecast_at=forecast_at,
                                 workers=workers, scheduler=scheduler)
-    tl = res["timeline"]
-    output.mkdir(parents=True, exist_ok=True)
-    import pandas as pd
-
-    from ..io.cache import atomic_write
-
-    tables = {"days": tl.days.drop(columns=["sig"], errors="ignore"), "routes": tl.routes,
-              "events": pd.DataFrame(res["events"])}
-    written = []
-    for name, df in tables.items():
-        for suffix in (".parquet", ".csv"):
-            path = output / f"{name}{suffix}"
-            if suffix == ".parquet":
-                atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
-            else:
-                atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
-            written.append(str(path))
-    summary = {"stats": res["stats"], "cities": res["cities"], "files": written,
-               "pooled_backtest": res.get("pooled_backtest", {})}
-    atomic_write(output / "summary.json", lambda tmp: tmp.write_text(
-        json.dumps(_strip(summary), indent=2, ensure_ascii=False, default=str)))
+        summary = write_tables(res, output)
     if as_json:
-        _print_json(summary | {"events": res["events"]})
+        print_json(summary | {"events": res["events"]})
         return
-    st = res["stats"]
-    out.print(f"{len(res['cities'])} cities, {st['city_days']} city-days: {st['recomputed']} "
-              f"computed, {st['carried_over']} unchanged near the city (carried over), "
-              f"{st['from_cache']} from cache; {st['missing_days']} days missing in the data")
-    ev = pd.DataFrame(res["events"])
-    if len(ev):
-        t = Table(title="Events")
-        for col in ("city", "date", "kind", "subject", "detail"):
-            t.add_column(col)
-        for r in ev.head(60).itertuples():
-            t.add_row(r.city, r.date, r.kind, r.subject, r.detail)
-        out.print(t)
-        if len(ev) > 60:
-            out.print(f"... {len(ev) - 60} more events in {output / 'events.csv'}")
-    for city, info in list(res["cities"].items())[:10]:
-        tr = info["trends"]
-        out.print(f"[bold]{city}[/bold] trend to {tr.get('date')}: approach "
-                  f"{tr.get('approach_km_per_day')} km/day, held area near city "
-                  f"{tr.get('area_km2_per_day')} km2/day")
-        for f in info["forecasts"]:
-            bt = f["backtest"]
-            if bt["scored"]:
-                line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
-                        f"{bt['median_abs_error_days']} d, 80% of errors in "
-                        f"{bt['error_p10_p90_days']} d, real date inside range "
-                        f"{bt['coverage']}; ")
-            else:
-                line = f"  {f['quantity']}: "  # the reason it is withheld follows
-            if f["shown"] and f["forecast"]["note"] != "trend":
-                line += f"forecast: {f['forecast']['note']}"
-            elif f["shown"]:
-                fc = f["forecast"]
-                line += (f"forecast: {fc['eta']} (trend range {fc['eta_range'][0]} .. "
-                         f"{fc['eta_range'][1]})")
-                if f.get("calibrated_range"):
-                    line += (f"; calibrated on earlier errors {f['calibrated_range'][0]} .. "
-                             f"{f['calibrated_range'][1]}")
-            else:
-                line += f["withheld"]
-            out.print(line)
-    for kind, p in res.get("pooled_backtest", {}).items():
-        if p["cases"]:
-            judged = (f"calibrated 80% range held the real date in "
-                      f"{p['calibrated_coverage']} of {p['judged']} judged cases"
-                      if p["judged"] else "no case judged yet (no calibrated range)")
-            out.print(f"pooled backtest, {kind}: {p['cases']} cases over all cities, median "
-                      f"error {p['median_abs_error_days']} d; {judged}")
-    out.print(f"tables written to {output}/ (days, routes, events as .parquet and .csv)")
+    render.timeline(summary, res["events"], str(output))
 
 
 @app.command("places")
@@ -615,7 +429,7 @@ def places_cmd(
     city: Annotated[str | None, typer.Option(help="Or: places within --radius of a city.")
                     ] = None,
     radius: Annotated[float, typer.Option(help="Radius (km) around --city.")] = 50.0,
-    date: DateOpt = "",
+    date: DateOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="Also show the change since "
                      "this date.")] = None,
     top: Annotated[int, typer.Option("--top", "-n", help="How many places to list.")] = 10,
@@ -623,49 +437,20 @@ def places_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Largest places not held, and population in held territory and each threat band."""
-    from ..analysis.settlements import largest_not_held, population_by_band, settlements_change
+    from ..analysis import queries
 
     if not oblast and not city:
-        raise SupplylineError("give --oblast NAME or --city NAME")
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
-        day = _date_or_last(ws, date)
-        res = {"largest_not_held": largest_not_held(ws, oblast, day, top, city=city,
-                                                    radius_km=radius),
-               "population_by_band": population_by_band(ws, day, oblast=oblast, city=city,
-                                                        radius_km=radius)}
-        if since:
-            res["change"] = settlements_change(ws, since, day, oblast=oblast, city=city,
-                                               radius_km=radius, n=top)
-    if as_json:
-        _print_json(res)
-        return
-    lnh = res["largest_not_held"]
-    where = lnh.get("oblast") or f"{radius:g} km of {city}"
-    out.print(f"[bold]{where}[/bold] on {lnh['date']}: {lnh['held_places']} of "
-              f"{lnh['places']} places held, {100 * lnh['held_share_population']:.1f}% of "
-              f"{lnh['population']:,} people (GeoNames, pre-war population)")
-    t = Table(title="Largest places not held")
-    for col in ("place", "population", "km to held", "band"):
-        t.add_column(col)
-    for r in lnh["largest_not_held"]:
-        t.add_row(r["name"], f"{r['population']:,}", f"{r['distance_km']:.1f}", r["band"])
-    out.print(t)
-    pb = res["population_by_band"]
-    t = Table(title="Population by band")
-    for col in ("band", "places", "population", "share"):
-        t.add_column(col)
-    for band, v in pb["by_band"].items():
-        t.add_row(band, str(v["places"]), f"{v['population']:,}", f"{100 * v['share']:.1f}%")
-    out.print(t)
-    if "change" in res:
-        out.print_json(data=_strip(res["change"]))
+        raise InvalidArgumentError("give --oblast NAME or --city NAME")
+    with session(data) as ws:
+        res = queries.places(ws, date, oblast=oblast, city=city, radius_km=radius, top=top,
+                             since=since)
+    print_json(res) if as_json else render.places(res.to_dict())
 
 
 @app.command("axes")
 def axes_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
-    date: DateOpt = "",
+    city: Annotated[str, typer.Argument(help="City name or id.")],
+    date: DateOpt = None,
     bearing: Annotated[list[str] | None, typer.Option("--bearing", "-b", help="Bearing in "
                        "degrees or a compass word (repeatable; default: 8 directions).")
                        ] = None,
@@ -678,35 +463,21 @@ def axes_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Directions of advance: settlements, population, roads and rivers along bearings."""
-    from ..analysis.axes import axis_profile
+    from ..analysis import queries
 
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
-        res = axis_profile(ws, city, _date_or_last(ws, date), bearing, towards=towards,
-                           length_km=length, width_km=width, step_km=step)
-    if as_json:
-        _print_json(res)
-        return
-    t = Table(title=f"Axes from {city} ({res['length_km']:g} x {res['width_km']:g} km)")
-    for col in ("axis", "people/km2", "largest places", "road km/km2", "rivers", "held"):
-        t.add_column(col)
-    for a in res["axes"]:
-        t.add_row(a["label"], f"{a['population_density']:.0f}",
-                  ", ".join(s["name"] for s in a["largest_settlements"][:3]) or "-",
-                  f"{a['road_density']:.2f}", ", ".join(a["rivers"][:3]) or "-",
-                  f"{100 * a['held_share']:.0f}%")
-    out.print(t)
-    out.print(res["summary"])
+    with session(data) as ws:
+        res = queries.axes(ws, city, date, bearing, towards=towards, length_km=length,
+                           width_km=width, step_km=step)
+    print_json(res) if as_json else render.axes(res.to_dict())
 
 
 @app.command("map")
 def map_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
-    date: DateOpt = "",
+    city: Annotated[str, typer.Argument(help="City name or id.")],
+    date: DateOpt = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Image file (.png, .svg, "
                       ".pdf).")] = Path("map.png"),
-    to: Annotated[list[str] | None, typer.Option("--to", help="Rear hub (repeatable).")
-                  ] = None,
+    to: ToOpt = None,
     radius: Annotated[float | None, typer.Option(help="Square extent of this radius (km) "
                       "around the city (default: city and hubs).")] = None,
     dpi: Annotated[int, typer.Option(help="Resolution of raster output.")] = 150,
@@ -716,20 +487,19 @@ def map_cmd(
     """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
     from ..viz.maps import render_map
 
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
+    check_output(output, (".png", ".svg", ".pdf"), "map")
+    with session(data) as ws:
         with ws.step("Rendering the map"):
-            res = render_map(ws, city, _date_or_last(ws, date), output, to=to,
-                             radius_km=radius, dpi=dpi)
+            res = render_map(ws, city, date, output, to=to, radius_km=radius, dpi=dpi)
     if as_json:
-        _print_json(res)
+        print_json(res)
     else:
-        out.print(f"map written to {res.get('path', output)}")
+        out.print(f"map written to {escape(str(res.get('output', output)))}")
 
 
 @app.command("animate")
 def animate_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
+    city: Annotated[str, typer.Argument(help="City name or id.")],
     start: Annotated[str, typer.Option("--from", help="First frame date.")],
     end: Annotated[str, typer.Option("--to", help="Last date.")],
     output: Annotated[Path, typer.Option("--output", "-o", help=".gif (or .mp4 with "
@@ -743,19 +513,19 @@ def animate_cmd(
     """Animation of the front approaching a city, one frame per week by default."""
     from ..viz.maps import animate
 
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
+    check_output(output, (".gif", ".mp4"), "animation")
+    with session(data) as ws:
         res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
-                      fps=fps, progress=prog)
+                      fps=fps, progress=ws.progress)
     if as_json:
-        _print_json(res)
+        print_json(res)
     else:
-        out.print(f"{res.get('frames')} frames written to {res.get('path', output)}")
+        out.print(f"{res.get('frames')} frames written to {escape(str(res.get('path', output)))}")
 
 
 @app.command("report")
 def report_cmd(
-    city: Annotated[str, typer.Argument(help="City name.")],
+    city: Annotated[str, typer.Argument(help="City name or id.")],
     start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file.")
@@ -768,13 +538,14 @@ def report_cmd(
     forecasts with their backtest."""
     from ..viz.report import build_report
 
-    with _progress() as prog:
-        ws = _workspace(data, progress=prog)
-        res = build_report(ws, city, start, end, output, step_days=step_days, progress=prog)
+    check_output(output, (".html", ".htm"), "HTML")
+    with session(data) as ws:
+        res = build_report(ws, city, start, end, output, step_days=step_days,
+                           progress=ws.progress)
     if as_json:
-        _print_json(res)
+        print_json(res)
     else:
-        out.print(f"report written to {res['path']} ({res['bytes'] / 1e6:.1f} MB, "
+        out.print(f"report written to {escape(res['path'])} ({res['bytes'] / 1e6:.1f} MB, "
                   f"{res['dates']} dates)")
 
 

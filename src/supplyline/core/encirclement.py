@@ -17,6 +17,8 @@ from .exposure import ThreatProfile
 
 COMPASS8 = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
 DEFAULT_RADII_KM = (5.0, 10.0, 20.0, 30.0)
+#: Clearances of the corridor raster are measured up to (and capped at) this distance.
+CORRIDOR_CAP_M = 60_000.0
 
 
 def compass8(bearing: float) -> str:
@@ -67,7 +69,7 @@ def ring_points(centre: tuple[float, float], radius_m: float, n: int) -> np.ndar
 def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
                    radii_km: tuple[float, ...] = DEFAULT_RADII_KM,
                    profile: ThreatProfile | None = None, n_bearings: int = 360,
-                   index=None, raster=None) -> list[Ring]:
+                   index=None) -> list[Ring]:
     """Share of bearings held / in each threat band on circles around ``centre``.
 
     With ``index`` (a :class:`~supplyline.exposure.HeldIndex` of ``held``) distances come
@@ -77,7 +79,7 @@ def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
     step = 360.0 / n_bearings
     xy = np.vstack([ring_points(centre, r * 1000, n_bearings) for r in radii_km])
     if index is not None:  # all rings in one query
-        d_all, in_all = index.fast_point_clearance(xy, raster)
+        d_all, in_all = index.fast_point_clearance(xy)
     elif held.is_empty:
         d_all, in_all = np.full(len(xy), np.inf), np.zeros(len(xy), bool)
     else:
@@ -187,56 +189,27 @@ class Corridor:
 
 def corridor(held: shapely.Geometry, start: tuple[float, float],
              targets: list[tuple[float, float]], *, start_radius_m: float = 0.0,
-             margin_m: float = 30_000, resolution_m: float = 500.0,
-             cap_m: float = 100_000) -> Corridor:
-    """Widest open-ground corridor from ``start`` to any target, on a raster distance field.
+             margin_m: float = 20_000, resolution_m: float = 1000.0,
+             cap_m: float = CORRIDOR_CAP_M) -> Corridor:
+    """Widest open-ground corridor from ``start`` to any target.
 
     ``width_km`` is the largest clearance d such that some path from the start to a target
     stays at least d from held territory (2 x d is the corridor's full width); the
-    narrowest point is where that path is pinched. Accuracy: one ``resolution_m`` cell.
-    With ``start_radius_m`` the path may leave from any unheld cell of that disc (the
-    city's built-up area), so the corridor is the neck behind the city, not the city's
-    own distance to the front.
+    narrowest point is where that path is pinched. Measured on a clearance raster
+    (:class:`ClearanceRaster`, one ``resolution_m`` cell of accuracy) inside a window of
+    ``margin_m`` around the start and the targets. With ``start_radius_m`` the path may
+    leave from any unheld cell of that disc (the city's built-up area), so the corridor is
+    the neck behind the city, not the city's own distance to the front.
+
+    This builds a raster for the window only; the timeline measures the same quantity on
+    its shared daily raster (:meth:`ClearanceRaster.corridor`) with identical cells.
     """
     pts = np.asarray([start, *targets], dtype=float)
-    lo = pts.min(axis=0) - margin_m
-    hi = pts.max(axis=0) + margin_m
-    nx = int(np.ceil((hi[0] - lo[0]) / resolution_m))
-    ny = int(np.ceil((hi[1] - lo[1]) / resolution_m))
-    xs = lo[0] + (np.arange(nx) + 0.5) * resolution_m
-    ys = lo[1] + (np.arange(ny) + 0.5) * resolution_m
-    gx, gy = np.meshgrid(xs, ys)
-    clip = shapely.intersection(held, shapely.box(lo[0] - cap_m, lo[1] - cap_m,
-                                                  hi[0] + cap_m, hi[1] + cap_m))
-    shapely.prepare(clip)
-    held_mask = shapely.contains_xy(clip, gx, gy) if not clip.is_empty else np.zeros(gx.shape,
-                                                                                      bool)
-    if held_mask.any():
-        # pad so held ground just outside the box still counts
-        clear = distance_to_held(held_mask) * resolution_m
-        outside = _outside_clearance(clip, gx, gy, lo, hi)
-        clear = np.minimum(clear, outside)
-    else:
-        clear = _outside_clearance(clip, gx, gy, lo, hi)
-    clear = np.minimum(clear, cap_m)
-
-    def cell(p):
-        return (int(np.clip((p[1] - lo[1]) // resolution_m, 0, ny - 1)),
-                int(np.clip((p[0] - lo[0]) // resolution_m, 0, nx - 1)))
-
-    s = cell(start)
-    t = [cell(p) for p in targets]
-    disc = (gx - start[0]) ** 2 + (gy - start[1]) ** 2 <= max(start_radius_m, 0) ** 2
-    disc[s] = True
-    disc &= ~held_mask
-    if not disc.any():
-        return Corridor(0.0, (float(start[0]), float(start[1])), False, resolution_m)
-    best = widest_level(clear, disc, t)
-    if best is None:
-        return Corridor(0.0, None, False, resolution_m)
-    narrow = _pinch_point(clear >= best, clear, best, disc, t)
-    narrow = (float(xs[narrow[1]]), float(ys[narrow[0]]))
-    return Corridor(round(float(best) / 1000, 2), narrow, True, resolution_m)
+    lo = pts.min(axis=0) - margin_m - resolution_m
+    hi = pts.max(axis=0) + margin_m + resolution_m
+    raster = ClearanceRaster.build(held, (lo[0], lo[1], hi[0], hi[1]), resolution_m, cap_m)
+    return raster.corridor_detail(start, targets, start_radius_m=start_radius_m,
+                                  margin_m=margin_m)
 
 
 def distance_to_held(held: np.ndarray) -> np.ndarray:
@@ -369,21 +342,6 @@ def _pinch_point(open_mask: np.ndarray, clear: np.ndarray, best: float, start: n
     return int(flat[k] // nx), int(flat[k] % nx)
 
 
-def _outside_clearance(clip, gx, gy, lo, hi) -> np.ndarray:
-    """Clearance limited by held ground outside the raster box (coarse, per edge row)."""
-    if clip.is_empty:
-        return np.full(gx.shape, np.inf)
-    inner = shapely.box(lo[0], lo[1], hi[0], hi[1])
-    out = shapely.difference(clip, inner)
-    if out.is_empty:
-        return np.full(gx.shape, np.inf)
-    # exact distance on a coarse sub-grid, then nearest-upsampled (cheap, conservative)
-    step = 8
-    sub = shapely.distance(shapely.points(gx[::step, ::step], gy[::step, ::step]), out)
-    full = np.repeat(np.repeat(sub, step, axis=0), step, axis=1)[: gx.shape[0], : gx.shape[1]]
-    return full - step * (gx[0, 1] - gx[0, 0]) if gx.shape[1] > 1 else full
-
-
 def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m: float,
               shape: tuple[int, int]) -> np.ndarray:
     """Boolean grid (rows = y up) of cells covered by polygons, via Pillow's polygon fill.
@@ -413,30 +371,37 @@ def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m:
 class ClearanceRaster:
     """A clearance field (m) on a regular grid: distance to held territory per cell.
 
-    Built once per day for a whole region (held cells via prepared point-in-polygon,
-    distances by a Euclidean distance transform) and shared by all cities in it.
+    The grid is aligned to multiples of ``resolution_m`` in the metric CRS and padded by
+    ``cap_m`` on every side, and values are capped at ``cap_m``: a cell's value depends
+    only on held ground within ``cap_m`` of it, so any two rasters covering a cell give
+    it the same value (the query's window raster and the timeline's shared daily raster
+    agree cell for cell). Held cells are those the polygon fill covers (cells the outline
+    touches count, so the mask errs by at most one cell on the held side); distances come
+    from a Euclidean distance transform.
     """
 
     origin: tuple[float, float]
     resolution_m: float
     clear: np.ndarray  # (ny, nx), 0 in held cells
+    cap_m: float = CORRIDOR_CAP_M
 
     @classmethod
     def build(cls, held: shapely.Geometry, box: tuple[float, float, float, float],
-              resolution_m: float = 1000.0, cap_m: float = 100_000) -> ClearanceRaster:
-        x0, y0, x1, y1 = box
-        nx = max(2, int(np.ceil((x1 - x0) / resolution_m)))
-        ny = max(2, int(np.ceil((y1 - y0) / resolution_m)))
-        # held ground outside the box: pad the grid so it is seen
-        pad = int(np.ceil(min(cap_m, 60_000) / resolution_m))
-        big = rasterize(held, (x0 - pad * resolution_m, y0 - pad * resolution_m),
-                        resolution_m, (ny + 2 * pad, nx + 2 * pad))
+              resolution_m: float = 1000.0, cap_m: float = CORRIDOR_CAP_M) -> ClearanceRaster:
+        r = float(resolution_m)
+        x0 = np.floor(box[0] / r) * r
+        y0 = np.floor(box[1] / r) * r
+        nx = max(2, int(np.ceil((box[2] - x0) / r)))
+        ny = max(2, int(np.ceil((box[3] - y0) / r)))
+        # held ground outside the box: pad the grid so it is seen up to the cap
+        pad = int(np.ceil(cap_m / r))
+        big = rasterize(held, (x0 - pad * r, y0 - pad * r), r, (ny + 2 * pad, nx + 2 * pad))
         if big.any():
-            clear = distance_to_held(big) * resolution_m
+            clear = distance_to_held(big) * r
         else:
             clear = np.full(big.shape, cap_m)
-        clear = np.minimum(clear[pad:pad + ny, pad:pad + nx] if pad else clear, cap_m)
-        return cls((x0, y0), resolution_m, clear)
+        clear = np.minimum(clear[pad:pad + ny, pad:pad + nx], cap_m)
+        return cls((float(x0), float(y0)), r, clear, float(cap_m))
 
     def covers(self, xy: np.ndarray) -> np.ndarray:
         """Points inside the raster's extent."""
@@ -445,6 +410,13 @@ class ClearanceRaster:
         r = self.resolution_m
         return ((xy[:, 0] >= x0) & (xy[:, 0] < x0 + nx * r) &
                 (xy[:, 1] >= y0) & (xy[:, 1] < y0 + ny * r))
+
+    def contains_box(self, box: tuple[float, float, float, float]) -> bool:
+        ny, nx = self.clear.shape
+        x0, y0 = self.origin
+        r = self.resolution_m
+        return bool(box[0] >= x0 and box[1] >= y0 and box[2] < x0 + nx * r
+                    and box[3] < y0 + ny * r)
 
     def held_at(self, xy: np.ndarray) -> np.ndarray:
         """Held flag of the cells containing points (n, 2)."""
@@ -458,21 +430,41 @@ class ClearanceRaster:
         return (int(np.clip((xy[1] - self.origin[1]) // self.resolution_m, 0, ny - 1)),
                 int(np.clip((xy[0] - self.origin[0]) // self.resolution_m, 0, nx - 1)))
 
-    def corridor(self, start: tuple[float, float], targets: list[tuple[float, float]], *,
-                 margin_m: float = 20_000, prev: tuple | None = None) -> tuple[float, tuple]:
-        """Widest-corridor clearance (km) from ``start`` to any target inside a window, and
-        a token to pass back as ``prev`` next time (for the same start and targets).
-
-        The same quantity as :func:`corridor` (start radius 0) on this raster. Against
-        ``prev`` the search is skipped when no cell whose value changed moved across the
-        previous widest level L (neither ``>= L`` nor ``> L`` changed): the old widest
-        path still connects at L, and a path connecting above L would have connected
-        above L before, so L is still the answer.
-        """
+    def _window(self, start, targets, margin_m: float):
         pts = np.asarray([start, *targets], dtype=float)
         lo = self.cell(tuple(pts.min(axis=0) - margin_m))
         hi = self.cell(tuple(pts.max(axis=0) + margin_m))
         win = self.clear[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1]
+        t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]
+        return win, lo, t
+
+    def _start_mask(self, win: np.ndarray, lo, start, start_radius_m: float) -> np.ndarray:
+        """Unheld cells of the window whose centre lies within ``start_radius_m`` of
+        ``start``, and the start's own cell if unheld."""
+        r = self.resolution_m
+        ys = self.origin[1] + (lo[0] + np.arange(win.shape[0]) + 0.5) * r
+        xs = self.origin[0] + (lo[1] + np.arange(win.shape[1]) + 0.5) * r
+        rad = max(float(start_radius_m), 0.0)
+        mask = ((xs[None, :] - start[0]) ** 2 + (ys[:, None] - start[1]) ** 2) <= rad ** 2
+        s = self.cell(start)
+        mask[s[0] - lo[0], s[1] - lo[1]] = True
+        return mask & (win > 0)
+
+    def corridor(self, start: tuple[float, float], targets: list[tuple[float, float]], *,
+                 start_radius_m: float = 0.0, margin_m: float = 20_000,
+                 prev: tuple | None = None) -> tuple[float, tuple]:
+        """Widest-corridor clearance (km) from ``start`` (or any unheld cell within
+        ``start_radius_m`` of it) to any target inside a window of ``margin_m``, and a
+        token to pass back as ``prev`` next time (for the same start and targets).
+
+        The quantity :func:`corridor` measures. Against ``prev`` the search is skipped
+        when no cell whose value changed moved across the previous widest level L
+        (neither ``>= L`` nor ``> L`` changed): the old widest path still connects at L,
+        and a path connecting above L would have connected above L before, so L is still
+        the answer. (The start cells depend on which cells are held, i.e. on the cells'
+        values being 0, which is below any level L > 0.)
+        """
+        win, lo, t = self._window(start, targets, margin_m)
         if prev is not None and prev[0].shape == win.shape:
             old, value, best = prev
             changed = old != win
@@ -482,19 +474,28 @@ class ClearanceRaster:
                 a, b = old[changed], win[changed]
                 if ((a >= best) == (b >= best)).all() and ((a > best) == (b > best)).all():
                     return value, (win, value, best)
-        best = self._widest(win, start, targets, lo,
-                            hint=prev[2] if prev is not None else None)
+        mask = self._start_mask(win, lo, start, start_radius_m)
+        best = self._widest(win, mask, t, hint=prev[2] if prev is not None else None)
         value = 0.0 if best is None else round(best / 1000, 2)
         return value, (win, value, best)
 
-    def _widest(self, win: np.ndarray, start, targets, lo, hint: float | None = None
-                ) -> float | None:
-        """The widest level (m) in ``win`` from ``start`` to a target, None if none."""
-        s = self.cell(start)
-        s = (s[0] - lo[0], s[1] - lo[1])
-        t = [(c[0] - lo[0], c[1] - lo[1]) for c in (self.cell(p) for p in targets)]
-        if win[s] <= 0:
-            return None
-        start = np.zeros(win.shape, bool)
-        start[s] = True
-        return widest_level(win, start, t, hint=hint)
+    def _widest(self, win: np.ndarray, mask: np.ndarray, targets: list[tuple[int, int]],
+                hint: float | None = None) -> float | None:
+        """The widest level (m) in ``win`` from the start cells to a target, None if
+        there is no start cell or no connection."""
+        return widest_level(win, mask, targets, hint=hint) if mask.any() else None
+
+    def corridor_detail(self, start: tuple[float, float], targets: list[tuple[float, float]],
+                        *, start_radius_m: float = 0.0, margin_m: float = 20_000) -> Corridor:
+        """:meth:`corridor` with the narrowest point of the widest path."""
+        value, (win, _, best) = self.corridor(start, targets, start_radius_m=start_radius_m,
+                                              margin_m=margin_m)
+        if best is None:
+            return Corridor(0.0, None, False, self.resolution_m)
+        _, lo, t = self._window(start, targets, margin_m)
+        mask = self._start_mask(win, lo, start, start_radius_m)
+        iy, ix = _pinch_point(win >= best, win, best, mask, t)
+        r = self.resolution_m
+        xy = (float(self.origin[0] + (lo[1] + ix + 0.5) * r),
+              float(self.origin[1] + (lo[0] + iy + 0.5) * r))
+        return Corridor(value, xy, True, self.resolution_m)

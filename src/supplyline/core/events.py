@@ -37,119 +37,148 @@ def _observed(days: pd.DataFrame) -> pd.DataFrame:
     return d.reset_index(drop=True)
 
 
-def persistent_changes(values: np.ndarray, persist: int) -> list[tuple[int, object, object]]:
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a)
+                      and np.isnan(b))
+
+
+def persistent_changes(values: np.ndarray, persist: int, *, pending: bool = False
+                       ) -> list[tuple[int, object, object]]:
     """Indexes where a series settles into a new value for >= ``persist`` samples.
 
-    Returns (index, old value, new value); the first value is the initial state.
+    Returns (index, old value, new value); the first value is the initial state. A new
+    value counts once it has lasted ``persist`` samples; with ``pending`` a run that
+    reaches the end of the series counts too however short it is (a change not yet
+    confirmed: :func:`pending_from` tells which). :func:`first_persistent` applies the
+    same rule to a series of flags.
     """
-    out = []
-    if len(values) == 0:
+    out: list[tuple[int, object, object]] = []
+    n = len(values)
+    if n == 0:
         return out
     state = values[0]
     i = 1
-    n = len(values)
     while i < n:
         v = values[i]
-        if v != state and not (isinstance(v, float) and np.isnan(v) and
-                               isinstance(state, float) and np.isnan(state)):
-            j = i
-            while j < n and values[j] == v:
-                j += 1
-            if j - i >= persist or j == n and j - i >= min(persist, n - i):
-                out.append((i, state, v))
-                state = v
-            i = j
-        else:
+        if _same(v, state):
             i += 1
+            continue
+        j = i
+        while j < n and _same(values[j], v):
+            j += 1
+        if j - i >= persist or (pending and j == n):
+            out.append((i, state, v))
+            state = v
+        i = j
     return out
 
 
-def first_persistent(flags: np.ndarray, persist: int) -> int | None:
-    """First index where ``flags`` is True for ``persist`` consecutive samples."""
+def first_persistent(flags: np.ndarray, persist: int, *, pending: bool = False) -> int | None:
+    """First index where ``flags`` is True for ``persist`` consecutive samples (with
+    ``pending``, or for a shorter run reaching the end of the series)."""
     run = 0
     for i, f in enumerate(flags):
         run = run + 1 if f else 0
         if run >= persist:
             return i - persist + 1
-    n = len(flags)
-    if run and run == n - (n - run):  # a run reaching the end of the series counts
-        return n - run if run >= min(persist, n) else None
+    if pending and run:
+        return len(flags) - run
     return None
+
+
+def pending_from(n: int, index: int, persist: int) -> bool:
+    """Whether a change found at ``index`` of a series of ``n`` samples is still pending
+    (it has lasted fewer than ``persist`` samples, all of them at the end)."""
+    return n - index < persist
 
 
 @dataclass
 class Event:
+    """A dated change of one city's figures. ``pending``: seen on the last days of the
+    series but not yet for ``persist`` observed days (it may still flicker back)."""
+
     city: str
     date: dt.date
     kind: str
     subject: str
     detail: str
+    city_id: str = ""
+    pending: bool = False
 
     def as_dict(self) -> dict:
-        d = dict(self.__dict__)
-        d["date"] = str(self.date)
-        return d
+        return {"city_id": self.city_id or self.city, "city": self.city,
+                "date": str(self.date), "kind": self.kind, "subject": self.subject,
+                "detail": self.detail, "pending": self.pending}
 
 
-def detect_events(days: pd.DataFrame, routes: pd.DataFrame, profile, *,
+def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
                   persist: int = DEFAULT_PERSIST,
                   line_series: dict[str, pd.Series] | None = None,
                   line_tolerance_km: float = 1.0) -> list[Event]:
-    """Events of one city from its day rows and route rows (see module doc)."""
+    """Events of one city from its day rows and route rows (see module doc). Changes seen
+    on the last days but not yet for ``persist`` observed days are ``pending``."""
     d = _observed(days)
     if not len(d):
         return []
     city = str(d["city"].iloc[0])
+    cid = str(d["city_id"].iloc[0]) if "city_id" in d else city
     dates = [t.date() for t in d["date"]]
+    n = len(d)
     ev: list[Event] = []
+
+    def add(i: int, count: int, kind: str, subject: str, detail: str, on=dates) -> None:
+        ev.append(Event(city, on[i], kind, subject, detail, cid,
+                        pending_from(count, i, persist)))
+
     # held territory entering each band around the centre, and the centre held
-    dist = d["dist_km"].to_numpy(dtype=float)
+    dist = d["distance_to_held_km"].to_numpy(dtype=float)
     for b in profile.bands:
         inside = dist <= b.max_km
         if inside[0]:
             continue
-        i = first_persistent(inside, persist)
+        i = first_persistent(inside, persist, pending=True)
         if i is not None:
-            ev.append(Event(city, dates[i], "band_entered", b.name,
-                            f"held territory within {b.max_km:g} km ({b.name}) of the centre: "
-                            f"{dist[i]:.1f} km"))
+            add(i, n, "band_entered", b.name,
+                f"held territory within {b.max_km:g} km ({b.name}) of the centre: "
+                f"{dist[i]:.1f} km")
     held = d["centre_held"].astype(bool).to_numpy()
     if not held[0]:
-        i = first_persistent(held, persist)
+        i = first_persistent(held, persist, pending=True)
         if i is not None:
-            ev.append(Event(city, dates[i], "centre_held", city, "the city centre became held"))
+            add(i, n, "centre_held", city, "the city centre became held")
     # routes: per mode and hub, status transitions
     if routes is not None and len(routes):
         r = routes.sort_values("date")
-        for (mode, hub), g in r.groupby(["mode", "hub"], sort=False):
+        for (mode, _hid), g in r.groupby(["mode", "hub_id"], sort=False):
             g = g.drop_duplicates("date")
+            hub = str(g["hub"].iloc[0])
             st = g["status"].astype(str).to_numpy()
             gd = [t.date() for t in g["date"]]
-            for i, old, new in persistent_changes(st, persist):
+            for i, old, new in persistent_changes(st, persist, pending=True):
                 kind = ("route_cut" if new == "cut" else
                         "route_reopened" if old == "cut" else
                         "route_under_fire" if str(new).startswith("under fire") and
                         _rank(new, profile) < _rank(old, profile) else "route_eased")
-                ev.append(Event(city, gd[i], kind, f"{mode} to {hub}", f"{old} -> {new}"))
+                add(i, len(st), kind, f"{mode} to {hub}", f"{old} -> {new}", on=gd)
     # independent routes dropping
     for mode in ("road", "rail"):
-        col = f"{mode}_routes"
+        col = f"{mode}_disjoint_routes"
         if col in d:
             vals = d[col].to_numpy(dtype=float)
-            for i, old, new in persistent_changes(vals, persist):
+            for i, old, new in persistent_changes(vals, persist, pending=True):
                 if new < old:
-                    ev.append(Event(city, dates[i], "routes_dropped", f"{mode}",
-                                    f"independent {mode} routes {int(old)} -> {int(new)}"))
+                    add(i, n, "routes_dropped", f"{mode}",
+                        f"independent {mode} routes {int(old)} -> {int(new)}")
     # lines (roads, railways) reached
     for label, s in (line_series or {}).items():
         s = s.dropna()
         if not len(s) or s.iloc[0] <= line_tolerance_km:
             continue
-        i = first_persistent((s <= line_tolerance_km).to_numpy(), persist)
+        i = first_persistent((s <= line_tolerance_km).to_numpy(), persist, pending=True)
         if i is not None:
-            ev.append(Event(city, s.index[i].date() if hasattr(s.index[i], "date")
-                            else s.index[i], "line_reached", label,
-                            f"held territory within {line_tolerance_km:g} km of {label}"))
+            on = [x.date() if hasattr(x, "date") else x for x in s.index]
+            add(i, len(s), "line_reached", label,
+                f"held territory within {line_tolerance_km:g} km of {label}", on=on)
     ev.sort(key=lambda e: (e.date, e.kind))
     return ev
 
@@ -179,10 +208,10 @@ def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
     w = d[(d["date"] <= at_ts) & (d["date"] > at_ts - pd.Timedelta(days=window_days))]
     t = (w["date"] - at_ts).dt.days.to_numpy(dtype=float)
     out: dict = {"date": str(at_ts.date()), "window_days": window_days}
-    s, lo, hi = robust_slope(t, w["dist_km"].to_numpy(dtype=float))
+    s, lo, hi = robust_slope(t, w["distance_to_held_km"].to_numpy(dtype=float))
     out["approach_km_per_day"] = _r(-s)
     out["approach_range"] = [_r(-hi), _r(-lo)]
-    area_col = [c for c in d.columns if c.startswith("area_held_")]
+    area_col = [c for c in d.columns if c.startswith("held_area_")]
     if area_col:
         s, _, _ = robust_slope(t, w[area_col[0]].to_numpy(dtype=float))
         out["area_km2_per_day"] = _r(s)
@@ -190,10 +219,11 @@ def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
     if routes is not None and len(routes):
         rw = routes[(routes["date"] <= at_ts) &
                     (routes["date"] > at_ts - pd.Timedelta(days=window_days))]
-        for (mode, hub), g in rw.groupby(["mode", "hub"]):
+        for (mode, hid), g in rw.groupby(["mode", "hub_id"]):
             tt = (g["date"] - at_ts).dt.days.to_numpy(dtype=float)
-            s, _, _ = robust_slope(tt, g["safest_clear_km"].to_numpy(dtype=float))
-            out["routes"].append({"mode": mode, "hub": hub, "clearance_km_per_day": _r(s),
+            s, _, _ = robust_slope(tt, g["safest_min_clearance_km"].to_numpy(dtype=float))
+            out["routes"].append({"mode": mode, "hub_id": hid, "hub": str(g["hub"].iloc[0]),
+                                  "clearance_km_per_day": _r(s),
                                   "shrinking": bool(np.isfinite(s) and s < 0)})
     return out
 

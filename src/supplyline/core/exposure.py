@@ -202,7 +202,7 @@ class HeldIndex:
         return cKDTree(xy, leafsize=32, balanced_tree=False, compact_nodes=False)
 
     def edge_clearance(self, net, edge_ids: np.ndarray | None, cap_m: float,
-                       thresholds: np.ndarray | None = None, raster=None
+                       thresholds: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
         """(clearance capped at ``cap_m``, intersects-held flag) for edges of ``net``.
 
@@ -240,10 +240,6 @@ class HeldIndex:
         if near.any():  # the prepared geometry first: only then is its index used
             inside[near] = shapely.intersects(self.prepared, net.geoms[ids[near]])
         far = ~near
-        if raster is not None:  # well clear of the boundary a raster cell decides
-            clear_of = far & (dist > 1.5 * raster.resolution_m + COARSE_SPACING_M / 2)
-            inside[clear_of] = raster.held_at(mid[clear_of])
-            far &= ~clear_of
         if far.any():
             inside[far] = shapely.contains_xy(self.prepared, mid[far, 0], mid[far, 1])
         dist[inside] = 0.0
@@ -287,34 +283,22 @@ class HeldIndex:
             d = shapely.distance(pts, self.prepared)
         return d, d == 0
 
-    def fast_point_clearance(self, xy: np.ndarray, raster=None, flags_only: bool = False
-                             ) -> tuple[np.ndarray, np.ndarray]:
-        """Distance (m, at most ~50 m high: boundary sampled every 100 m) and inside flag,
-        for many points at once (KD-tree + prepared point-in-polygon; with ``raster``, a
-        clearance raster of the same day, points well away from the boundary take the
-        inside flag of their cell).
-
-        ``flags_only`` (with ``raster``): only the inside flags are wanted; the KD-tree
-        search stops at the distance that decides between cell and exact test, so the
-        distances returned are ``inf`` beyond it (the flags are the same)."""
+    def fast_point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (m, at most ~50 m high: boundary sampled every 100 m) and the exact
+        inside flag (prepared point-in-polygon), for many points at once."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if self.kdtree is None:
             return np.full(len(xy), np.inf), np.zeros(len(xy), bool)
-        near_m = np.inf if raster is None else 1.5 * raster.resolution_m + BOUNDARY_SPACING_M
-        if flags_only and raster is not None:
-            d, _ = self.kdtree.query(xy, distance_upper_bound=near_m + 1.0)
-        else:
-            d, _ = self.kdtree.query(xy)
-        if raster is not None:
-            inside = np.zeros(len(xy), bool)
-            clear_of = (d > near_m) & raster.covers(xy)
-            inside[clear_of] = raster.held_at(xy[clear_of])
-            rest = ~clear_of
-            inside[rest] = shapely.contains_xy(self.prepared, xy[rest, 0], xy[rest, 1])
-        else:
-            inside = shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
-        d = np.where(inside, 0.0, d)
-        return d, inside
+        d, _ = self.kdtree.query(xy)
+        inside = self.inside(xy)
+        return np.where(inside, 0.0, d), inside
+
+    def inside(self, xy: np.ndarray) -> np.ndarray:
+        """Exact flag per point: inside held territory (prepared point-in-polygon)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if not len(self.polygons):
+            return np.zeros(len(xy), bool)
+        return shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
 
 
 def near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 5000.0

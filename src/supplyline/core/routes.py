@@ -49,18 +49,18 @@ class EdgeExposure:
 
     @classmethod
     def compute(cls, net: Network, index: HeldIndex, profile: ThreatProfile,
-                ids: np.ndarray | None = None, raster=None) -> EdgeExposure:
+                ids: np.ndarray | None = None) -> EdgeExposure:
         ids = np.arange(len(net.length)) if ids is None else np.asarray(ids)
         cap = profile.cap_m
         thr = np.array([b.max_km * 1000.0 for b in profile.bands])
-        d, held = index.edge_clearance(net, ids, cap, thresholds=thr, raster=raster)
+        d, held = index.edge_clearance(net, ids, cap, thresholds=thr)
         depth = np.zeros(len(ids))
         if held.any() and index.coarse is not None:  # nearest boundary sample: >= boundary
             depth[held] = index.coarse.query(net.edge_mid_xy[ids[held]])[0]
         return cls(ids, d, held, profile.classify(d, held), index, depth)
 
     def updated(self, net: Network, index: HeldIndex, profile: ThreatProfile,
-                changed: np.ndarray, raster=None) -> EdgeExposure:
+                changed: np.ndarray) -> EdgeExposure:
         """This exposure moved to another day whose held territory differs from this one's
         only inside the boxes ``changed`` (see :func:`supplyline.control.changed_boxes`):
         edges within reach of a change are measured again, the others keep their values,
@@ -68,8 +68,8 @@ class EdgeExposure:
 
         An edge's figures depend only on held territory near it: its midpoint's distance
         d to the boundary (d <= value + L/2 + 250 m, or the cap), the sample points'
-        distances (<= d + L/2), contact with the edge itself (within L/2) and the raster
-        cell of its midpoint (within 750 m). So a change farther than value + L + 1750 m
+        distances (<= d + L/2), contact with the edge itself (within L/2) and whether its
+        midpoint is inside (within d). So a change farther than value + L + 1750 m
         from its midpoint leaves them as they are. A held edge (value 0) is released only
         when the boundary nearest to it changes: its reach is its ``depth`` + L + 1750 m.
         (A whole new held area engulfing an edge from farther than its reach in one step
@@ -79,7 +79,7 @@ class EdgeExposure:
         behind = np.full(len(self.ids), np.inf) if self.depth is None else self.depth
         reach = np.where(self.held, behind, self.clearance) + net.length[self.ids] + 1750.0
         redo = within_reach(net.edge_mid_xy[self.ids], changed, reach)
-        part = EdgeExposure.compute(net, index, profile, self.ids[redo], raster=raster)
+        part = EdgeExposure.compute(net, index, profile, self.ids[redo])
         clear, held, band = self.clearance.copy(), self.held.copy(), self.band.copy()
         clear[redo], held[redo], band[redo] = part.clearance, part.held, part.band
         depth = np.zeros(len(self.ids)) if self.depth is None else self.depth.copy()

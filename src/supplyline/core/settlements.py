@@ -113,7 +113,12 @@ def largest_rows(places: pd.DataFrame, dist: np.ndarray, inside: np.ndarray,
     order = free[np.argsort(-pop[free], kind="stable")][: max(int(n), 0)]
     names = places["name"].to_numpy()
     lon, lat = places["lon"].to_numpy(), places["lat"].to_numpy()
-    return [{"name": str(names[i]), "population": int(pop[i]),
-             "distance_km": round(float(dist[i]) / 1000, 2) if np.isfinite(dist[i]) else None,
-             "band": profile.names[int(band[i])],
-             "lon": round(float(lon[i]), 5), "lat": round(float(lat[i]), 5)} for i in order]
+    ident = places["ident"].to_numpy() if "ident" in places else names
+    oblast = places["oblast"].to_numpy() if "oblast" in places else np.full(len(places), "")
+    source = places["source"].to_numpy() if "source" in places else np.full(len(places), "")
+    return [{"id": str(ident[i]), "name": str(names[i]), "lon": round(float(lon[i]), 5),
+             "lat": round(float(lat[i]), 5), "oblast": str(oblast[i]) or None,
+             "population": int(pop[i]), "source": str(source[i]) or None,
+             "distance_to_held_km": (round(float(dist[i]) / 1000, 2)
+                                     if np.isfinite(dist[i]) else None),
+             "band": profile.names[int(band[i])]} for i in order]

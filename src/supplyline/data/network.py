@@ -145,6 +145,38 @@ class Network:
         d, i = self._node_tree.query(xy)
         return int(i), float(d)
 
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The edges in lon/lat: ``edge_id``, ``u``, ``v`` (node ids), ``length_km``,
+        class, route numbers (None where there is none), and the geometry."""
+        from ..crs import GEOGRAPHIC_CRS
+
+        e = self.edges
+        cols = [c for c in ("mode", "cls", "ref", "eref", "name", "surface") if c in e]
+        out = e[cols].copy()
+        for c in cols:
+            out[c] = out[c].replace("", None)
+        out.insert(0, "edge_id", np.arange(len(e)))
+        out.insert(1, "u", self.u)
+        out.insert(2, "v", self.v)
+        out["length_km"] = np.round(self.length / 1000, 4)
+        return gpd.GeoDataFrame(out, geometry=e.geometry.values, crs=e.crs).to_crs(
+            GEOGRAPHIC_CRS)
+
+    def to_networkx(self):
+        """A ``networkx.MultiGraph``: nodes with metric ``x``/``y``, one edge per network
+        edge (key = edge id) with ``length`` (m), ``cls``, ``ref``, ``eref``."""
+        import networkx as nx
+
+        g = nx.MultiGraph(mode=self.mode, crs=METRIC_CRS)
+        g.add_nodes_from((i, {"x": float(x), "y": float(y)})
+                         for i, (x, y) in enumerate(self.node_xy))
+        a = self.attr
+        g.add_edges_from((int(u), int(v), int(k), {"length": float(w), "cls": a["cls"][k],
+                                                    "ref": a["ref"][k], "eref": a["eref"][k]})
+                         for k, (u, v, w) in enumerate(zip(self.u, self.v, self.length,
+                                                           strict=True)))
+        return g
+
     def subnetwork(self, edge_ids: np.ndarray) -> Network:
         """The edges ``edge_ids`` as a compact network (nodes renumbered from 0).
 

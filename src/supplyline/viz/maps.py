@@ -24,10 +24,13 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from ..analysis import queries
+from ..analysis.figures import centre_distance, local_figures
+from ..analysis.queries import city_day
 from ..core.exposure import ThreatProfile
-from ..crs import to_metric
-from ..data.control import HeldTerritory, parse_date
-from ..errors import PlaceNotFoundError, SupplylineError
+from ..crs import metric_xy, to_metric
+from ..data.control import parse_date
+from ..errors import SupplylineError
 
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
@@ -293,20 +296,14 @@ def _edge_ids_in(net, box) -> np.ndarray:
     return np.sort(net.edge_tree.query(box, predicate="intersects"))
 
 
-def _edge_bands(ws, mode: str, held: HeldTerritory, places: list, ids: np.ndarray
-                ) -> np.ndarray:
-    """Band index of each edge in ``ids`` on the held day (the route engine's where known)."""
+def _edge_bands(ws, mode: str, ground, ids: np.ndarray) -> np.ndarray:
+    """Band index of each edge in ``ids`` on the ground's day: the same per-edge exposure
+    the routes use (:meth:`~supplyline.core.routes.EdgeExposure.compute`)."""
     from ..core.routes import EdgeExposure
 
-    net = ws.network(mode)
-    eng = ws.engine(mode, held, places)
-    band = np.zeros(len(ids), np.int64)
-    known = eng.region[ids]
-    band[known] = eng.band[ids[known]]
-    if (~known).any():
-        exp = EdgeExposure.compute(net, ws.held_index(held), ws.profile, ids[~known])
-        band[~known] = exp.band
-    return band
+    if not len(ids):
+        return np.zeros(0, np.int64)
+    return EdgeExposure.compute(ws.network(mode), ground.index, ws.profile, ids).band
 
 
 def _clip(geom, box):
@@ -487,19 +484,38 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
         raise SupplylineError(f"dpi {dpi!r}: expected 20-1200")
 
     profile = ws.profile
-    ctx = ws.city_context(city, date)
-    place, held = ctx.place, ctx.held
+    cd = city_day(ws, city, date, to=to)
+    place, held = cd.place, cd.held
     cxy = np.asarray(place.xy)
-    try:
-        hubs = ws.resolve_hubs(ctx, to)
-    except PlaceNotFoundError:
-        if to:
-            raise
-        hubs = []
+    hubs = cd.hubs
     hub_names = [h.name for h in hubs]
-    routes = ws.routes(city, date, to=hub_names, modes=("road",)) if hubs else None
-    enc = ws.encirclement(city, date, to=hub_names) if hubs else {}
-    corridor = enc.get("corridor_open_ground") or {}
+    pairs: dict[str, dict] = {}
+    res = None
+    corridor: dict = {}
+    if hubs:
+        rr = queries.routes(ws, place, held.requested, to=[h.ident or h.name for h in hubs],
+                            options=ws.options.with_(modes=("road",)))
+        enc = queries.encirclement(ws, place, held.requested,
+                                   to=[h.ident or h.name for h in hubs])
+        road_block = rr.modes["road"]
+        for pair in road_block.hubs:
+            pairs[pair.hub.name] = {"status": pair.status, "routes": {
+                k: {"found": r.found, "edge_ids": r.edge_ids, "length_km": r.length_km}
+                for k, r in (("safest", pair.safest), ("peacetime", pair.peacetime))}}
+        if road_block.resilience is not None:
+            rs = road_block.resilience
+            res = {"disjoint_routes": rs.disjoint_routes, "beyond_band": rs.beyond_band,
+                   "bottleneck_edges": [
+                       {"edge": b.edge, "x": float(xy[0]), "y": float(xy[1])}
+                       for b in rs.bottleneck for xy in [metric_xy(b.lon, b.lat)]]}
+        if enc.corridor_narrowest is not None:
+            nx_, ny_ = metric_xy(enc.corridor_narrowest.lon, enc.corridor_narrowest.lat)
+            corridor = {"narrowest_xy": (float(nx_), float(ny_)),
+                        "connected": enc.corridor_connected, "width_km": enc.corridor_width_km}
+    centre_held = rr.centre_held if hubs else local_figures(place, cd.ground,
+                                                             ws.options)["centre_held"]
+    dist_km = (rr.distance_to_held_km if hubs else
+               local_figures(place, cd.ground, ws.options)["distance_to_held_km"])
 
     # ---- extent
     if radius_km is not None:
@@ -521,8 +537,6 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
 
     colours = band_colours(profile)
     hub_cols = {h.name: HUB_COLOURS[i % len(HUB_COLOURS)] for i, h in enumerate(hubs)}
-    pairs = {p["hub"]: p for p in routes["modes"]["road"]["pairs"]} if routes else {}
-    res = routes["modes"]["road"]["resilience"] if routes else None
     nxy = corridor.get("narrowest_xy")
     # the neck matters only when it is open and within reach of the bands (the open-ground
     # distance field is capped, so a far-off "narrowest point" is arbitrary)
@@ -581,14 +595,13 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
         ids = ids[~np.isin(road.attr["cls"][ids], MAIN_ROAD_CLASSES)]
         _add_lines(ax, road.geoms[ids], colors=LOCAL_ROAD, linewidths=0.5, zorder=1.5)
         counts["local_road_edges"] = int(len(ids))
-    all_places = [place, *hubs]
     by_band: dict[str, dict[str, int]] = {}
     for mode in ("rail", "road"):
         net = ws.network(mode)
         ids = _edge_ids_in(net, box)
         if mode == "road":
             ids = ids[np.isin(net.attr["cls"][ids], MAIN_ROAD_CLASSES)]
-        bands = _edge_bands(ws, mode, held, all_places, ids)
+        bands = _edge_bands(ws, mode, cd.ground, ids)
         counts[f"{mode}_edges"] = int(len(ids))
         by_band[mode] = {profile.names[b]: int((bands == b).sum()) for b in np.unique(bands)}
         if mode == "rail":
@@ -680,8 +693,8 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
     title = f"{place.name}, {place.oblast}" if place.oblast else place.name
     data_txt = (f"control data of {held.date}" if held.exact
                 else f"data of {held.date} (last known day before {held.requested})")
-    where = ("city centre is held" if ctx.centre_held
-             else f"centre {ctx.centre_clearance_m / 1000:.1f} km from held territory")
+    where = ("city centre is held" if centre_held
+             else f"centre {dist_km:.1f} km from held territory")
     what = "Held territory, threat bands, main roads and railways by exposure"
     if hubs:
         what += ", road routes to rear hubs"
@@ -921,8 +934,8 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
             dynamic.append(_add_lines(ax, o, colors=colours[i + 1], linewidths=1.0,
                                       linestyles=[DASH], zorder=3, capstyle="butt"))
         dynamic[:] = [a for a in dynamic if a is not None]
-        dist = (float(shapely.distance(shapely.points(*cxy), held.geometry))
-                if not held.geometry.is_empty else math.inf)
+        d_km, _ = centre_distance(place, ws.ground(held))
+        dist = math.inf if d_km is None else d_km * 1000
         inside = dist == 0
         band = profile.band_name(dist, inside)
         title.set_text(f"{place.name} — {d}")

@@ -447,7 +447,7 @@ def _charts(days: pd.DataFrame, profile: ThreatProfile, colours: list[str], radi
         return np.where(obs, v, np.nan)
 
     out = []
-    dist = col("dist_km")
+    dist = col("distance_to_held_km")
     hi = np.nanmax(dist) if np.isfinite(dist).any() else 10.0
     ch = _Chart("chart-distance", "Distance from the city centre to held territory (km)",
                 xs, 0, max(hi * 1.1, 1.0))
@@ -463,14 +463,14 @@ def _charts(days: pd.DataFrame, profile: ThreatProfile, colours: list[str], radi
     ch = _Chart("chart-rings", "Ring occupancy: held share of the circle at each radius (%)",
                 xs, 0, 100)
     for i, r in enumerate(radii):
-        ch.line(dates, col(f"ring_held_{r}") * 100, RING_COLOURS[i % len(RING_COLOURS)],
+        ch.line(dates, col(f"ring_held_share_{r}km") * 100, RING_COLOURS[i % len(RING_COLOURS)],
                 f"{r} km")
     out.append(ch.render())
 
     modes = [m for m in ("road", "rail") if f"{m}_status" in days]
     out.append(_status_strip(xs, days, modes, profile, colours))
 
-    clear = {m: col(f"{m}_best_clear_km") for m in modes}
+    clear = {m: col(f"{m}_best_min_clearance_km") for m in modes}
     hi = max([np.nanmax(v) for v in clear.values() if np.isfinite(v).any()] or [10.0])
     ch = _Chart("chart-clearance", "Safest route: closest approach to held territory (km)",
                 xs, 0, max(hi * 1.1, 1.0))
@@ -480,17 +480,17 @@ def _charts(days: pd.DataFrame, profile: ThreatProfile, colours: list[str], radi
         ch.line(dates, v, MODE_COLOURS.get(m, "#555"), m)
     out.append(ch.render())
 
-    cor = col("corridor_km")
+    cor = col("corridor_width_km")
     hi = np.nanmax(cor) if np.isfinite(cor).any() else 10.0
     ch = _Chart("chart-corridor", "Corridor width to the rear: open ground (km)", xs, 0,
                 max(hi * 1.1, 1.0))
     ch.line(dates, cor, CORRIDOR_COLOUR, "corridor")
     out.append(ch.render())
 
-    area_cols = [c for c in days.columns if c.startswith("area_held_")]
+    area_cols = [c for c in days.columns if c.startswith("held_area_")]
     if area_cols:
         a = col(area_cols[0])
-        r = area_cols[0].removeprefix("area_held_").split("km")[0]
+        r = area_cols[0].removeprefix("held_area_").split("km")[0]
         lo = np.nanmin(a) if np.isfinite(a).any() else 0.0
         hi = np.nanmax(a) if np.isfinite(a).any() else 1.0
         pad = max((hi - lo) * 0.1, 1.0)
@@ -596,11 +596,13 @@ def _day_panel(row: pd.Series, rts: pd.DataFrame, held_day: dt.date, exact: bool
     if bool(row.get("centre_held")):
         lines.append('<p><b>City centre held.</b></p>')
     else:
-        lines.append(f'<p>Centre to held territory: <b>{_fmt(row.get("dist_km"), 1)} km</b></p>')
-    rings = " · ".join(f"{r} km: {_fmt(100 * float(row.get(f'ring_held_{r}', np.nan)), 0)} %"
-                       for r in radii)
+        d = _fmt(row.get("distance_to_held_km"), 1)
+        lines.append(f"<p>Centre to held territory: <b>{d} km</b></p>")
+    rings = " · ".join(
+        f"{r} km: {_fmt(100 * float(row.get(f'ring_held_share_{r}km', np.nan)), 0)} %"
+        for r in radii)
     lines.append(f'<p>Rings held: {rings}</p>')
-    lines.append(f'<p>Open-ground corridor: <b>{_fmt(row.get("corridor_km"), 1)} km</b></p>')
+    lines.append(f'<p>Open-ground corridor: <b>{_fmt(row.get("corridor_width_km"), 1)} km</b></p>')
     if len(rts):
         trs = []
         for _, r in rts.iterrows():
@@ -608,8 +610,8 @@ def _day_panel(row: pd.Series, rts: pd.DataFrame, held_day: dt.date, exact: bool
             trs.append(f'<tr><td>{_esc(r["mode"])}</td><td>{_esc(r["hub"])}</td>'
                        f'<td><span class="sw" style="background:{c}"></span>'
                        f'{_esc(r["status"])}</td>'
-                       f'<td class="num">{_fmt(r.get("safest_clear_km"), 1)}</td>'
-                       f'<td class="num">{_fmt(r.get("safest_km"), 0)}</td></tr>')
+                       f'<td class="num">{_fmt(r.get("safest_min_clearance_km"), 1)}</td>'
+                       f'<td class="num">{_fmt(r.get("safest_length_km"), 0)}</td></tr>')
         lines.append('<table class="compact"><thead><tr><th>Mode</th><th>To hub</th>'
                      '<th>Status</th><th>Clear km</th><th>Length km</th></tr></thead>'
                      f'<tbody>{"".join(trs)}</tbody></table>')
@@ -721,19 +723,20 @@ def build_report(ws: Workspace, city: str, start: str | dt.date | None, end: str
     res = timeline_analysis(ws, [city], start, end, progress=progress)
     t_timeline = time.perf_counter() - t0
     tl = res["timeline"]
-    plan = tl.plans[0]
-    place, hubs = plan.place, list(plan.hubs)
-    days = tl.city(place.name).sort_values("date").reset_index(drop=True)
+    place = tl.cities[0]
+    days = tl.city(place.ident or place.name).sort_values("date").reset_index(drop=True)
+    hub_ids = [h for v in days.get("hubs", pd.Series(dtype=str)).dropna()
+               for h in str(v).split(";") if h]
+    hubs = [ws.find(h).place for h in dict.fromkeys(hub_ids)]
     if not len(days):
         raise SupplylineError(f"{place.name}: no days between {start} and {end}")
-    routes = tl.routes
-    if len(routes):
-        routes = routes[routes["city"] == place.name]
-    events = [e for e in res["events"] if e.get("city") == place.name]
+    routes = tl.city_routes(place.ident or place.name)
+    events = [e for e in res["events"] if e.get("city_id") == (place.ident or place.name)]
     summary = res["cities"].get(place.name, {})
     profile = ws.profile
     colours = _band_colours(profile)
-    radii = [c.removeprefix("ring_held_") for c in days.columns if c.startswith("ring_held_")]
+    radii = [c.removeprefix("ring_held_share_").removesuffix("km") for c in days.columns
+             if c.startswith("ring_held_share_")]
 
     # ---- frames
     fidx = _frame_indices(len(days), step_days)

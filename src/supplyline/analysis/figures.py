@@ -1,0 +1,431 @@
+"""The figures of one city on one day, each computed by exactly one function.
+
+Every query (:mod:`supplyline.analysis.queries`), the timeline
+(:mod:`supplyline.analysis.timeline`), the maps, the report and the web service obtain a
+city's figures from these functions:
+
+=======================================  ==================================================
+figure                                   function
+=======================================  ==================================================
+rear hubs on a date                      :func:`select_hubs`
+route network, snapping, route region    :func:`plan_city` (a :class:`CityPlan`)
+distance to held territory, centre held  :func:`local_figures`
+held share of each ring, held area       :func:`local_figures`
+routes per hub and mode, route status,   :func:`mode_figures`
+safest route, disjoint routes
+open-ground corridor width               :func:`corridor_width`
+=======================================  ==================================================
+
+The timeline passes what it kept from the day before (``prev``) so that unchanged inputs
+are not searched again; every such shortcut returns exactly what the full computation
+returns (the tests compare both, and compare stored timeline rows with fresh queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from ..core.encirclement import ClearanceRaster, ring_points
+from ..core.exposure import HeldIndex, ThreatProfile
+from ..core.routes import (
+    Chains,
+    EdgeExposure,
+    Resilience,
+    Route,
+    RouteEngine,
+    city_radius_m,
+    pair_status,
+    resilience,
+    resilience_mask,
+    safest_still_valid,
+    status_rank,
+)
+from ..data.control import HeldTerritory
+from ..data.network import Network
+from ..data.places import Place
+from .options import AnalysisOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import Workspace
+
+#: Rule for automatic rear hubs (see :func:`select_hubs`).
+HUB_MIN_POPULATION = 100_000
+HUB_MIN_KM, HUB_MAX_KM = 30.0, 300.0
+HUB_URBAN_AREA_M = 25_000.0
+HUB_EXTRA_CLEARANCE_M = 10_000.0
+#: Farthest a place may lie from the route network's nearest node.
+MAX_SNAP_M = 15_000.0
+
+
+# --------------------------------------------------------------------------- the day
+
+@dataclass
+class DayGround:
+    """Held territory of one day (metric CRS) with its spatial index, and the clearance
+    raster of the corridor where the caller has one (the timeline's shared raster)."""
+
+    geometry: shapely.Geometry
+    index: HeldIndex
+    raster: ClearanceRaster | None = None
+    held: HeldTerritory | None = None
+
+
+# --------------------------------------------------------------------------- rear hubs
+
+def hub_candidates(ws: Workspace) -> np.ndarray:
+    """Rows of the gazetteer that may be rear hubs: GeoNames places of at least
+    :data:`HUB_MIN_POPULATION` people (city districts excluded) inside the road network's
+    extent (5 km in from its edge). Date-free; memoised per workspace."""
+    def build() -> np.ndarray:
+        g = ws.gazetteer
+        net = ws.network("road")
+        lo = net.node_xy.min(axis=0) + 5000
+        hi = net.node_xy.max(axis=0) - 5000
+        pl = g.places
+        xy = g.xy
+        ok = ((pl["population"].to_numpy() >= HUB_MIN_POPULATION)
+              & np.all((xy >= lo) & (xy <= hi), axis=1)
+              & (pl["source"].to_numpy() == "geonames") & ~g.district)
+        return np.flatnonzero(ok)
+
+    return ws.memo("hub_candidates", (), build)
+
+
+def select_hubs(ws: Workspace, place: Place, index: HeldIndex, profile: ThreatProfile,
+                count: int) -> list[Place]:
+    """The rear hubs of ``place`` on a day: of :func:`hub_candidates` 30-300 km away, those
+    not in held territory, at least the tube band (the third band) from it and 10 km
+    farther from it than the city itself, one per urban area (a candidate within 25 km of
+    a larger one is left out), the ``count`` nearest.
+
+    Clearances here come from the index's boundary sample points (at most ~50 m above the
+    exact distance; the same in every caller), which is what the rule needs and is cheap
+    enough to ask every day for every city."""
+    cand = hub_candidates(ws)
+    if not len(cand):
+        return []
+    g = ws.gazetteer
+    xy = g.xy[cand]
+    cxy = np.asarray(place.xy)
+    dist = np.hypot(*(xy - cxy).T)
+    near = (dist >= HUB_MIN_KM * 1000) & (dist <= HUB_MAX_KM * 1000)
+    cand, xy, dist = cand[near], xy[near], dist[near]
+    if not len(cand):
+        return []
+    d, inside = index.fast_point_clearance(np.vstack([cxy[None, :], xy]))
+    centre = float(d[0])
+    tube = profile.bands[min(2, len(profile.bands) - 1)].max_km * 1000
+    ok = (~inside[1:]) & (d[1:] >= tube) & (d[1:] >= centre + HUB_EXTRA_CLEARANCE_M)
+    cand, xy, dist = cand[ok], xy[ok], dist[ok]
+    pop = g.places["population"].to_numpy()[cand]
+    order = np.lexsort((dist, -pop))  # larger first; equal sizes nearer first
+    kept: list[int] = []
+    for i in order.tolist():
+        if all(np.hypot(*(xy[i] - xy[j])) > HUB_URBAN_AREA_M for j in kept):
+            kept.append(i)
+    kept.sort(key=lambda i: (dist[i], cand[i]))
+    return [g.place(int(cand[i])) for i in kept[:count]]
+
+
+# --------------------------------------------------------------------------- the plan
+
+@dataclass
+class ModePlan:
+    """One mode of a city plan: the region's network and where the city and hubs sit."""
+
+    net: Network  # compact sub-network of the region (parent_edges / parent_nodes)
+    city_node: int
+    hub_nodes: list[tuple[str, int]]  # (hub ident, node)
+    source_nodes: np.ndarray
+    sink_nodes: np.ndarray
+    chains: Chains
+    peace: list[list[int] | None]
+    snap_m: dict[str, float]  # place ident -> distance to its node
+
+
+@dataclass
+class CityPlan:
+    """What the figures of a city need besides the day: the city, its hubs, and per mode
+    the route region's network (or why there is none)."""
+
+    place: Place
+    hubs: list[Place]
+    options: AnalysisOptions
+    region_box: tuple[float, float, float, float]
+    modes: dict[str, ModePlan] = field(default_factory=dict)
+    off_network: dict[str, str] = field(default_factory=dict)  # mode -> reason
+
+    @property
+    def hub_ids(self) -> tuple[str, ...]:
+        return tuple(h.ident or h.name for h in self.hubs)
+
+    @property
+    def edge_ids(self) -> dict[str, np.ndarray]:
+        return {m: p.net.parent_edges for m, p in self.modes.items()}
+
+    def hub_name(self, ident: str) -> str:
+        for h in self.hubs:
+            if (h.ident or h.name) == ident:
+                return h.name
+        return ident
+
+    def corridor_box(self) -> tuple[float, float, float, float]:
+        """The corridor window around the city and its hubs."""
+        m = self.options.corridor_margin_km * 1000
+        pts = np.asarray([self.place.xy, *[h.xy for h in self.hubs]])
+        lo, hi = pts.min(axis=0) - m, pts.max(axis=0) + m
+        return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def route_edges(ws: Workspace, mode: str, options: AnalysisOptions) -> np.ndarray:
+    """Which edges of the ``mode`` network routes may use (a boolean mask): the road
+    classes of the options, or every railway. Memoised per workspace."""
+    net = ws.network(mode)
+    classes = options.road_class_filter if mode == "road" else None
+    if classes is None:
+        return np.ones(len(net.length), bool)
+    return ws.memo("route_edges", (mode, classes),
+                   lambda: np.isin(net.attr["cls"], classes))
+
+
+def plan_city(ws: Workspace, place: Place, hubs: list[Place],
+              options: AnalysisOptions) -> CityPlan:
+    """The route region of ``place`` and ``hubs`` and, per mode, its network (memoised per
+    workspace: the same city and hubs give the same plan).
+
+    The region is every edge (of the option's road classes, or every railway) whose
+    midpoint lies in the box around the city and hubs widened by the region margin. The
+    city and each hub are snapped to the nearest node of the region network's largest
+    connected component (a mode is off-network when that node is more than 15 km away);
+    the city area (the built-up disc of :func:`~supplyline.core.routes.city_radius_m`)
+    and the hub areas are the sources and sinks of the disjoint-route count.
+    """
+    key = (place.ident or place.name, tuple(h.ident or h.name for h in hubs), options)
+    return ws.memo("plan", key, lambda: _plan_city(ws, place, hubs, options))
+
+
+def _plan_city(ws: Workspace, place: Place, hubs: list[Place],
+               options: AnalysisOptions) -> CityPlan:
+    pts = np.asarray([place.xy, *[h.xy for h in hubs]])
+    margin = options.region_margin_km * 1000
+    lo, hi = pts.min(axis=0) - margin, pts.max(axis=0) + margin
+    plan = CityPlan(place, list(hubs), options, (lo[0], lo[1], hi[0], hi[1]))
+    if not hubs:
+        return plan
+    for mode in options.modes:
+        net = ws.network(mode)
+        ids = np.flatnonzero(route_edges(ws, mode, options)
+                             & np.all((net.edge_mid_xy >= lo) & (net.edge_mid_xy <= hi), axis=1))
+        if not len(ids):
+            plan.off_network[mode] = f"no {mode} network around {place.name}"
+            continue
+        sub = net.subnetwork(ids)
+        mp = _mode_plan(sub, place, hubs, ws.profile)
+        if isinstance(mp, str):
+            plan.off_network[mode] = mp
+        else:
+            plan.modes[mode] = mp
+    return plan
+
+
+def _mode_plan(sub: Network, place: Place, hubs: list[Place],
+               profile: ThreatProfile) -> ModePlan | str:
+    main = np.flatnonzero(sub.node_component == sub.main_component)
+    tree = cKDTree(sub.node_xy[main])
+    snap: dict[str, float] = {}
+
+    def node_of(p: Place) -> int | None:
+        d, i = tree.query(p.xy)
+        snap[p.ident or p.name] = float(d)
+        return int(main[i]) if d <= MAX_SNAP_M else None
+
+    def area(p: Place, node: int) -> list[int]:
+        return [int(main[i]) for i in tree.query_ball_point(p.xy, city_radius_m(p.population))
+                ] or [node]
+
+    city = node_of(place)
+    if city is None:
+        return (f"{place.name}: the {sub.mode} network's nearest node is "
+                f"{snap[place.ident or place.name] / 1000:.0f} km away (more than "
+                f"{MAX_SNAP_M / 1000:.0f} km): outside the network's extent")
+    hub_nodes = []
+    for h in hubs:
+        n = node_of(h)
+        if n is None:
+            return (f"{h.name}: the {sub.mode} network's nearest node is "
+                    f"{snap[h.ident or h.name] / 1000:.0f} km away: outside the network")
+        hub_nodes.append((h.ident or h.name, n))
+    source = np.asarray(sorted(set(area(place, city))), dtype=np.int64)
+    sink = np.asarray(sorted({i for h, (_, n) in zip(hubs, hub_nodes, strict=True)
+                              for i in area(h, n)}), dtype=np.int64)
+    chains = Chains(sub, np.concatenate([[city], [n for _, n in hub_nodes], source, sink]
+                                        ).astype(np.int64))
+    free = EdgeExposure(np.arange(len(sub.length)), np.full(len(sub.length), 1e9),
+                        np.zeros(len(sub.length), bool), np.zeros(len(sub.length), np.int64))
+    peace = RouteEngine(sub, free, profile, chains=chains).shortest(
+        city, [n for _, n in hub_nodes], np.ones(len(sub.length), bool))
+    return ModePlan(sub, city, hub_nodes, source, sink, chains, peace, snap)
+
+
+# --------------------------------------------------------------------------- local figures
+
+def local_figures(place: Place, ground: DayGround, options: AnalysisOptions) -> dict[str, Any]:
+    """Distance from the centre to held territory (exact), whether the centre is held,
+    the held share of each ring (``options.ring_bearings`` points a ring; inside tests
+    exact) and the held area within ``options.area_radius_km``."""
+    c = np.asarray(place.xy)
+    d_km, held = centre_distance(place, ground)
+    row: dict[str, Any] = {"distance_to_held_km": d_km, "centre_held": held}
+    flags = ring_held_flags(ground, place.xy, options)
+    n = options.ring_bearings
+    for k, r in enumerate(options.radii_km):
+        row[ring_column(r)] = round(float(flags[k * n:(k + 1) * n].mean()), 4)
+    rad = options.area_radius_km * 1000
+    near = shapely.clip_by_rect(ground.geometry, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
+    disc = shapely.buffer(shapely.points(*c), rad, quad_segs=16)
+    # rounded to 1 m2: the sum over parts may differ in the last bits with their order
+    row[area_column(options)] = round(float(shapely.area(shapely.intersection(near, disc)))
+                                      / 1e6, 6)
+    return row
+
+
+def centre_distance(place: Place, ground: DayGround) -> tuple[float | None, bool]:
+    """Exact distance (km, 3 decimals; None when nothing is held) from the place to held
+    territory, and whether the place is inside it."""
+    d, inside = ground.index.point_clearance(np.asarray(place.xy)[None, :])
+    return (round(float(d[0]) / 1000, 3) if np.isfinite(d[0]) else None), bool(inside[0])
+
+
+def ring_held_flags(ground: DayGround, centre: tuple[float, float],
+                    options: AnalysisOptions) -> np.ndarray:
+    """Held flag of every ring point (rings in the order of ``options.radii_km``)."""
+    n = options.ring_bearings
+    xy = np.vstack([ring_points(centre, r * 1000, n) for r in options.radii_km])
+    return ground.index.inside(xy)
+
+
+def ring_column(radius_km: float) -> str:
+    return f"ring_held_share_{radius_km:g}km"
+
+
+def area_column(options: AnalysisOptions) -> str:
+    return f"held_area_{options.area_radius_km:g}km_km2"
+
+
+# --------------------------------------------------------------------------- routes
+
+@dataclass
+class ModeFigures:
+    """Routes of one mode from a city to each hub, and what the timeline keeps of them."""
+
+    mode: str
+    routes: dict[str, dict[str, Route]]  # hub ident -> kind -> Route
+    status: dict[str, str]  # hub ident -> open / under fire (band) / cut
+    best_status: str
+    best_min_clearance_km: float  # NaN when no hub is reachable
+    disjoint_routes: int
+    resilience: Resilience | None = None  # with the cut (detail=True)
+    # kept for the next day (the timeline's shortcuts)
+    clear: np.ndarray | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+    resil_mask: np.ndarray | None = None
+    serial: int = -1
+
+
+def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: ThreatProfile,
+                 *, detail: bool = False, prev: ModeFigures | None = None,
+                 stamp: np.ndarray | None = None, serial: int = -1,
+                 describe_point=None) -> ModeFigures:
+    """Peacetime, avoid-held and safest routes from the city to each hub on ``exposure``
+    (numbered like the plan's sub-network edges), each hub's status, the best status and
+    clearance over the hubs, and the number of edge-disjoint routes beyond the option's
+    band (with its bottleneck, the minimum cut, when ``detail``).
+
+    ``detail=False`` leaves out what only a single query shows (route numbers, km per
+    band, the cut); the other figures are the same. ``prev`` (the figures of an earlier
+    day of the same plan) and ``stamp`` (per edge, the serial of the last day its
+    figures changed) let unchanged routes be kept: a safest route whose bottleneck no
+    changed edge crossed (:func:`~supplyline.core.routes.safest_still_valid`), a route
+    whose edges all kept their figures, and the disjoint-route count for an identical
+    usable edge set.
+    """
+    mp = plan.modes[mode]
+    eng = RouteEngine(mp.net, exposure, profile, chains=mp.chains)
+    clear = eng.capped_clearance()
+    described: dict[tuple[str, str], Route] = {}
+    known: dict[int, tuple[float, list[int]]] = {}
+    if prev is not None:
+        if stamp is not None:
+            described = {(hub, k): r for hub, rr in prev.routes.items() for k, r in rr.items()
+                         if k != "avoid_held" and r.found and len(r.edge_ids)
+                         and stamp[r.edge_ids].max() <= prev.serial}
+        for i, (h, _) in enumerate(mp.hub_nodes):
+            thr = prev.thresholds.get(h)
+            if thr is not None and prev.clear is not None \
+                    and safest_still_valid(prev.clear, clear, thr):
+                known[i] = (thr, prev.routes[h]["safest"].edge_ids)
+    # the avoid-held route is searched only for a detailed answer: whether one exists is
+    # known from the safest route's search, which is all the other figures need
+    res = eng.routes(mp.city_node, mp.hub_nodes, with_refs=detail, peace=mp.peace,
+                     describe_avoid=detail, search_avoid=detail, safest=known,
+                     lean=not detail, described=described)
+    status = {h: pair_status(rr) for h, rr in res.items()}
+    best_rank, best_clear, best_status = -1, np.nan, "cut"
+    for h, rr in res.items():
+        s = rr["safest"]
+        rank = status_rank(status[h], profile)
+        if rank > best_rank or (rank == best_rank and s.found and
+                                (np.isnan(best_clear) or s.min_clearance_km > best_clear)):
+            best_rank, best_status = rank, status[h]
+            best_clear = s.min_clearance_km if s.found else np.nan
+    rmask = resilience_mask(eng, plan.options.beyond_band)
+    resil = None
+    if detail:
+        resil = resilience(eng, mp.source_nodes, mp.sink_nodes, plan.options.beyond_band,
+                           describe=describe_point)
+        for item in resil.bottleneck_edges:  # edge ids of the whole network
+            item["edge"] = int(mp.net.parent_edges[item["edge"]])
+        n_routes = resil.disjoint_routes
+    elif prev is not None and prev.resil_mask is not None \
+            and np.array_equal(prev.resil_mask, rmask):
+        n_routes = prev.disjoint_routes
+    else:
+        n_routes = resilience(eng, mp.source_nodes, mp.sink_nodes, plan.options.beyond_band,
+                              with_cut=False).disjoint_routes
+    return ModeFigures(mode, res, status, best_status, best_clear, n_routes, resil,
+                       clear, dict(eng.thresholds), rmask, serial)
+
+
+def plan_exposure(ws: Workspace, plan: CityPlan, mode: str, ground: DayGround) -> EdgeExposure:
+    """The exposure of the plan's sub-network edges on the ground's day, numbered like
+    the sub-network (measured in full; the timeline moves its shared exposure instead,
+    which gives the same values)."""
+    mp = plan.modes[mode]
+    full = EdgeExposure.compute(ws.network(mode), ground.index, ws.profile, mp.net.parent_edges)
+    return EdgeExposure(np.arange(len(mp.net.parent_edges)), full.clearance, full.held,
+                        full.band, ground.index)
+
+
+# --------------------------------------------------------------------------- corridor
+
+def corridor_width(plan: CityPlan, raster: ClearanceRaster,
+                   prev: tuple | None = None) -> tuple[float, tuple]:
+    """Width (km, the clearance kept all along the widest path) of the open-ground
+    corridor from the city's built-up disc to any of its hubs on ``raster``, and the token
+    the next day passes back as ``prev``."""
+    return raster.corridor(plan.place.xy, [h.xy for h in plan.hubs],
+                           start_radius_m=city_radius_m(plan.place.population),
+                           margin_m=plan.options.corridor_margin_km * 1000, prev=prev)
+
+
+def corridor_raster(held: shapely.Geometry, plan: CityPlan) -> ClearanceRaster:
+    """A clearance raster covering the plan's corridor window (the same cells as the
+    timeline's shared raster, see :class:`~supplyline.core.encirclement.ClearanceRaster`)."""
+    x0, y0, x1, y1 = plan.corridor_box()
+    r = plan.options.corridor_resolution_m
+    return ClearanceRaster.build(held, (x0 - r, y0 - r, x1 + r, y1 + r), r)

@@ -1,0 +1,126 @@
+"""Analysis options: the choices behind every figure, with one default used everywhere.
+
+The query commands, the timeline, the maps, the report and the web service all take an
+:class:`AnalysisOptions` and state it in their output (:meth:`AnalysisOptions.describe`),
+so a figure quoted from any of them was computed the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from ..errors import InvalidArgumentError
+
+#: EGM road classes of the main-road network (M, primary "P" and secondary "T" roads).
+MAIN_ROAD_CLASSES = ("motorway", "primary", "secondary")
+MODES = ("road", "rail")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How a city's figures are computed (defaults are the project's documented choices).
+
+    Parameters
+    ----------
+    road_classes
+        ``"main"`` (default): routes, resilience and road exposure on the main roads (EGM
+        classes motorway / primary / secondary, i.e. M, P and T roads); ``"all"``: every
+        EGM road, local roads included (about 4.5 times more edges).
+    hubs
+        ``()`` (default): the rear hubs are chosen on each date by the rule of
+        :func:`~supplyline.analysis.figures.select_hubs`; otherwise these place names,
+        fixed for every date.
+    max_hubs
+        How many rear hubs the rule picks (nearest first).
+    radii_km
+        Radii of the rings whose held share is measured.
+    ring_bearings
+        Points per ring (one every 360 / n degrees).
+    area_radius_km
+        Radius of the disc whose held area is measured.
+    region_margin_km
+        Routes are searched on the edges whose midpoint lies within this margin of the
+        box around the city and its hubs.
+    corridor_resolution_m
+        Cell size of the clearance raster of the open-ground corridor.
+    corridor_margin_km
+        Margin of the corridor window around the city and its hubs.
+    beyond_band
+        Resilience: edge-disjoint routes staying beyond this band.
+    """
+
+    road_classes: str = "main"
+    hubs: tuple[str, ...] = ()
+    max_hubs: int = 3
+    radii_km: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0)
+    ring_bearings: int = 360
+    area_radius_km: float = 30.0
+    region_margin_km: float = 60.0
+    corridor_resolution_m: float = 1000.0
+    corridor_margin_km: float = 20.0
+    beyond_band: str = "fpv"
+    modes: tuple[str, ...] = field(default=MODES)
+
+    def __post_init__(self) -> None:
+        if self.road_classes not in ("main", "all"):
+            raise InvalidArgumentError(
+                f"road_classes {self.road_classes!r}: expected 'main' or 'all'")
+        if isinstance(self.hubs, str):
+            object.__setattr__(self, "hubs", (self.hubs,))
+        object.__setattr__(self, "hubs", tuple(str(h) for h in self.hubs))
+        if not isinstance(self.max_hubs, int) or not 1 <= self.max_hubs <= 10:
+            raise InvalidArgumentError(f"max_hubs {self.max_hubs!r}: expected 1-10")
+        radii = tuple(float(r) for r in self.radii_km)
+        if not radii or any(not math.isfinite(r) or not 0 < r <= 200 for r in radii) \
+                or len(set(radii)) != len(radii):
+            raise InvalidArgumentError(
+                f"radii {self.radii_km!r} km: expected distinct numbers in (0, 200]")
+        object.__setattr__(self, "radii_km", tuple(sorted(radii)))
+        modes = tuple(self.modes)
+        if not modes or any(m not in MODES for m in modes):
+            raise InvalidArgumentError(f"modes {self.modes!r}: expected road and/or rail")
+        object.__setattr__(self, "modes", modes)
+        for name in ("area_radius_km", "region_margin_km", "corridor_resolution_m",
+                     "corridor_margin_km"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+                    or v <= 0:
+                raise InvalidArgumentError(f"{name} {v!r}: expected a positive number")
+        if not isinstance(self.ring_bearings, int) or not 8 <= self.ring_bearings <= 3600:
+            raise InvalidArgumentError(f"ring_bearings {self.ring_bearings!r}: expected 8-3600")
+
+    @property
+    def road_class_filter(self) -> tuple[str, ...] | None:
+        """The EGM classes routes use, or None for every road."""
+        return MAIN_ROAD_CLASSES if self.road_classes == "main" else None
+
+    def with_(self, **changes: Any) -> AnalysisOptions:
+        return replace(self, **changes)
+
+    def key(self) -> dict[str, Any]:
+        """Everything that changes figures (a cache key part)."""
+        return asdict(self)
+
+    def describe(self) -> dict[str, Any]:
+        """The method as stated in every output."""
+        return {
+            "road_network": ("main roads (EGM motorway/primary/secondary: M, P and T roads)"
+                             if self.road_classes == "main" else "all EGM roads"),
+            "road_classes": self.road_classes,
+            "hubs": (list(self.hubs) if self.hubs else
+                     f"chosen on each date: the {self.max_hubs} nearest places of >= 100,000 "
+                     "people 30-300 km away, at least the tube band and 10 km farther from "
+                     "held territory than the city"),
+            "region_margin_km": self.region_margin_km,
+            "rings_km": list(self.radii_km),
+            "ring_bearings": self.ring_bearings,
+            "corridor": (f"open ground, {self.corridor_resolution_m / 1000:g} km clearance "
+                         f"raster, from the city's built-up disc to any hub, window "
+                         f"{self.corridor_margin_km:g} km around city and hubs"),
+            "resilience_beyond_band": self.beyond_band,
+        }
+
+
+DEFAULT_OPTIONS = AnalysisOptions()

@@ -1,0 +1,464 @@
+"""Queries for one city on one date, returning typed results.
+
+Each query resolves the city, the day's held territory and the rear hubs, and takes its
+figures from :mod:`supplyline.analysis.figures` — the same functions the timeline uses —
+so a figure is the same whichever command, table or web page shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..core.encirclement import flanks as flanks_of
+from ..core.encirclement import ring_occupancy
+from ..data.control import HeldTerritory
+from ..data.places import Match, Place
+from ..errors import InvalidArgumentError, OffNetworkError, PlaceNotFoundError
+from .context import Workspace, compass
+from .figures import (
+    CityPlan,
+    DayGround,
+    ModeFigures,
+    area_column,
+    corridor_raster,
+    local_figures,
+    mode_figures,
+    plan_city,
+    plan_exposure,
+    select_hubs,
+)
+from .options import AnalysisOptions
+from .results import (
+    Arm,
+    AxesResult,
+    Bottleneck,
+    DistanceResult,
+    EncirclementResult,
+    Flanks,
+    HubInfo,
+    HubRoutes,
+    HubStatus,
+    Lookup,
+    ModeRoutes,
+    ModeSummary,
+    PlaceRef,
+    PlacesResult,
+    PointInfo,
+    ResilienceInfo,
+    Ring,
+    RouteInfo,
+    RoutesResult,
+    StatusResult,
+    TargetDistance,
+)
+
+
+@dataclass
+class CityDay:
+    """What every query of a city and date starts from."""
+
+    match: Match
+    held: HeldTerritory
+    ground: DayGround
+    options: AnalysisOptions
+    hubs: list[Place]
+    hub_error: str | None = None
+
+    @property
+    def place(self) -> Place:
+        return self.match.place
+
+    def header(self) -> dict[str, Any]:
+        return {"city": PlaceRef.of(self.place), "lookup": Lookup.of(self.match),
+                "date": str(self.held.requested), "data_date": str(self.held.date),
+                "data_exact": bool(self.held.exact)}
+
+
+def city_day(ws: Workspace, city: str | Place, date: str | dt.date | None, *,
+             to: list[str] | str | None = None,
+             options: AnalysisOptions | None = None) -> CityDay:
+    """Resolve ``city`` and ``date``, build the day's ground and find the rear hubs (the
+    ``to`` names, else the options' fixed hubs, else :func:`select_hubs` on the date)."""
+    options = options or ws.options
+    match = _match(ws, city)
+    held = ws.held(date)
+    ground = ws.ground(held)
+    names = _names(to, "to") or list(options.hubs)
+    hubs: list[Place]
+    error = None
+    if names:
+        hubs = [ws.find(n, near=match.place.xy).place for n in names]
+        same = [h.name for h in hubs if (h.ident or h.name) == (match.place.ident or
+                                                                 match.place.name)]
+        if same:
+            raise InvalidArgumentError(f"hub {same[0]!r}: that is the city itself")
+    else:
+        hubs = select_hubs(ws, match.place, ground.index, ws.profile, options.max_hubs)
+        if not hubs:
+            error = (f"no rear hub found by the rule for {match.place.name} on {held.date}; "
+                     "name one with --to")
+    return CityDay(match, held, ground, options, hubs, error)
+
+
+def _match(ws: Workspace, city: str | Place) -> Match:
+    if isinstance(city, Place):
+        return Match(city.name, city, "given")
+    if not isinstance(city, str):
+        raise InvalidArgumentError(f"city {city!r}: expected a place name (a string)")
+    return ws.find(city)
+
+
+def _names(value: list[str] | str | None, what: str) -> list[str]:
+    """A list of names; a single string is one name (never iterated by character)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise InvalidArgumentError(f"{what} {value!r}: expected a place name or a list of names")
+    return list(value)
+
+
+def _plan(ws: Workspace, cd: CityDay) -> CityPlan:
+    return plan_city(ws, cd.place, cd.hubs, cd.options)
+
+
+def _mode(ws: Workspace, cd: CityDay, plan: CityPlan, mode: str, *, detail: bool
+          ) -> ModeFigures | str:
+    """The figures of ``mode``, or why there are none (no hub, off the network)."""
+    if cd.hub_error:
+        return cd.hub_error
+    if mode in plan.off_network:
+        return plan.off_network[mode]
+    exp = ws.memo("exposure", (mode, cd.held.date, plan.place.ident, plan.hub_ids,
+                               plan.options),
+                  lambda: plan_exposure(ws, plan, mode, cd.ground))
+    return mode_figures(plan, mode, exp, ws.profile, detail=detail,
+                        describe_point=ws.describe_point)
+
+
+def _hub_status(plan: CityPlan, figs: ModeFigures, hub: Place) -> HubStatus:
+    rr = figs.routes[hub.ident or hub.name]
+    s, p = rr["safest"], rr["peacetime"]
+    return HubStatus(PlaceRef.of(hub), figs.status[hub.ident or hub.name],
+                     s.length_km if s.found else None,
+                     s.min_clearance_km if s.found else None,
+                     p.length_km if p.found else None,
+                     p.status if p.found else "cut",
+                     p.min_clearance_km if p.found else None)
+
+
+def _best(figs: ModeFigures) -> float | None:
+    v = figs.best_min_clearance_km
+    return None if v is None or v != v else float(v)
+
+
+# --------------------------------------------------------------------------- queries
+
+def status(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
+           to: list[str] | str | None = None,
+           options: AnalysisOptions | None = None) -> StatusResult:
+    """Distance from the city centre to held territory, its band, the rear hubs and, per
+    mode, the route status to each hub.
+
+    Parameters
+    ----------
+    ws
+        The workspace (data and memo).
+    city
+        A place name (any common spelling) or id, or a :class:`Place`.
+    date
+        YYYY-MM-DD (default: the last day of the history).
+    to
+        Rear hub name(s) instead of the hubs chosen by the rule.
+    options
+        Analysis options (default: the workspace's).
+    """
+    cd = city_day(ws, city, date, to=to, options=options)
+    local = local_figures(cd.place, cd.ground, cd.options)
+    plan = _plan(ws, cd)
+    hubs = []
+    for h in cd.hubs:
+        b, dist = ws.bearing_km(cd.place, h)
+        hubs.append(HubInfo(PlaceRef.of(h), round(dist, 1), int(round(b)) % 360, compass(b)))
+    modes: dict[str, ModeSummary] = {}
+    for mode in cd.options.modes:
+        figs = _mode(ws, cd, plan, mode, detail=False)
+        if isinstance(figs, str):
+            modes[mode] = ModeSummary(mode, None, None, None, error=figs)
+            continue
+        modes[mode] = ModeSummary(mode, figs.best_status, _best(figs), figs.disjoint_routes,
+                                  [_hub_status(plan, figs, h) for h in cd.hubs])
+    d = local["distance_to_held_km"]
+    return StatusResult(
+        **cd.header(), centre_held=local["centre_held"], distance_to_held_km=d,
+        centre_band=ws.profile.band_name(np.inf if d is None else d * 1000,
+                                         local["centre_held"]),
+        hubs=hubs, modes=modes, method=_method(ws, cd.options))
+
+
+def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
+           to: list[str] | str | None = None,
+           options: AnalysisOptions | None = None) -> RoutesResult:
+    """Peacetime, held-avoiding and safest routes from the city to each rear hub per mode,
+    each pair's status, and the resilience (edge-disjoint routes beyond the options' band,
+    with the bottleneck).
+
+    Raises :class:`~supplyline.errors.PlaceNotFoundError` when no hub is named and the
+    rule finds none on the date.
+    """
+    cd = city_day(ws, city, date, to=to, options=options)
+    if cd.hub_error:
+        raise PlaceNotFoundError(cd.hub_error)
+    local = local_figures(cd.place, cd.ground, cd.options)
+    plan = _plan(ws, cd)
+    modes: dict[str, ModeRoutes] = {}
+    for mode in cd.options.modes:
+        figs = _mode(ws, cd, plan, mode, detail=True)
+        if isinstance(figs, str):
+            modes[mode] = ModeRoutes(mode, None, None, None, error=figs)
+            continue
+        parent = plan.modes[mode].net.parent_edges
+        pairs = []
+        for h in cd.hubs:
+            rr = figs.routes[h.ident or h.name]
+            pairs.append(HubRoutes(PlaceRef.of(h), figs.status[h.ident or h.name],
+                                   *(RouteInfo.of(rr[k], parent)
+                                     for k in ("peacetime", "avoid_held", "safest"))))
+        res = figs.resilience
+        resil = None if res is None else ResilienceInfo(
+            res.beyond_band, res.disjoint_routes,
+            [Bottleneck(int(b["edge"]), b["ref"] or None, b["cls"], b["lon"], b["lat"],
+                        b.get("near"), b["clearance_km"]) for b in res.bottleneck_edges])
+        modes[mode] = ModeRoutes(mode, figs.best_status, _best(figs), figs.disjoint_routes,
+                                 pairs, resil)
+    if all(m.error for m in modes.values()):  # nothing to show: the places are off the network
+        raise OffNetworkError(next(iter(modes.values())).error)
+    return RoutesResult(
+        **cd.header(), centre_held=local["centre_held"],
+        distance_to_held_km=local["distance_to_held_km"],
+        hubs=[PlaceRef.of(h) for h in cd.hubs], modes=modes,
+        bands=[{"name": b.name, "max_km": b.max_km, "note": b.note} for b in ws.profile.bands],
+        clearance_cap_km=ws.profile.cap_m / 1000, method=_method(ws, cd.options),
+        edge_geometry=lambda mode, ids: _merged_line(ws, mode, ids))
+
+
+def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
+                 to: list[str] | str | None = None,
+                 options: AnalysisOptions | None = None) -> EncirclementResult:
+    """Held share of rings around the city (and of each band), flanks / pincer arms, the
+    held area nearby and the open-ground corridor to the rear hubs."""
+    cd = city_day(ws, city, date, to=to, options=options)
+    opts = cd.options
+    local = local_figures(cd.place, cd.ground, opts)
+    geom = cd.held.geometry
+    rings = ring_occupancy(geom, cd.place.xy, opts.radii_km, ws.profile,
+                           n_bearings=opts.ring_bearings, index=cd.ground.index)
+    fl = flanks_of(geom, cd.place.xy)
+    width = connected = narrowest = None
+    if cd.hubs:
+        plan = _plan(ws, cd)
+        raster = ws.memo("raster", (cd.held.date, plan.corridor_box(),
+                                    opts.corridor_resolution_m),
+                         lambda: corridor_raster(geom, plan))
+        c = raster.corridor_detail(cd.place.xy, [h.xy for h in cd.hubs],
+                                   start_radius_m=_city_radius(cd.place),
+                                   margin_m=opts.corridor_margin_km * 1000)
+        width, connected = c.width_km, c.connected
+        if c.narrowest_xy is not None:
+            narrowest = PointInfo(**ws.describe_point(*c.narrowest_xy))
+    return EncirclementResult(
+        **cd.header(), centre_held=local["centre_held"],
+        distance_to_held_km=local["distance_to_held_km"],
+        held_area_km2=local[area_column(opts)],
+        held_area_radius_km=opts.area_radius_km,
+        rings=[Ring(r.radius_km, local[f"ring_held_share_{r.radius_km:g}km"], r.band_share,
+                    [list(x) for x in r.held_ranges], r.description) for r in rings],
+        flanks=Flanks([Arm(a.bearing_deg, a.direction, a.distance_km, list(a.span))
+                       for a in fl.arms], fl.pincer, fl.description),
+        hubs=[PlaceRef.of(h) for h in cd.hubs], corridor_width_km=width,
+        corridor_connected=connected, corridor_narrowest=narrowest,
+        method=_method(ws, opts), centre_xy=cd.place.xy)
+
+
+def _city_radius(place: Place) -> float:
+    from ..core.routes import city_radius_m
+
+    return city_radius_m(place.population)
+
+
+def _merged_line(ws: Workspace, mode: str, ids: list[int]) -> shapely.Geometry:
+    net = ws.network(mode)
+    return shapely.line_merge(shapely.union_all(net.geoms[np.asarray(ids, dtype=np.int64)]))
+
+
+def _method(ws: Workspace, options: AnalysisOptions) -> dict[str, Any]:
+    return {**options.describe(),
+            "bands": {b.name: b.max_km for b in ws.profile.bands},
+            "clearance_cap_km": ws.profile.cap_m / 1000,
+            "measured_from": "held territory"}
+
+
+def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
+             place: str | None = None, oblast: str | None = None, road: str | None = None,
+             rail: bool = False, radius_km: float = 30.0,
+             tolerance_km: float = 1.0) -> DistanceResult:
+    """Distance from held territory to targets near ``city`` on ``date`` and the first day
+    each was reached (within ``tolerance_km``): a place, an oblast's boundary, a numbered
+    road or the railways within ``radius_km`` of the city (lines: only the part not
+    already held on the first day of the history). No target: the city centre."""
+    from ..core.proximity import distance_series, line_near
+
+    for name, v in (("radius_km", radius_km), ("tolerance_km", tolerance_km)):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not (v >= 0) or v != v \
+                or v == float("inf"):
+            raise InvalidArgumentError(f"{name} {v!r}: expected a non-negative number")
+    if radius_km <= 0:
+        raise InvalidArgumentError(f"radius_km {radius_km!r}: expected a positive number")
+    match = _match(ws, city)
+    c = match.place
+    held = ws.held(date)
+    hist = ws.history
+    i, _ = hist.index_on(held.requested)
+    targets: list[tuple[str, Any]] = []
+    if place:
+        p = ws.find(place, near=c.xy).place
+        targets.append((p.name, shapely.points(*p.xy)))
+    if oblast:
+        o = ws.gazetteer.oblast(oblast)
+        disc = shapely.buffer(shapely.points(*c.xy), radius_km * 1000)
+        edge = shapely.intersection(shapely.boundary(o.geometry), disc)
+        if edge.is_empty:
+            raise InvalidArgumentError(
+                f"oblast {o.name_en!r}: its boundary is not within {radius_km:.0f} km of "
+                f"{c.name}; increase --radius")
+        targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of {c.name}", edge))
+    if road:
+        targets.append((f"road {road} within {radius_km:.0f} km of {c.name}",
+                        line_near(ws.network("road"), c.xy, radius_km * 1000, road)))
+    if rail:
+        targets.append((f"railway within {radius_km:.0f} km of {c.name}",
+                        line_near(ws.network("rail"), c.xy, radius_km * 1000)))
+    # a line is "reached" where it was not already held when the history starts
+    first = shapely.buffer(hist.geoms[0], tolerance_km * 1000 + 100)
+    parts: list[tuple[str, Any]] = []
+    for label, geom in targets:
+        if shapely.get_type_id(geom) in (1, 5, 7):
+            rest = shapely.difference(geom, first)
+            if rest.is_empty:
+                raise InvalidArgumentError(
+                    f"{label}: already held on {hist.first}, the first day of the history")
+            parts.append((f"{label} (part not held on {hist.first})", rest))
+        else:
+            parts.append((label, geom))
+    if not parts:
+        parts.append((c.name, shapely.points(*c.xy)))
+    rows = [distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
+            for label, geom in parts]
+    out = []
+    for r in rows:
+        d = r["distance_km"]
+        out.append(TargetDistance(
+            r["target"], d if np.isfinite(d) else None, r["reached"], r["first_reached"],
+            tolerance_km, r["min_km_in_history"] if np.isfinite(r["min_km_in_history"])
+            else None, None if np.isfinite(d) else "held territory is farther than the "
+            "100 km measured around the target"))
+    return DistanceResult(city=PlaceRef.of(c), lookup=Lookup.of(match),
+                          date=str(held.requested), data_date=str(held.date),
+                          data_exact=bool(held.exact), history_first=str(hist.first),
+                          history_last=str(hist.last), targets=out)
+
+
+def edge_exposure(ws: Workspace, date: str | dt.date | None = None, *, mode: str = "road",
+                  bbox: tuple[float, float, float, float] | None = None,
+                  options: AnalysisOptions | None = None) -> Any:
+    """Every edge of the ``mode`` network that routes use (the options' road classes), or
+    those whose midpoint is in a lon/lat ``bbox``, with its clearance from held territory
+    (measured at every sample point, at most ~150 m high) and band on ``date``, as a
+    GeoDataFrame in lon/lat."""
+    from ..core.routes import EdgeExposure
+    from ..crs import GEOGRAPHIC_CRS, metric_xy
+    from .figures import route_edges
+
+    options = options or ws.options
+    net = ws.network(mode)
+    held = ws.held(date)
+    ground = ws.ground(held)
+    sel = route_edges(ws, mode, options)
+    if bbox is not None:
+        x0, y0 = metric_xy(bbox[0], bbox[1])
+        x1, y1 = metric_xy(bbox[2], bbox[3])
+        mid = net.edge_mid_xy
+        sel = sel & (mid[:, 0] >= x0) & (mid[:, 0] <= x1) & (mid[:, 1] >= y0) & (mid[:, 1] <= y1)
+    ids = np.flatnonzero(sel)
+    exp = EdgeExposure.compute(net, ground.index, ws.profile, ids)
+    fine = exp.fine_clearance(net, ids, ws.profile.cap_m)
+    clear = np.where(exp.held, 0.0, np.minimum(exp.clearance, fine))
+    names = np.array(ws.profile.names, dtype=object)
+    e = net.edges.iloc[ids]
+    out = e[["mode", "cls", "ref", "eref"]].copy()
+    out.insert(0, "edge_id", ids)
+    out["length_km"] = np.round(e["length"].to_numpy() / 1000, 3)
+    out["clearance_km"] = np.round(clear / 1000, 3)
+    out["clearance_capped"] = clear >= ws.profile.cap_m - 1e-6
+    out["held"] = exp.held
+    out["band"] = names[ws.profile.classify(clear, exp.held)]
+    out["date"] = str(held.date)
+    for col in ("ref", "eref"):
+        out[col] = out[col].replace("", None)
+    return out.set_geometry(e.geometry).to_crs(GEOGRAPHIC_CRS)
+
+
+def held_territory(ws: Workspace, date: str | dt.date | None = None) -> Any:
+    """Held territory of ``date`` as a one-row GeoDataFrame in lon/lat (with the data
+    day it comes from and its area)."""
+    import geopandas as gpd
+
+    from ..crs import GEOGRAPHIC_CRS, METRIC_CRS
+
+    held = ws.held(date)
+    gdf = gpd.GeoDataFrame({"date": [str(held.requested)], "data_date": [str(held.date)],
+                            "data_exact": [bool(held.exact)],
+                            "area_km2": [round(float(held.geometry.area) / 1e6, 3)]},
+                           geometry=[held.geometry], crs=METRIC_CRS)
+    return gdf.to_crs(GEOGRAPHIC_CRS)
+
+
+def places(ws: Workspace, date: str | dt.date | None = None, *, oblast: str | None = None,
+           city: str | None = None, radius_km: float = 50.0, top: int = 10,
+           since: str | dt.date | None = None) -> PlacesResult:
+    """Population (GeoNames, pre-war) in held territory and in each band, and the largest
+    places not held, in an oblast or within ``radius_km`` of a city; with ``since`` the
+    change from that date."""
+    from .settlements import largest_not_held, population_by_band, settlements_change
+
+    if oblast is None and city is None:
+        raise InvalidArgumentError("places: name an oblast or a city (with a radius)")
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise InvalidArgumentError(f"top {top!r}: expected a whole number >= 0")
+    held = ws.held(date)
+    day = held.requested
+    lnh = largest_not_held(ws, oblast, day, top, city=city, radius_km=radius_km)
+    pbb = population_by_band(ws, day, oblast=oblast, city=city, radius_km=radius_km)
+    change = (settlements_change(ws, since, day, oblast=oblast, city=city,
+                                 radius_km=radius_km, n=top) if since is not None else None)
+    area = {k: lnh[k] for k in ("oblast", "city", "radius_km", "all") if k in lnh}
+    return PlacesResult(area=area, date=str(held.requested), data_date=str(held.date),
+                        data_exact=bool(held.exact), largest_not_held=lnh,
+                        population_by_band=pbb, change=change)
+
+
+def axes(ws: Workspace, city: str, date: str | dt.date | None = None,
+         bearings: list[float | str] | None = None, *, towards: str | None = None,
+         length_km: float = 50.0, width_km: float = 10.0, step_km: float = 5.0) -> AxesResult:
+    """Corridors out of ``city`` along bearings: settlements, density, roads, rivers, held
+    share (see :mod:`supplyline.core.axes`)."""
+    from .axes import axis_profile
+
+    return axis_profile(ws, city, ws.held(date).requested, bearings, towards=towards,
+                        length_km=length_km, width_km=width_km, step_km=step_km)

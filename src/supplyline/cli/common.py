@@ -1,0 +1,109 @@
+"""What every command shares: consoles, progress display, common options, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from ..errors import InvalidArgumentError
+
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Data directory (else "
+                    "$SUPPLYLINE_DATA, ../shared/data, the download cache).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+DateOpt = Annotated[str | None, typer.Option("--date", "-d", help="Date YYYY-MM-DD "
+                    "(default: the last day of the control history).")]
+ToOpt = Annotated[list[str] | None, typer.Option("--to", help="Rear hub (repeatable; "
+                  "default: chosen on the date by the hub rule).")]
+ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Threat profile file "
+                       "(TOML/JSON/YAML).")]
+BandsOpt = Annotated[str | None, typer.Option("--bands", help="Bands as NAME=KM,... e.g. "
+                     "contact=3,fpv=15,tube=25,rocket=45.")]
+AllRoadsOpt = Annotated[bool, typer.Option("--all-roads", help="Routes on every EGM road "
+                        "(default: main roads M/P/T only, as everywhere else).")]
+
+
+def progress(counter: Any = None) -> Progress:
+    """Progress display on stderr; ``counter`` is the column counting done work (items by
+    default, bytes for downloads)."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    counter or MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    transient=True)
+
+
+def threat_profile(profile: Path | None, bands: str | None) -> Any:
+    from ..core.exposure import ThreatProfile
+
+    if profile and bands:
+        raise InvalidArgumentError("use either --profile FILE or --bands SPEC, not both")
+    if profile:
+        return ThreatProfile.load(profile)
+    if bands:
+        return ThreatProfile.parse(bands)
+    return ThreatProfile()
+
+
+def options(*, all_roads: bool = False, **changes: Any) -> Any:
+    """Analysis options of a command (the defaults everywhere else use)."""
+    from ..analysis.options import DEFAULT_OPTIONS
+
+    if all_roads:
+        changes["road_classes"] = "all"
+    return DEFAULT_OPTIONS.with_(**changes) if changes else DEFAULT_OPTIONS
+
+
+@contextmanager
+def session(data: Path | None, **kw: Any) -> Iterator[Any]:
+    """A workspace with a progress display while the command computes."""
+    from ..analysis.context import Workspace
+
+    with progress() as prog:
+        yield Workspace(data, progress=prog, **kw)
+
+
+def plain_json(obj: Any) -> str:
+    from ..analysis.results import plain
+
+    return json.dumps(plain(obj.to_dict() if hasattr(obj, "to_dict") else obj), indent=2,
+                      ensure_ascii=False, allow_nan=False)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(plain_json(obj) + "\n")
+
+
+def check_output(path: Path | None, suffixes: tuple[str, ...], what: str) -> None:
+    """An output path must have one of ``suffixes`` and a writable folder (checked before
+    anything is computed)."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        raise InvalidArgumentError(f"--output {path}: expected a {what} file name "
+                                   f"({', '.join(suffixes)})")
+    if path.is_dir():
+        raise InvalidArgumentError(f"--output {path}: is a directory; expected a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    import os
+
+    if not os.access(probe, os.W_OK):
+        raise InvalidArgumentError(f"--output {path}: {probe} is not writable")

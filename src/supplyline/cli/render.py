@@ -1,0 +1,267 @@
+"""Terminal rendering of results (Rich tables). Every value shown comes from a result's
+``to_dict()``: the same figures the JSON, the tables on disk and the web show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from .common import out
+
+
+def _km(v: float | None, nd: int = 1) -> str:
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def _clear(v: float | None, cap_km: float | None) -> str:
+    """Clearance for display: values at the cap read as '>= cap' (not measured further)."""
+    if v is None:
+        return "-"
+    if cap_km is not None and v >= cap_km - 1e-6:
+        return f">={cap_km:g}"
+    return f"{v:.1f}"
+
+
+def _status_colour(s: str | None) -> str:
+    if s is None:
+        return "-"
+    c = "red" if s == "cut" else "green" if s == "open" else "yellow"
+    return f"[{c}]{escape(s)}[/{c}]"
+
+
+def header(d: dict[str, Any]) -> None:
+    c = d["city"]
+    where = f", {c['oblast']}" if c.get("oblast") else ""
+    data = "" if d["data_exact"] else (f" [yellow](data of {d['data_date']}, the last known "
+                                       "day)[/yellow]")
+    out.print(f"[bold]{escape(c['name'])}[/bold]{escape(where)} (pop. {c['population']:,}) "
+              f"on {d['date']}{data}")
+    if d.get("lookup") and d["lookup"]["how"] not in ("exact", "identifier", "given"):
+        out.print(f"  lookup: {escape(d['lookup']['note'])}")
+    if "centre_held" in d:
+        if d["centre_held"]:
+            out.print("  [red]the city centre is inside held territory[/red]")
+        elif d.get("distance_to_held_km") is not None:
+            band = f" (band: {d['centre_band']})" if d.get("centre_band") else ""
+            out.print(f"  distance from the centre to held territory: "
+                      f"[bold]{d['distance_to_held_km']:.1f} km[/bold]{band}")
+
+
+def method_line(m: dict[str, Any]) -> None:
+    out.print(f"[dim]method: {escape(m['road_network'])}; hubs: "
+              f"{escape(m['hubs'] if isinstance(m['hubs'], str) else ', '.join(m['hubs']))}"
+              "[/dim]")
+
+
+def status(d: dict[str, Any]) -> None:
+    header(d)
+    t = Table(title="Rear hubs")
+    for col in ("hub", "oblast", "population", "km", "direction"):
+        t.add_column(col)
+    for h in d["hubs"]:
+        p = h["hub"]
+        t.add_row(escape(p["name"]), escape(p["oblast"] or "-"), f"{p['population']:,}",
+                  f"{h['distance_km']:.0f}", f"{h['direction']} ({h['bearing_deg']} deg)")
+    out.print(t)
+    t = Table(title="Route status per mode (safest route to each hub)")
+    for col in ("mode", "hub", "status", "safest km", "min clearance km", "peacetime km"):
+        t.add_column(col)
+    for mode, m in d["modes"].items():
+        if m.get("error"):
+            t.add_row(mode, "-", "[red]n/a[/red]", "-", "-", escape(m["error"]))
+            continue
+        for h in m["hubs"]:
+            t.add_row(mode, escape(h["hub"]["name"]), _status_colour(h["status"]),
+                      _km(h["safest_length_km"]), _km(h["safest_min_clearance_km"]),
+                      _km(h["peacetime_length_km"]))
+        t.add_row(mode, "[bold]best[/bold]", _status_colour(m["status"]), "",
+                  _km(m["best_min_clearance_km"]),
+                  f"{m['disjoint_routes']} disjoint route(s) beyond "
+                  f"{d['method']['resilience_beyond_band']}")
+    out.print(t)
+    method_line(d["method"])
+
+
+def routes(d: dict[str, Any], output: str | None = None) -> None:
+    header(d)
+    cap = d["clearance_cap_km"]
+    for mode, m in d["modes"].items():
+        if m.get("error"):
+            out.print(f"[bold]{mode}[/bold]: [red]{escape(m['error'])}[/red]")
+            continue
+        for pair in m["hubs"]:
+            t = Table(title=f"{escape(pair['hub']['name'])} by {mode}: "
+                            f"{_status_colour(pair['status'])}")
+            for col in ("route", "status", "km", "detour", "min clear km", "km per band",
+                        "route numbers"):
+                t.add_column(col)
+            for kind in ("peacetime", "avoid_held", "safest"):
+                r = pair[kind]
+                if not r["found"]:
+                    t.add_row(kind, "[red]none[/red]", "-", "-", "-", "-", "-")
+                    continue
+                bands = ", ".join(f"{k} {v:.0f}" for k, v in r["km_by_band"].items())
+                t.add_row(kind, _status_colour(r["status"]), _km(r["length_km"]),
+                          "-" if r["detour"] is None else f"{r['detour']:.2f}",
+                          _clear(r["min_clearance_km"], cap), bands or "-",
+                          escape(" > ".join(r["route_numbers"])) or "-")
+            out.print(t)
+        res = m.get("resilience")
+        if res:
+            out.print(f"[bold]{mode}[/bold] resilience: {res['disjoint_routes']} edge-disjoint "
+                      f"route(s) to the rear staying beyond '{res['beyond_band']}'"
+                      + (";" if res["bottleneck"] else "."))
+            for b in res["bottleneck"][:10]:
+                out.print(f"   - {escape(b['route_number'] or b['road_class'])} at "
+                          f"{escape(b['near'] or '')} ({b['lat']:.4f}, {b['lon']:.4f}), "
+                          f"clearance {_km(b['clearance_km'])} km")
+    method_line(d["method"])
+    if output:
+        out.print(f"routes written to {escape(output)}")
+
+
+def encirclement(d: dict[str, Any]) -> None:
+    header(d)
+    t = Table(title="Ring occupancy (share of bearings)")
+    names = list(d["rings"][0]["band_share"]) if d["rings"] else []
+    for col in ["radius km", *names, "held bearings"]:
+        t.add_column(col)
+    for r in d["rings"]:
+        t.add_row(f"{r['radius_km']:g}", *(f"{100 * r['band_share'][n]:.0f}%" for n in names),
+                  "; ".join(r["description"]) or "-")
+    out.print(t)
+    out.print(f"held within {d['held_area_radius_km']:g} km: {d['held_area_km2']:,.0f} km2")
+    out.print(f"flanks: {escape(d['flanks']['description'])}")
+    if d["hubs"]:
+        near = (d["corridor_narrowest"] or {}).get("near") or ""
+        w = d["corridor_width_km"]
+        hubs = ", ".join(h["name"] for h in d["hubs"])
+        if d["corridor_connected"]:
+            out.print(f"corridor to {escape(hubs)}: open ground keeps >= [bold]{w:.1f} km"
+                      f"[/bold] from held territory (narrowest {escape(near)})")
+        else:
+            out.print(f"corridor to {escape(hubs)}: [red]no open-ground path[/red]")
+    method_line(d["method"])
+
+
+def distance(d: dict[str, Any]) -> None:
+    t = Table(title=f"Distance from held territory on {d['date']}")
+    for col in ("target", "km", "reached", "first reached", "closest in history km"):
+        t.add_column(col)
+    for r in d["targets"]:
+        t.add_row(escape(r["target"]), _km(r["distance_km"]) if r["distance_km"] is not None
+                  else escape(r["note"] or "-"), "yes" if r["reached"] else "no",
+                  r["first_reached"] or f"not by {d['history_last']}",
+                  _km(r["min_km_in_history"]))
+    out.print(t)
+
+
+def places(d: dict[str, Any]) -> None:
+    lnh = d["largest_not_held"]
+    area = d["area"]
+    where = area.get("oblast") or f"{area.get('radius_km', 0):g} km of {area.get('city')}"
+    out.print(f"[bold]{escape(str(where))}[/bold] on {d['date']}: {lnh['held_places']} of "
+              f"{lnh['places']} places held, {100 * lnh['held_share_population']:.1f}% of "
+              f"{lnh['population']:,} people (GeoNames, pre-war population)")
+    t = Table(title="Largest places not held")
+    for col in ("place", "oblast", "population", "km to held", "band"):
+        t.add_column(col)
+    for r in lnh["largest_not_held"]:
+        t.add_row(escape(r["name"]), escape(r["oblast"] or "-"), f"{r['population']:,}",
+                  _km(r["distance_to_held_km"]), r["band"])
+    out.print(t)
+    t = Table(title="Population by band")
+    for col in ("band", "places", "population", "share"):
+        t.add_column(col)
+    for band, v in d["population_by_band"]["by_band"].items():
+        t.add_row(band, str(v["places"]), f"{v['population']:,}", f"{100 * v['share']:.1f}%")
+    out.print(t)
+    ch = d.get("change")
+    if ch:
+        t = Table(title=f"Change {ch['start']['date']} -> {ch['end']['date']}")
+        for col in ("band", "population start", "population end", "change", "moved in"):
+            t.add_column(col)
+        for band, v in ch["start"]["by_band"].items():
+            e = ch["end"]["by_band"][band]
+            t.add_row(band, f"{v['population']:,}", f"{e['population']:,}",
+                      f"{ch['population_change'][band]:+,}", f"{ch['moved_into'][band]:,}")
+        out.print(t)
+        nh = ch["newly_held"]
+        names = ", ".join(n["name"] for n in nh["names"][:12])
+        out.print(f"newly held: {nh['places']} places, {nh['population']:,} people"
+                  + (f" ({escape(names)}{', ...' if nh['places'] > 12 else ''})" if names
+                     else ""))
+        nl = ch["no_longer_held"]
+        out.print(f"no longer held: {nl['places']} places, {nl['population']:,} people")
+
+
+def axes(d: dict[str, Any]) -> None:
+    t = Table(title=f"Axes from {escape(d['city']['name'])} ({d['length_km']:g} x "
+                    f"{d['width_km']:g} km)")
+    for col in ("axis", "people/km2", "largest places", "road km/km2", "rivers", "held"):
+        t.add_column(col)
+    for a in d["axes"]:
+        t.add_row(escape(a["label"]), f"{a['population_density']:.0f}",
+                  escape(", ".join(s["name"] for s in a["largest_settlements"][:3])) or "-",
+                  f"{a['road_density']:.2f}", escape(", ".join(a["rivers"][:3])) or "-",
+                  f"{100 * a['held_share']:.0f}%")
+    out.print(t)
+    out.print(escape(d["summary"]))
+
+
+def forecast_line(f: dict[str, Any]) -> str:
+    bt = f["backtest"]
+    if bt["scored"]:
+        line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
+                f"{bt['median_abs_error_days']} d, 80% of errors in "
+                f"{bt['error_p10_p90_days']} d, real date inside range {bt['coverage']}; ")
+    else:
+        line = f"  {f['quantity']}: "
+    if f["shown"] and f["forecast"]["note"] != "trend":
+        line += f"forecast: {f['forecast']['note']}"
+    elif f["shown"]:
+        fc = f["forecast"]
+        line += (f"forecast: {fc['eta']} (trend range {fc['eta_range'][0]} .. "
+                 f"{fc['eta_range'][1]})")
+        if f.get("calibrated_range"):
+            line += (f"; calibrated on earlier errors {f['calibrated_range'][0]} .. "
+                     f"{f['calibrated_range'][1]}")
+    else:
+        line += f["withheld"]
+    return line
+
+
+def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str) -> None:
+    st = summary["stats"]
+    out.print(f"{len(summary['cities'])} cities, {st['city_days']} city-days: "
+              f"{st['recomputed']} computed, {st['carried_over']} unchanged near the city "
+              f"(carried over), {st['from_cache']} from cache; {st['missing_days']} days "
+              "missing in the data")
+    if events:
+        t = Table(title="Events")
+        for col in ("city", "date", "kind", "subject", "detail"):
+            t.add_column(col)
+        for e in events[:60]:
+            kind = e["kind"] + (" (pending)" if e.get("pending") else "")
+            t.add_row(escape(e["city"]), e["date"], kind, escape(e["subject"]),
+                      escape(e["detail"]))
+        out.print(t)
+        if len(events) > 60:
+            out.print(f"... {len(events) - 60} more events in {escape(output)}/events.csv")
+    for city, info in list(summary["cities"].items())[:10]:
+        tr = info["trends"]
+        out.print(f"[bold]{escape(city)}[/bold] trend to {tr.get('date')}: approach "
+                  f"{tr.get('approach_km_per_day')} km/day, held area near city "
+                  f"{tr.get('area_km2_per_day')} km2/day")
+        for f in info["forecasts"]:
+            out.print(escape(forecast_line(f)))
+    for kind, p in summary.get("pooled_backtest", {}).items():
+        if p["cases"]:
+            judged = (f"calibrated 80% range held the real date in "
+                      f"{p['calibrated_coverage']} of {p['judged']} judged cases"
+                      if p["judged"] else "no case judged yet (no calibrated range)")
+            out.print(f"pooled backtest, {escape(kind)}: {p['cases']} cases over all cities, "
+                      f"median error {p['median_abs_error_days']} d; {judged}")
+    out.print(f"tables written to {escape(output)}/ (days, routes, events as .parquet and .csv)")
