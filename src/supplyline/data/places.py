@@ -142,7 +142,7 @@ def is_district(name: str, alternates) -> bool:
 
 def name_key(name: str) -> str:
     """Spelling-tolerant key: Cyrillic romanised, accents, apostrophes and y/i/j folded."""
-    s = name.strip().lower()
+    s = name.strip().casefold()
     s = "".join(_CYR.get(ch, ch) for ch in s)
     s = unicodedata.normalize("NFKD", s)
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
@@ -282,6 +282,17 @@ class Oblast:
     name_uk: str
     iso: str
     geometry: shapely.Geometry  # metric CRS
+    aliases: tuple[str, ...] = ()
+
+
+#: English oblast names in the national romanisation where the OpenStreetMap polygons
+#: use older spellings (those stay accepted as input: ``Oblast.aliases``).
+OBLAST_NAMES_EN = {"UA-23": "Zaporizhzhia Oblast", "UA-32": "Kyiv Oblast",
+                   "UA-51": "Odesa Oblast"}
+#: Ukrainian names chosen over GeoNames' choice: GeoNames names Sievierodonetsk by the
+#: proposed "Сіверськодонецьк"; the city's legal name, and the one reporting uses, is
+#: "Сєвєродонецьк" (both stay searchable).
+PREFERRED_UK = {"geonames:691999": "Сєвєродонецьк"}
 
 
 # --------------------------------------------------------------------------- gazetteer
@@ -453,8 +464,11 @@ class Gazetteer:
                 raise PlaceNotFoundError(
                     f"place {query!r}: none within {radius_km:g} km of {ref}; nearest: "
                     f"{self.place(best).label()} at {d.min():.0f} km")
-            rows = sorted(rows, key=lambda i: (dist_km[i] > radius_km, i not in primary,
-                                               dist_km[i]))
+            # within the radius: current names first, then nearest; beyond it (none
+            # within): the best match elsewhere, ranked as without a reference point
+            rows = sorted(rows, key=lambda i: (
+                (0, i not in primary, dist_km[i]) if dist_km[i] <= radius_km else
+                (1, i not in primary, -int(pop[i]), src[i] != "geonames")))
         else:
             rows = sorted(rows, key=lambda i: (i not in primary, -int(pop[i]),
                                                src[i] != "geonames"))
@@ -565,7 +579,7 @@ class Gazetteer:
         for o in self.oblasts:
             if q.upper() == o.iso.upper():
                 return o
-            for n in (o.name_en, o.name_uk):
+            for n in (o.name_en, o.name_uk, *o.aliases):
                 if qk and qk == name_key(re.sub(r"(?i)\b(oblast|область)\b", "", n)):
                     return o
         names = ", ".join(sorted(o.name_en for o in self.oblasts))
@@ -655,7 +669,8 @@ def geonames_places(country: str = "UA", min_population: int = 500) -> pd.DataFr
     names, uks, alts = [], [], []
     for c in rows:
         alt = [str(a) for a in (c.get("alternatenames") or [])]
-        uk = pick_ukrainian(alt, c["name"], alt, key=name_key)
+        uk = (PREFERRED_UK.get(f"geonames:{c['geonameid']}")
+              or pick_ukrainian(alt, c["name"], alt, key=name_key))
         names.append(romanise_uk(uk) if uk else plain_latin(c["name"]))
         uks.append(uk)
         alts.append(list(dict.fromkeys([c["name"], *alt])))
@@ -781,8 +796,7 @@ def _merge_duplicates(geo: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         also.setdefault(keep, []).append(gone)
         rows.append(_conflict_row(
             "duplicate", geo.loc[keep], geo.loc[gone], np.hypot(*(xy[keep] - xy[gone])),
-            "same name within {:g} km: the more populous GeoNames record kept".format(
-                DUPLICATE_KM)))
+            f"same name within {DUPLICATE_KM:g} km: the more populous GeoNames record kept"))
     geo = geo.copy()
     for k, gone_rows in also.items():
         geo.at[k, "also"] = " ".join(str(geo.at[g, "ident"]) for g in gone_rows)
@@ -1019,8 +1033,13 @@ def load_oblasts(path: Path) -> list[Oblast]:
         gdf = gdf.set_crs(GEOGRAPHIC_CRS)
     gdf = gdf.to_crs(METRIC_CRS)
     geoms = shapely.make_valid(gdf.geometry.values)
-    return [Oblast(str(r["name:en"]), str(r["name"]), str(r["iso3166-2"]), g)
-            for (_, r), g in zip(gdf.iterrows(), geoms, strict=True)]
+    out = []
+    for (_, r), g in zip(gdf.iterrows(), geoms, strict=True):
+        iso, osm_en = str(r["iso3166-2"]), str(r["name:en"])
+        name_en = OBLAST_NAMES_EN.get(iso, osm_en)
+        out.append(Oblast(name_en, str(r["name"]), iso, g,
+                          (osm_en,) if osm_en != name_en else ()))
+    return out
 
 
 def _oblast_index(oblasts: list[Oblast], pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
