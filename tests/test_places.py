@@ -331,3 +331,17 @@ def test_gazetteer_cache_is_a_checked_entry_without_pickle(tmp_path, monkeypatch
     part.write_bytes(b"garbage")
     g3 = Gazetteer.load(egm_path=egm)
     assert len(g3.places) == len(g1.places)
+
+
+def test_pick_ukrainian_prefers_the_form_romanised_as_the_geonames_name():
+    alts = ["Brovary", "Brovari", "Бровари", "Броварі", "Бровары"]
+    assert pick_ukrainian(alts, "Brovary", alts, key=name_key) == "Бровари"
+
+
+def test_latin_name_when_no_ukrainian_one():
+    from supplyline.data.romanise import looks_kmu, pick_kmu_latin
+
+    assert looks_kmu("Kadiivka") and not looks_kmu("Kadiyivka") and not looks_kmu("Kal'mius'ke")
+    assert pick_kmu_latin("Kadiyivka", ["Kadievka", "Kadiivka", "Kadiïvka"], name_key) == \
+        "Kadiivka"
+    assert pick_kmu_latin("Kal'mius'ke", ["Komsomolske"], name_key) == "Kalmiuske"

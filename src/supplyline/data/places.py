@@ -66,7 +66,7 @@ import shapely
 from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
 from ..errors import DataFormatError, PlaceNotFoundError
 from .raions import RAION_RADIUS_KM, Raion, find_raions
-from .romanise import APOSTROPHES, pick_ukrainian, romanise_uk
+from .romanise import APOSTROPHES, pick_kmu_latin, pick_ukrainian, romanise_uk
 
 _CYR = dict(zip(
     "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяэыъё",
@@ -671,7 +671,7 @@ def geonames_places(country: str = "UA", min_population: int = 500) -> pd.DataFr
         alt = [str(a) for a in (c.get("alternatenames") or [])]
         uk = (PREFERRED_UK.get(f"geonames:{c['geonameid']}")
               or pick_ukrainian(alt, c["name"], alt, key=name_key))
-        names.append(romanise_uk(uk) if uk else plain_latin(c["name"]))
+        names.append(romanise_uk(uk) if uk else pick_kmu_latin(c["name"], alt, name_key))
         uks.append(uk)
         alts.append(list(dict.fromkeys([c["name"], *alt])))
     return pd.DataFrame({

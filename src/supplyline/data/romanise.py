@@ -135,7 +135,8 @@ def pick_ukrainian(alternates: Iterable[str], name: str, latin_names: Iterable[s
     A candidate is a Cyrillic alternate without Russian-only letters whose romanisation
     agrees with ``name`` (the same spelling-folded ``key``, or at least
     :data:`AGREEMENT` alike): an old name ("Димитров" for Myrnohrad) or a name in another
-    language is never taken. Among candidates: the same key first, then the most
+    language is never taken. Among candidates: the same key first, then one romanised
+    exactly as ``name`` ("Бровари" for Brovary, not the variant "Броварі"), then the most
     Ukrainian-looking (:func:`ukrainian_score`), then one whose romanisation is among
     ``latin_names`` letter for letter, then one without a hyphen (GeoNames lists both
     "Гуляйполе" and the older "Гуляй-Поле")."""
@@ -157,7 +158,32 @@ def pick_ukrainian(alternates: Iterable[str], name: str, latin_names: Iterable[s
         same = k == target
         if not same and difflib.SequenceMatcher(None, k, target).ratio() < AGREEMENT:
             continue
-        cand = (same, score, rom in exact, "-" not in alt)
+        cand = (same, rom == name, score, rom in exact, "-" not in alt)
         if best is None or cand > best[0]:
             best = (cand, alt)
     return best[1] if best else ""
+
+
+_NOT_KMU = re.compile(r"(?i)[a-z]y[aeiou]|[jwqx]|[a-z]ye|[^\x00-\x7f]|[" + APOSTROPHES + "]")
+
+
+def looks_kmu(name: str) -> bool:
+    """True when a Latin name could be KMU 2010 romanisation: plain ASCII letters, no
+    apostrophe, no j/w/q/x, and no "y" before a vowel inside a word (KMU writes ia, iu,
+    ie, i there: "Kadiivka", not "Kadiyivka")."""
+    return bool(name.strip()) and not _NOT_KMU.search(name)
+
+
+def pick_kmu_latin(name: str, latin_names: Iterable[str], key) -> str:
+    """For a place without a Ukrainian Cyrillic name: the Latin name among
+    ``latin_names`` with the same spelling-folded ``key`` as ``name`` that looks like
+    KMU 2010 (:func:`looks_kmu`), else ``name`` without apostrophes."""
+    target = key(name)
+    plain = "".join(ch for ch in name if ch not in APOSTROPHES).strip()
+    if looks_kmu(plain):
+        return plain
+    for n in latin_names:
+        n = str(n).strip()
+        if looks_kmu(n) and key(n) == target and n[:1].isupper():
+            return n
+    return plain
