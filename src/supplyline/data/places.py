@@ -50,6 +50,7 @@ fuzzy.
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 import re
 import unicodedata
@@ -64,7 +65,7 @@ import pandas as pd
 import shapely
 
 from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
-from ..errors import DataFormatError, PlaceNotFoundError
+from ..errors import DataFormatError, PlaceNotFoundError, one_line
 from .raions import RAION_RADIUS_KM, Raion, find_raions
 from .romanise import APOSTROPHES, pick_kmu_latin, pick_ukrainian, romanise_uk
 
@@ -73,6 +74,8 @@ _CYR = dict(zip(
     ["a", "b", "v", "h", "g", "d", "e", "ie", "zh", "z", "y", "i", "i", "i", "k", "l", "m",
      "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "iu", "ia",
      "e", "y", "", "e"], strict=True))
+
+log = logging.getLogger(__name__)
 
 #: Same-name GeoNames records closer than this are one place.
 DUPLICATE_KM = 2.0
@@ -689,8 +692,11 @@ def egm_settlements(egm_path: Path) -> pd.DataFrame:
     apostrophes, the EGM name as given, population (``ppl``), ident "egm:<inspireid>"."""
     try:
         s = gpd.read_file(egm_path, layer="settlements")
-    except Exception as exc:
-        raise DataFormatError(f"{egm_path}: cannot read layer 'settlements' ({exc})") from None
+    except Exception as exc:  # no settlements: GeoNames alone, as before EGM was added
+        log.warning("%s: no EGM settlements read (%s); places from GeoNames only",
+                    egm_path, one_line(exc))
+        return pd.DataFrame(columns=["name", "egm_name", "lon", "lat", "population",
+                                     "ident"])
     s = s.to_crs(GEOGRAPHIC_CRS) if s.crs is not None else s.set_crs(GEOGRAPHIC_CRS)
     s = s[s.geometry.notna() & (s.geom_type == "Point")]
     if "icc" in s.columns:
