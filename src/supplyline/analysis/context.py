@@ -171,17 +171,17 @@ class Workspace:
         return value
 
     # ------------------------------------------------------------------ places and days
-    def find(self, name: str, near: tuple[float, float] | None = None) -> Match:
-        """Resolve a place name (any common spelling, "Name, Oblast", or an id such as
-        ``geonames:704422``); ``near`` (metric x, y) prefers matches close to a point."""
+    def find(self, name: str, near: Place | tuple[float, float] | None = None) -> Match:
+        """Resolve a place name (any common spelling, "Name, Oblast", "Name, Raion",
+        Cyrillic, an old name, or an id such as ``geonames:704422``); with ``near`` (a
+        place or a metric x, y) the best match near it is preferred, and a match far from
+        it or by spelling only carries a warning."""
         if not isinstance(name, str):
             raise InvalidArgumentError(f"place {name!r}: expected a place name (a string)")
         if near is None:
             return self.gazetteer.find(name)
-        try:
-            return self.gazetteer.find(name, near=near)
-        except TypeError:  # a gazetteer without lookup in context
-            return self.gazetteer.find(name)
+        label = near.name if isinstance(near, Place) else ""
+        return self.gazetteer.find(name, near=near, near_label=label)
 
     def held(self, date: str | dt.date | None) -> HeldTerritory:
         """Held territory on ``date`` (None: the last day of the history)."""

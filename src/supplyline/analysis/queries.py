@@ -92,7 +92,7 @@ def city_day(ws: Workspace, city: str | Place, date: str | dt.date | None, *,
     hubs: list[Place]
     error = None
     if names:
-        hubs = [ws.find(n, near=match.place.xy).place for n in names]
+        hubs = [ws.find(n, near=match.place).place for n in names]
         same = [h.name for h in hubs if (h.ident or h.name) == (match.place.ident or
                                                                  match.place.name)]
         if same:
@@ -326,8 +326,10 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
     hist = ws.history
     i, _ = hist.index_on(held.requested)
     targets: list[tuple[str, Any]] = []
+    place_match = None
     if place:
-        p = ws.find(place, near=c.xy).place
+        place_match = ws.find(place, near=c)
+        p = place_match.place
         targets.append((p.name, shapely.points(*p.xy)))
     if oblast:
         o = ws.gazetteer.oblast(oblast)
@@ -361,13 +363,16 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
     rows = [distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
             for label, geom in parts]
     out = []
-    for r in rows:
+    for k, r in enumerate(rows):
         d = r["distance_km"]
+        is_place = place_match is not None and k == 0
         out.append(TargetDistance(
             r["target"], d if np.isfinite(d) else None, r["reached"], r["first_reached"],
             tolerance_km, r["min_km_in_history"] if np.isfinite(r["min_km_in_history"])
             else None, None if np.isfinite(d) else "held territory is farther than the "
-            "100 km measured around the target"))
+            "100 km measured around the target",
+            PlaceRef.of(place_match.place) if is_place else None,
+            Lookup.of(place_match) if is_place else None))
     return DistanceResult(city=PlaceRef.of(c), lookup=Lookup.of(match),
                           date=str(held.requested), data_date=str(held.date),
                           data_exact=bool(held.exact), history_first=str(hist.first),

@@ -86,12 +86,13 @@ class PlaceRef:
     oblast: str | None
     population: int
     source: str
+    name_uk: str | None = None
 
     @classmethod
     def of(cls, place: Any) -> PlaceRef:
         return cls(place.ident or place.name, place.name, round(float(place.lon), 5),
                    round(float(place.lat), 5), place.oblast or None, int(place.population),
-                   place.source)
+                   place.source, getattr(place, "name_uk", "") or None)
 
 
 @dataclass
@@ -101,11 +102,12 @@ class Lookup:
     query: str
     how: str
     note: str
+    warning: str | None = None
     candidates: list[PlaceRef] = field(default_factory=list)
 
     @classmethod
     def of(cls, match: Any) -> Lookup:
-        return cls(match.query, match.how, match.note(),
+        return cls(match.query, match.how, match.note(), getattr(match, "warning", None),
                    [PlaceRef.of(c) for c in match.candidates[:5]])
 
 
@@ -335,6 +337,8 @@ class TargetDistance:
     tolerance_km: float
     min_km_in_history: float | None
     note: str | None = None
+    place: PlaceRef | None = None
+    lookup: Lookup | None = None
 
 
 @dataclass

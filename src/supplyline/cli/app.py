@@ -433,12 +433,24 @@ def places_cmd(
     since: Annotated[str | None, typer.Option("--since", help="Also show the change since "
                      "this date.")] = None,
     top: Annotated[int, typer.Option("--top", "-n", help="How many places to list.")] = 10,
+    check: Annotated[bool, typer.Option("--check", help="Instead: how GeoNames and "
+                     "EuroGlobalMap places were reconciled, and every disagreement.")] = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Largest places not held, and population in held territory and each threat band."""
     from ..analysis import queries
 
+    if check:
+        with session(data) as ws:
+            g = ws.gazetteer
+            summary = g.summary()
+            rows = g.check().replace({float("nan"): None}).to_dict("records")
+        if as_json:
+            print_json({"summary": summary, "disagreements": rows})
+        else:
+            render.places_check(summary, rows)
+        return
     if not oblast and not city:
         raise InvalidArgumentError("give --oblast NAME or --city NAME")
     with session(data) as ws:

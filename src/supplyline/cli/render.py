@@ -40,6 +40,8 @@ def header(d: dict[str, Any]) -> None:
               f"on {d['date']}{data}")
     if d.get("lookup") and d["lookup"]["how"] not in ("exact", "identifier", "given"):
         out.print(f"  lookup: {escape(d['lookup']['note'])}")
+    if d.get("lookup") and d["lookup"].get("warning"):
+        out.print(f"  [yellow]warning: {escape(d['lookup']['warning'])}[/yellow]")
     if "centre_held" in d:
         if d["centre_held"]:
             out.print("  [red]the city centre is inside held territory[/red]")
@@ -147,6 +149,9 @@ def encirclement(d: dict[str, Any]) -> None:
 
 
 def distance(d: dict[str, Any]) -> None:
+    for r in d["targets"]:
+        if r.get("lookup") and r["lookup"].get("warning"):
+            out.print(f"[yellow]warning: {escape(r['lookup']['warning'])}[/yellow]")
     t = Table(title=f"Distance from held territory on {d['date']}")
     for col in ("target", "km", "reached", "first reached", "closest in history km"):
         t.add_column(col)
@@ -265,3 +270,20 @@ def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str)
             out.print(f"pooled backtest, {escape(kind)}: {p['cases']} cases over all cities, "
                       f"median error {p['median_abs_error_days']} d; {judged}")
     out.print(f"tables written to {escape(output)}/ (days, routes, events as .parquet and .csv)")
+
+
+def places_check(summary: dict[str, Any], rows: list[dict[str, Any]], limit: int = 40) -> None:
+    out.print("places: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in
+                                      summary.items()))
+    t = Table(title="Disagreements between GeoNames and EuroGlobalMap, and how each was "
+                    "resolved")
+    for col in ("kind", "place", "oblast", "other", "km apart", "resolution"):
+        t.add_column(col)
+    for r in rows[:limit]:
+        km = r.get("distance_km")
+        t.add_row(r["kind"], escape(f"{r['name']} ({r['ident']})"), escape(r["oblast"] or "-"),
+                  escape(f"{r['other_name']} ({r['other_ident']})" if r["other_ident"] else "-"),
+                  "-" if km is None else f"{km:.1f}", escape(r["resolution"]))
+    out.print(t)
+    if len(rows) > limit:
+        out.print(f"... {len(rows) - limit} more (use --json for all)")
