@@ -8,6 +8,26 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads ../shared/data (through the ``shared_data`` or ``ws`` fixture)
+    is marked ``realdata``: ``pytest -m "not realdata"`` runs the fast unit tests only."""
+    for item in items:
+        if {"shared_data", "ws"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realdata)
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Where tests leave pictures a person may want to look at (maps, screenshots):
+    ``$SUPPLYLINE_TEST_ARTIFACTS`` if set, else a temporary folder (never the checkout)."""
+    import os
+
+    env = os.environ.get("SUPPLYLINE_TEST_ARTIFACTS")
+    path = Path(env) if env else tmp_path_factory.mktemp("artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED / "deepstate").is_dir() or not (SHARED / "egm").is_dir():

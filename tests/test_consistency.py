@@ -38,6 +38,7 @@ def _expected_day(ws, city_id: str, day) -> tuple[dict, dict]:
     s = queries.status(ws, city_id, day)
     e = queries.encirclement(ws, city_id, day)
     row = {"distance_to_held_km": s.distance_to_held_km, "centre_held": s.centre_held,
+           "distance_to_front_km": s.distance_to_front_km,
            "hubs": ";".join(h.hub.id for h in s.hubs),
            f"held_area_{e.held_area_radius_km:g}km_km2": e.held_area_km2,
            "corridor_width_km": e.corridor_width_km if s.hubs else None}

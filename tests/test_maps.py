@@ -27,7 +27,7 @@ def _no_temp_files(d: Path) -> bool:
     return not [p for p in d.iterdir() if p.name.startswith(".")]
 
 
-def test_render_map_pokrovsk(ws, tmp_path):
+def test_render_map_pokrovsk(ws, tmp_path, artifacts):
     from PIL import Image
 
     out = tmp_path / "pokrovsk.png"
@@ -65,9 +65,7 @@ def test_render_map_pokrovsk(ws, tmp_path):
     assert {"held", "beyond"} <= set(c["edges_by_band"]["road"])
     assert set(res["hubs"]) >= {"Pavlohrad", "Dnipro"}
 
-    art = PROJECT_ROOT / "test-artifacts"
-    art.mkdir(exist_ok=True)
-    shutil.copyfile(out, art / "map-pokrovsk.png")
+    shutil.copyfile(out, artifacts / "map-pokrovsk.png")
 
 
 def test_render_map_radius_svg(ws, tmp_path):

@@ -318,18 +318,19 @@ def test_gazetteer_cache_is_a_checked_entry_without_pickle(tmp_path, monkeypatch
     gpd.GeoDataFrame({"nama1": ["Zaporiz'ke"], "ppl": [1200], "inspireid": ["z1"],
                       "icc": ["UA"]}, geometry=[Point(37.0, 48.2)],
                      crs="EPSG:4326").to_file(egm, layer="settlements")
-    g1 = Gazetteer.load(egm_path=egm)
+    small = {"min_population": 300_000}  # a few GeoNames cities: the test is about the cache
+    g1 = Gazetteer.load(egm_path=egm, **small)
     files = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
     assert files == ["conflicts.parquet", "districts.parquet", "manifest.json",
                      "places.parquet"]
-    g2 = Gazetteer.load(egm_path=egm)
+    g2 = Gazetteer.load(egm_path=egm, **small)
     pd.testing.assert_frame_equal(g1.places, g2.places)
     m = g2.find("Zaporizke")
     assert m.place.ident == "egm:z1" or any(c.ident == "egm:z1" for c in m.candidates)
     # a damaged entry is rebuilt, not trusted
     part = next((tmp_path / "cache").rglob("places.parquet"))
     part.write_bytes(b"garbage")
-    g3 = Gazetteer.load(egm_path=egm)
+    g3 = Gazetteer.load(egm_path=egm, **small)
     assert len(g3.places) == len(g1.places)
 
 

@@ -31,7 +31,7 @@ from ..data.places import Gazetteer, Match, Place
 from ..errors import InvalidArgumentError
 from ..io.sources import DataSources, locate
 from ..settings import get_settings
-from .figures import DayGround
+from .figures import DayGround, held_grey, hostile_parts
 from .options import DEFAULT_OPTIONS, AnalysisOptions
 
 T = TypeVar("T")
@@ -187,14 +187,19 @@ class Workspace:
         """Held territory on ``date`` (None: the last day of the history)."""
         return self.history.held(parse_date(date) if date is not None else self.history.last)
 
-    def ground(self, held: HeldTerritory) -> DayGround:
-        """The day's held territory with its index (memoised per data day)."""
-        def build() -> DayGround:
-            return DayGround(held.geometry, HeldIndex.build(held.geometry), held=held)
+    def ground(self, held: HeldTerritory, options: AnalysisOptions | None = None) -> DayGround:
+        """The day's ground: held territory, the hostile ground the options measure from
+        and its index (memoised per data day and options)."""
+        options = options or self.options
 
-        g = self.memo("ground", held.date, build)
+        def build() -> DayGround:
+            parts = hostile_parts(self, held.geometry, options, held_grey(held))
+            return DayGround(held.geometry, HeldIndex.build(parts), held=held, parts=parts)
+
+        key = (held.date, options.threat_ground, options.border_hostile)
+        g = self.memo("ground", key, build)
         if g.held is None or g.held.requested != held.requested:  # same data day, other date
-            return DayGround(g.geometry, g.index, g.raster, held)
+            return DayGround(g.geometry, g.index, g.raster, held, g.parts)
         return g
 
     def describe_point(self, x: float, y: float) -> dict[str, Any]:

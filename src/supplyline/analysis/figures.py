@@ -24,6 +24,7 @@ returns (the tests compare both, and compare stored timeline rows with fresh que
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,13 +67,94 @@ MAX_SNAP_M = 15_000.0
 
 @dataclass
 class DayGround:
-    """Held territory of one day (metric CRS) with its spatial index, and the clearance
-    raster of the corridor where the caller has one (the timeline's shared raster)."""
+    """The ground of one day (metric CRS).
+
+    ``geometry`` is held territory: held-type facts (the centre held, held area, held
+    share of rings, distance to held territory) use it. ``parts`` is the hostile ground
+    exposure is measured from: held territory, plus the grey zone where known (when the
+    options measure from contested ground) and the other side of the state border (when
+    the options count it), kept apart (:func:`hostile_parts`); ``index`` is built over
+    them. ``raster``: the corridor's clearance raster where the caller has one (the
+    timeline's shared raster)."""
 
     geometry: shapely.Geometry
     index: HeldIndex
     raster: ClearanceRaster | None = None
     held: HeldTerritory | None = None
+    parts: tuple = ()
+
+    @cached_property
+    def held_prepared(self) -> shapely.Geometry:
+        g = shapely.multipolygons(_polygons(self.geometry))
+        shapely.prepare(g)
+        return g
+
+    @cached_property
+    def held_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(_polygons(self.geometry))
+
+    def held_distance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact distance (m) from points to held territory only, and whether inside."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        polys = _polygons(self.geometry)
+        if not len(polys):
+            return np.full(len(xy), np.inf), np.zeros(len(xy), bool)
+        inside = shapely.contains_xy(self.held_prepared, xy[:, 0], xy[:, 1])
+        pts = shapely.points(xy)
+        (i, _), dist = self.held_tree.query_nearest(pts, return_distance=True, all_matches=False)
+        d = np.full(len(xy), np.inf)
+        d[i] = dist
+        return np.where(inside, 0.0, d), inside | (d == 0)
+
+
+def _polygons(geom: shapely.Geometry) -> np.ndarray:
+    parts = shapely.get_parts(geom)
+    return parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+
+
+def hostile_parts(ws: Workspace, held: shapely.Geometry, options: AnalysisOptions,
+                  grey: shapely.Geometry | None = None) -> tuple:
+    """The components of hostile ground: held territory; the grey zone (``grey``, where
+    known) when ``options.threat_ground == "contested"``; the Russian side of the state
+    border (:func:`~supplyline.data.borders.russian_side`) when
+    ``options.border_hostile``."""
+    parts = [held]
+    if options.threat_ground == "contested" and grey is not None and not grey.is_empty:
+        parts.append(grey)
+    if options.border_hostile:
+        side = border_side(ws)
+        if not side.is_empty:
+            parts.append(side)
+    return tuple(parts)
+
+
+def border_side(ws: Workspace) -> shapely.Geometry:
+    """The other side of the state border (memoised per workspace; empty without EGM)."""
+    from ..data.borders import russian_side
+
+    def build() -> shapely.Geometry:
+        egm = ws.sources.egm.path
+        if egm is None:
+            return shapely.Polygon()
+        return russian_side(egm, ws.sources.oblasts.path, ws.gazetteer.oblasts,
+                            use_cache=ws.use_cache)
+
+    return ws.memo("border_side", (), build)
+
+
+def held_grey(held: HeldTerritory) -> shapely.Geometry | None:
+    """The grey zone of a held-territory record, or None where the data has none."""
+    return getattr(held, "grey", None)
+
+
+def measured_from(options: AnalysisOptions, grey_known: bool) -> str:
+    """What exposure is measured from, in words (stated in every output)."""
+    parts = ["held territory"]
+    if options.threat_ground == "contested":
+        parts.append("the grey zone" if grey_known else "the grey zone (not known this day)")
+    if options.border_hostile:
+        parts.append("the Russian side of the state border")
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 # --------------------------------------------------------------------------- rear hubs
@@ -279,8 +361,10 @@ def local_figures(place: Place, ground: DayGround, options: AnalysisOptions) -> 
     the held share of each ring (``options.ring_bearings`` points a ring; inside tests
     exact) and the held area within ``options.area_radius_km``."""
     c = np.asarray(place.xy)
-    d_km, held = centre_distance(place, ground)
-    row: dict[str, Any] = {"distance_to_held_km": d_km, "centre_held": held}
+    front_km, _ = centre_distance(place, ground)
+    held_km, held = centre_held_distance(place, ground)
+    row: dict[str, Any] = {"distance_to_front_km": front_km, "distance_to_held_km": held_km,
+                           "centre_held": held}
     flags = ring_held_flags(ground, place.xy, options)
     n = options.ring_bearings
     for k, r in enumerate(options.radii_km):
@@ -295,18 +379,27 @@ def local_figures(place: Place, ground: DayGround, options: AnalysisOptions) -> 
 
 
 def centre_distance(place: Place, ground: DayGround) -> tuple[float | None, bool]:
-    """Exact distance (km, 3 decimals; None when nothing is held) from the place to held
-    territory, and whether the place is inside it."""
+    """Exact distance (km, 3 decimals; None when there is no hostile ground) from the
+    place to hostile ground (the front, as the options define it), and whether the place
+    is inside it."""
     d, inside = ground.index.point_clearance(np.asarray(place.xy)[None, :])
+    return (round(float(d[0]) / 1000, 3) if np.isfinite(d[0]) else None), bool(inside[0])
+
+
+def centre_held_distance(place: Place, ground: DayGround) -> tuple[float | None, bool]:
+    """Exact distance (km, 3 decimals; None when nothing is held) from the place to held
+    territory only, and whether the place is held."""
+    d, inside = ground.held_distance(np.asarray(place.xy)[None, :])
     return (round(float(d[0]) / 1000, 3) if np.isfinite(d[0]) else None), bool(inside[0])
 
 
 def ring_held_flags(ground: DayGround, centre: tuple[float, float],
                     options: AnalysisOptions) -> np.ndarray:
-    """Held flag of every ring point (rings in the order of ``options.radii_km``)."""
+    """Held flag of every ring point (rings in the order of ``options.radii_km``): held
+    territory only (the band shares of the encirclement query measure hostile ground)."""
     n = options.ring_bearings
     xy = np.vstack([ring_points(centre, r * 1000, n) for r in options.radii_km])
-    return ground.index.inside(xy)
+    return shapely.contains_xy(ground.held_prepared, xy[:, 0], xy[:, 1])
 
 
 def ring_column(radius_km: float) -> str:
@@ -423,7 +516,7 @@ def corridor_width(plan: CityPlan, raster: ClearanceRaster,
                            margin_m=plan.options.corridor_margin_km * 1000, prev=prev)
 
 
-def corridor_raster(held: shapely.Geometry, plan: CityPlan) -> ClearanceRaster:
+def corridor_raster(held: shapely.Geometry | tuple, plan: CityPlan) -> ClearanceRaster:
     """A clearance raster covering the plan's corridor window (the same cells as the
     timeline's shared raster, see :class:`~supplyline.core.encirclement.ClearanceRaster`)."""
     x0, y0, x1, y1 = plan.corridor_box()

@@ -49,6 +49,13 @@ class AnalysisOptions:
         Margin of the corridor window around the city and its hubs.
     beyond_band
         Resilience: edge-disjoint routes staying beyond this band.
+    threat_ground
+        What exposure (distances to the front, bands, routes, corridor) is measured from:
+        ``"contested"`` (default): held territory and the grey zone on days it is known;
+        ``"held"``: held territory only.
+    border_hostile
+        True (default): the Russian side of the state border counts like the edge of
+        held territory for exposure; False: measured from held ground only.
     """
 
     road_classes: str = "main"
@@ -62,8 +69,16 @@ class AnalysisOptions:
     corridor_margin_km: float = 20.0
     beyond_band: str = "fpv"
     modes: tuple[str, ...] = field(default=MODES)
+    threat_ground: str = "contested"
+    border_hostile: bool = True
 
     def __post_init__(self) -> None:
+        if self.threat_ground not in ("contested", "held"):
+            raise InvalidArgumentError(
+                f"threat_ground {self.threat_ground!r}: expected 'contested' or 'held'")
+        if not isinstance(self.border_hostile, bool):
+            raise InvalidArgumentError(
+                f"border_hostile {self.border_hostile!r}: expected True or False")
         if self.road_classes not in ("main", "all"):
             raise InvalidArgumentError(
                 f"road_classes {self.road_classes!r}: expected 'main' or 'all'")
@@ -120,6 +135,8 @@ class AnalysisOptions:
                          f"raster, from the city's built-up disc to any hub, window "
                          f"{self.corridor_margin_km:g} km around city and hubs"),
             "resilience_beyond_band": self.beyond_band,
+            "threat_ground": self.threat_ground,
+            "border_hostile": self.border_hostile,
         }
 
 

@@ -26,7 +26,9 @@ from .figures import (
     ModeFigures,
     area_column,
     corridor_raster,
+    held_grey,
     local_figures,
+    measured_from,
     mode_figures,
     plan_city,
     plan_exposure,
@@ -87,7 +89,7 @@ def city_day(ws: Workspace, city: str | Place, date: str | dt.date | None, *,
     options = options or ws.options
     match = _match(ws, city)
     held = ws.held(date)
-    ground = ws.ground(held)
+    ground = ws.ground(held, options)
     names = _names(to, "to") or list(options.hubs)
     hubs: list[Place]
     error = None
@@ -194,12 +196,12 @@ def status(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
             continue
         modes[mode] = ModeSummary(mode, figs.best_status, _best(figs), figs.disjoint_routes,
                                   [_hub_status(plan, figs, h) for h in cd.hubs])
-    d = local["distance_to_held_km"]
+    d = local["distance_to_front_km"]
     return StatusResult(
-        **cd.header(), centre_held=local["centre_held"], distance_to_held_km=d,
-        centre_band=ws.profile.band_name(np.inf if d is None else d * 1000,
-                                         local["centre_held"]),
-        hubs=hubs, modes=modes, method=_method(ws, cd.options))
+        **cd.header(), centre_held=local["centre_held"], distance_to_front_km=d,
+        distance_to_held_km=local["distance_to_held_km"],
+        centre_band=ws.profile.band_name(np.inf if d is None else d * 1000, d == 0),
+        hubs=hubs, modes=modes, method=_method(ws, cd))
 
 
 def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
@@ -241,10 +243,11 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
         raise OffNetworkError(next(iter(modes.values())).error)
     return RoutesResult(
         **cd.header(), centre_held=local["centre_held"],
+        distance_to_front_km=local["distance_to_front_km"],
         distance_to_held_km=local["distance_to_held_km"],
         hubs=[PlaceRef.of(h) for h in cd.hubs], modes=modes,
         bands=[{"name": b.name, "max_km": b.max_km, "note": b.note} for b in ws.profile.bands],
-        clearance_cap_km=ws.profile.cap_m / 1000, method=_method(ws, cd.options),
+        clearance_cap_km=ws.profile.cap_m / 1000, method=_method(ws, cd),
         edge_geometry=lambda mode, ids: _merged_line(ws, mode, ids))
 
 
@@ -264,8 +267,9 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
     if cd.hubs:
         plan = _plan(ws, cd)
         raster = ws.memo("raster", (cd.held.date, plan.corridor_box(),
-                                    opts.corridor_resolution_m),
-                         lambda: corridor_raster(geom, plan))
+                                    opts.corridor_resolution_m, opts.threat_ground,
+                                    opts.border_hostile),
+                         lambda: corridor_raster(cd.ground.parts or geom, plan))
         c = raster.corridor_detail(cd.place.xy, [h.xy for h in cd.hubs],
                                    start_radius_m=_city_radius(cd.place),
                                    margin_m=opts.corridor_margin_km * 1000)
@@ -274,6 +278,7 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
             narrowest = PointInfo(**ws.describe_point(*c.narrowest_xy))
     return EncirclementResult(
         **cd.header(), centre_held=local["centre_held"],
+        distance_to_front_km=local["distance_to_front_km"],
         distance_to_held_km=local["distance_to_held_km"],
         held_area_km2=local[area_column(opts)],
         held_area_radius_km=opts.area_radius_km,
@@ -283,7 +288,7 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
                        for a in fl.arms], fl.pincer, fl.description),
         hubs=[PlaceRef.of(h) for h in cd.hubs], corridor_width_km=width,
         corridor_connected=connected, corridor_narrowest=narrowest,
-        method=_method(ws, opts), centre_xy=cd.place.xy)
+        method=_method(ws, cd), centre_xy=cd.place.xy)
 
 
 def _city_radius(place: Place) -> float:
@@ -297,11 +302,13 @@ def _merged_line(ws: Workspace, mode: str, ids: list[int]) -> shapely.Geometry:
     return shapely.line_merge(shapely.union_all(net.geoms[np.asarray(ids, dtype=np.int64)]))
 
 
-def _method(ws: Workspace, options: AnalysisOptions) -> dict[str, Any]:
-    return {**options.describe(),
+def _method(ws: Workspace, cd: CityDay) -> dict[str, Any]:
+    grey_known = held_grey(cd.held) is not None
+    return {**cd.options.describe(),
             "bands": {b.name: b.max_km for b in ws.profile.bands},
             "clearance_cap_km": ws.profile.cap_m / 1000,
-            "measured_from": "held territory"}
+            "measured_from": measured_from(cd.options, grey_known),
+            "grey_zone_known": grey_known}
 
 
 def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
@@ -393,7 +400,7 @@ def edge_exposure(ws: Workspace, date: str | dt.date | None = None, *, mode: str
     options = options or ws.options
     net = ws.network(mode)
     held = ws.held(date)
-    ground = ws.ground(held)
+    ground = ws.ground(held, options)
     sel = route_edges(ws, mode, options)
     if bbox is not None:
         x0, y0 = metric_xy(bbox[0], bbox[1])

@@ -265,9 +265,15 @@ class Dated(Result):
 
 @dataclass
 class StatusResult(Dated):
-    """``supplyline status``: where the front is, the rear hubs and the route status."""
+    """``supplyline status``: where the front is, the rear hubs and the route status.
+
+    ``distance_to_front_km`` is measured from hostile ground as ``method.measured_from``
+    says (held territory, the grey zone where known, the other side of the state
+    border); ``centre_band`` classifies it. ``distance_to_held_km`` is from held territory
+    only."""
 
     centre_held: bool
+    distance_to_front_km: float | None
     distance_to_held_km: float | None
     centre_band: str
     hubs: list[HubInfo]
@@ -280,6 +286,7 @@ class RoutesResult(Dated):
     """``supplyline routes``: every route to every hub per mode, and resilience."""
 
     centre_held: bool
+    distance_to_front_km: float | None
     distance_to_held_km: float | None
     hubs: list[PlaceRef]
     modes: dict[str, ModeRoutes]
@@ -296,9 +303,13 @@ class RoutesResult(Dated):
 
 @dataclass
 class EncirclementResult(Dated):
-    """``supplyline encirclement``: rings, flanks, the corridor to the rear."""
+    """``supplyline encirclement``: rings, flanks, the corridor to the rear.
+
+    A ring's ``held_share`` is held territory only; its ``band_share`` classifies each
+    point's distance from hostile ground (``method.measured_from``)."""
 
     centre_held: bool
+    distance_to_front_km: float | None
     distance_to_held_km: float | None
     held_area_km2: float
     held_area_radius_km: float

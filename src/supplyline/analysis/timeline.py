@@ -54,6 +54,7 @@ from .figures import (
     ModeFigures,
     area_column,
     corridor_width,
+    hostile_parts,
     local_figures,
     mode_figures,
     plan_city,
@@ -108,9 +109,13 @@ class Timeline:
         return self.days.drop(columns=[c for c in INTERNAL_COLUMNS if c in self.days])
 
 
-def day_hash(geom: shapely.Geometry) -> str:
-    """Identity of one day's held territory (cache key of that day's rows)."""
-    return hashlib.blake2b(shapely.to_wkb(geom), digest_size=12).hexdigest()
+def day_hash(*geoms: shapely.Geometry | None) -> str:
+    """Identity of one day's ground: held territory and the grey zone, where known (the
+    cache key of that day's rows; the options are part of the cache entry's key)."""
+    h = hashlib.blake2b(digest_size=12)
+    for g in geoms:
+        h.update(b"-" if g is None else shapely.to_wkb(g))
+    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- shared state
@@ -120,10 +125,11 @@ class DayState:
     clearance raster and the exposure of every edge routes may use once a city is
     computed (:meth:`ready`)."""
 
-    def __init__(self, geom: shapely.Geometry, serial: int):
-        self.geom = geom
+    def __init__(self, geom: shapely.Geometry, parts: tuple, serial: int):
+        self.geom = geom  # held territory
+        self.parts = parts  # hostile ground (figures.hostile_parts)
         self.serial = serial
-        self.index = HeldIndex.build(geom)
+        self.index = HeldIndex.build(parts)
         self.raster: ClearanceRaster | None = None
         self.exp: dict[str, EdgeExposure] = {}
         #: per mode, each edge's clearance measured at every sample point (NaN: not yet)
@@ -137,7 +143,7 @@ class DayState:
         """Measure the shared exposure (from ``prev``, an earlier ready day, only near
         ``changed``, the boxes of every change since then) and build the raster."""
         if self.raster is None or not self.raster.contains_box(raster_box):
-            self.raster = ClearanceRaster.build(self.geom, raster_box,
+            self.raster = ClearanceRaster.build(self.parts, raster_box,
                                                 options.corridor_resolution_m)
         for m, ids in union.items():
             if m in self.exp:
@@ -216,9 +222,12 @@ def city_day_figures(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
     if local_unchanged and prev is not None and prev.local is not None:
         local, dist_m = prev.local, prev.local_dist_m
     else:
-        local = local_figures(plan.place, DayGround(day.geom, day.index, day.raster), options)
-        d = local["distance_to_held_km"]
-        dist_m = np.inf if d is None else d * 1000
+        local = local_figures(plan.place, DayGround(day.geom, day.index, day.raster,
+                                                    parts=day.parts), options)
+        # the farther of the two distances: a change beyond it cannot alter either
+        d = [x for x in (local["distance_to_held_km"], local["distance_to_front_km"])
+             if x is not None]
+        dist_m = max(d) * 1000 if d else np.inf
     row: dict[str, Any] = {"hubs": ";".join(plan.hub_ids), **local}
     state = CityState(plan, row, [], local=local, local_dist_m=dist_m)
     for mode in plan.modes:
@@ -299,6 +308,14 @@ class _Walk:
         self.reach = ws.profile.cap_m + 2000
         self.stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
 
+    def grey(self, i: int) -> shapely.Geometry | None:
+        """The grey zone of history day ``i`` when the options measure from it and it is
+        known, else None."""
+        if self.options.threat_ground != "contested":
+            return None
+        greys = getattr(self.ws.history, "grey_geoms", None)
+        return None if greys is None else greys[i]
+
     def hubs(self, place: Place, index: HeldIndex) -> list[Place]:
         if self.fixed_hubs is not None:
             return self.fixed_hubs
@@ -325,15 +342,20 @@ class _Walk:
         rows: list[dict] = []
         route_rows_: list[dict] = []
         state: dict[str, CityState | None] = {c.ident or c.name: None for c in self.cities}
-        prev_geom, prev_i = None, None
+        prev_geom, prev_grey, prev_i = None, None, None
         last_ready: DayState | None = None
         since: list[np.ndarray] = []  # changes after the last ready day state
         for i in day_idx:
             geom = hist.geoms[i]
+            grey = self.grey(i)
             date = hist.dates[i]
-            h = day_hash(geom)
-            changed = (changed_boxes(prev_geom, geom) if prev_i is not None and i == prev_i + 1
-                       else changed_boxes(None, geom))
+            h = day_hash(geom, grey)
+            if prev_i is not None and i == prev_i + 1 and (prev_grey is None) == (grey is None):
+                changed = changed_boxes(prev_geom, geom)
+                if grey is not None:
+                    changed = np.vstack([changed, changed_boxes(prev_grey, grey)])
+            else:
+                changed = changed_boxes(None, geom)
             since.append(changed)
             day: DayState | None = None
             for place in self.cities:
@@ -350,7 +372,8 @@ class _Walk:
                     self.stats["carried_over"] += 1
                 else:
                     if day is None:
-                        day = DayState(geom, serial=i)
+                        day = DayState(geom, hostile_parts(ws, geom, self.options, grey),
+                                       serial=i)
                     hubs = self.hubs(place, day.index)
                     same = st is not None and [x.ident for x in hubs] == \
                         [x.ident for x in st.plan.hubs]
@@ -381,7 +404,7 @@ class _Walk:
                              **row})
                 route_rows_.extend({"city_id": cid, "city": place.name, "date": date, **r}
                                    for r in rr)
-            prev_geom, prev_i = geom, i
+            prev_geom, prev_grey, prev_i = geom, grey, i
             if progress is not None and task is not None:
                 progress.advance(task)
         return rows, route_rows_

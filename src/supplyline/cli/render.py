@@ -43,12 +43,17 @@ def header(d: dict[str, Any]) -> None:
     if d.get("lookup") and d["lookup"].get("warning"):
         out.print(f"  [yellow]warning: {escape(d['lookup']['warning'])}[/yellow]")
     if "centre_held" in d:
+        front, held = d.get("distance_to_front_km"), d.get("distance_to_held_km")
         if d["centre_held"]:
             out.print("  [red]the city centre is inside held territory[/red]")
-        elif d.get("distance_to_held_km") is not None:
+        elif front is not None:
             band = f" (band: {d['centre_band']})" if d.get("centre_band") else ""
-            out.print(f"  distance from the centre to held territory: "
-                      f"[bold]{d['distance_to_held_km']:.1f} km[/bold]{band}")
+            also = (f"; to held territory {held:.1f} km" if held is not None
+                    and abs(held - front) >= 0.05 else "")
+            out.print(f"  distance from the centre to the front: [bold]{front:.1f} km"
+                      f"[/bold]{band}{also}")
+        if d.get("method"):
+            out.print(f"  [dim]measured from {escape(d['method']['measured_from'])}[/dim]")
 
 
 def method_line(m: dict[str, Any]) -> None:

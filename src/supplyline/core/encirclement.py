@@ -7,6 +7,7 @@ pure: they do not load data. Bearings are clockwise from grid north of the metri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -187,7 +188,7 @@ class Corridor:
         return dict(self.__dict__)
 
 
-def corridor(held: shapely.Geometry, start: tuple[float, float],
+def corridor(held: shapely.Geometry | Sequence[shapely.Geometry], start: tuple[float, float],
              targets: list[tuple[float, float]], *, start_radius_m: float = 0.0,
              margin_m: float = 20_000, resolution_m: float = 1000.0,
              cap_m: float = CORRIDOR_CAP_M) -> Corridor:
@@ -344,7 +345,8 @@ def _pinch_point(open_mask: np.ndarray, clear: np.ndarray, best: float, start: n
 
 def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m: float,
               shape: tuple[int, int]) -> np.ndarray:
-    """Boolean grid (rows = y up) of cells covered by polygons, via Pillow's polygon fill.
+    """Boolean grid (rows = y up) of cells covered by polygons (of any of the geometries
+    given), via Pillow's polygon fill.
 
     Cells the outline touches count as covered, so the mask errs by at most one cell on
     the held side.
@@ -353,18 +355,21 @@ def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m:
 
     ny, nx = shape
     x0, y0 = origin
-    clip = shapely.clip_by_rect(geom, x0 - resolution_m, y0 - resolution_m,
-                                x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
-    img = Image.new("1", (nx, ny), 0)
-    draw = ImageDraw.Draw(img)
-    for poly in shapely.get_parts(clip):
-        if shapely.get_type_id(poly) != 3 or poly.is_empty:
-            continue
-        for k, ring in enumerate([poly.exterior, *poly.interiors]):
-            xy = (shapely.get_coordinates(ring) - (x0, y0)) / resolution_m - 0.5
-            if len(xy) >= 3:
-                draw.polygon([tuple(p) for p in xy], fill=0 if k else 1)
-    return np.asarray(img, dtype=bool)
+    out = np.zeros((ny, nx), bool)
+    for g in ([geom] if isinstance(geom, shapely.Geometry) else geom):  # each part, then OR
+        clip = shapely.clip_by_rect(g, x0 - resolution_m, y0 - resolution_m,
+                                    x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
+        img = Image.new("1", (nx, ny), 0)
+        draw = ImageDraw.Draw(img)
+        for poly in shapely.get_parts(clip):
+            if shapely.get_type_id(poly) != 3 or poly.is_empty:
+                continue
+            for k, ring in enumerate([poly.exterior, *poly.interiors]):
+                xy = (shapely.get_coordinates(ring) - (x0, y0)) / resolution_m - 0.5
+                if len(xy) >= 3:
+                    draw.polygon([tuple(p) for p in xy], fill=0 if k else 1)
+        out |= np.asarray(img, dtype=bool)
+    return out
 
 
 @dataclass
@@ -386,7 +391,8 @@ class ClearanceRaster:
     cap_m: float = CORRIDOR_CAP_M
 
     @classmethod
-    def build(cls, held: shapely.Geometry, box: tuple[float, float, float, float],
+    def build(cls, held: shapely.Geometry | Sequence[shapely.Geometry],
+              box: tuple[float, float, float, float],
               resolution_m: float = 1000.0, cap_m: float = CORRIDOR_CAP_M) -> ClearanceRaster:
         r = float(resolution_m)
         x0 = np.floor(box[0] / r) * r

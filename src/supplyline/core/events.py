@@ -130,8 +130,9 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
         ev.append(Event(city, on[i], kind, subject, detail, cid,
                         pending_from(count, i, persist)))
 
-    # held territory entering each band around the centre, and the centre held
-    dist = d["distance_to_held_km"].to_numpy(dtype=float)
+    # hostile ground (the front) entering each band around the centre, the centre held
+    col = "distance_to_front_km" if "distance_to_front_km" in d else "distance_to_held_km"
+    dist = d[col].to_numpy(dtype=float)
     for b in profile.bands:
         inside = dist <= b.max_km
         if inside[0]:
@@ -139,7 +140,7 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
         i = first_persistent(inside, persist, pending=True)
         if i is not None:
             add(i, n, "band_entered", b.name,
-                f"held territory within {b.max_km:g} km ({b.name}) of the centre: "
+                f"the front within {b.max_km:g} km ({b.name}) of the centre: "
                 f"{dist[i]:.1f} km")
     held = d["centre_held"].astype(bool).to_numpy()
     if not held[0]:
@@ -208,7 +209,8 @@ def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
     w = d[(d["date"] <= at_ts) & (d["date"] > at_ts - pd.Timedelta(days=window_days))]
     t = (w["date"] - at_ts).dt.days.to_numpy(dtype=float)
     out: dict = {"date": str(at_ts.date()), "window_days": window_days}
-    s, lo, hi = robust_slope(t, w["distance_to_held_km"].to_numpy(dtype=float))
+    col = "distance_to_front_km" if "distance_to_front_km" in w else "distance_to_held_km"
+    s, lo, hi = robust_slope(t, w[col].to_numpy(dtype=float))
     out["approach_km_per_day"] = _r(-s)
     out["approach_range"] = [_r(-hi), _r(-lo)]
     area_col = [c for c in d.columns if c.startswith("held_area_")]

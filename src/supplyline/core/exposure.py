@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -164,33 +165,46 @@ COARSE_SPACING_M = 500.0
 
 @dataclass
 class HeldIndex:
-    """Spatial index over held territory for fast clearance queries (metric CRS).
+    """Spatial index over hostile ground for fast clearance queries (metric CRS).
+
+    Hostile ground is held territory, or the union of several geometries given together
+    (held territory, the grey zone, the other side of the state border): each is kept
+    apart (no union is computed; they may overlap), and every question is answered for
+    their union — inside any, nearest to any.
 
     Edge clearance is measured from sample points every 200 m along each edge to points
-    every 100 m along the held boundary (a KD-tree), so it may exceed the exact distance by
-    at most ~150 m; whether an edge *touches* held territory is exact (STRtree intersects).
+    every 100 m along the boundary (a KD-tree), so it may exceed the exact distance by
+    at most ~150 m; whether an edge *touches* hostile ground is exact (prepared
+    intersects).
     """
 
-    geometry: shapely.Geometry
+    components: tuple
     polygons: np.ndarray
     boundary_xy: np.ndarray
     kdtree: cKDTree | None = field(repr=False)
     coarse: cKDTree | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, geometry: shapely.Geometry, clip: shapely.Geometry | None = None) -> HeldIndex:
-        g = geometry
+    def build(cls, geometry: shapely.Geometry | Sequence[shapely.Geometry],
+              clip: shapely.Geometry | None = None) -> HeldIndex:
+        geoms = [geometry] if isinstance(geometry, shapely.Geometry) else list(geometry)
         if clip is not None:
-            g = shapely.intersection(g, clip)
-        polys = shapely.get_parts(g)
-        # polygons only, and no empty ones (an empty day or clip would give NaN distances)
-        polys = polys[(shapely.get_type_id(polys) == 3) & ~shapely.is_empty(polys)]
+            geoms = [shapely.intersection(g, clip) for g in geoms]
+        comps, all_polys = [], []
+        for g in geoms:
+            polys = shapely.get_parts(g)
+            # polygons only, and no empty ones (an empty day or clip gives NaN distances)
+            polys = polys[(shapely.get_type_id(polys) == 3) & ~shapely.is_empty(polys)]
+            if len(polys):
+                comps.append(polys)
+                all_polys.append(polys)
+        polys = np.concatenate(all_polys) if all_polys else np.empty(0, dtype=object)
         if len(polys) == 0:
-            return cls(g, polys, np.empty((0, 2)), None)
+            return cls((), polys, np.empty((0, 2)), None)
         boundary = shapely.boundary(polys)
         xy = shapely.get_coordinates(shapely.segmentize(boundary, BOUNDARY_SPACING_M))
         coarse = shapely.get_coordinates(shapely.segmentize(boundary, COARSE_SPACING_M))
-        return cls(g, polys, xy, cls._tree(xy), cls._tree(coarse))
+        return cls(tuple(comps), polys, xy, cls._tree(xy), cls._tree(coarse))
 
     @staticmethod
     def _tree(xy: np.ndarray) -> cKDTree:
@@ -237,20 +251,32 @@ class HeldIndex:
         mid = net.edge_mid_xy[ids]
         near = dist <= net.length[ids] / 2 + BOUNDARY_SPACING_M
         inside = np.zeros(len(ids), bool)
-        if near.any():  # the prepared geometry first: only then is its index used
-            inside[near] = shapely.intersects(self.prepared, net.geoms[ids[near]])
+        if near.any():
+            inside[near] = self.intersects(net.geoms[ids[near]])
         far = ~near
         if far.any():
-            inside[far] = shapely.contains_xy(self.prepared, mid[far, 0], mid[far, 1])
+            inside[far] = self.inside(mid[far])
         dist[inside] = 0.0
         return dist, inside
 
     @cached_property
-    def prepared(self) -> shapely.Geometry:
-        """The held polygons as one prepared multipolygon (fast repeated predicates)."""
-        g = shapely.multipolygons(self.polygons)
-        shapely.prepare(g)
-        return g
+    def prepared(self) -> tuple:
+        """Each component as one prepared multipolygon (fast repeated predicates)."""
+        out = []
+        for polys in self.components:
+            g = shapely.multipolygons(polys)
+            shapely.prepare(g)
+            out.append(g)
+        return tuple(out)
+
+    def intersects(self, geoms: np.ndarray) -> np.ndarray:
+        """Exact flag per geometry: touches hostile ground (prepared intersects)."""
+        hit = np.zeros(len(geoms), bool)
+        for g in self.prepared:  # the prepared geometry first: only then is its index used
+            rest = ~hit
+            if rest.any():
+                hit[rest] = shapely.intersects(g, geoms[rest])
+        return hit
 
     def sampled_clearance(self, net, ids: np.ndarray, cap_m: float) -> np.ndarray:
         """Min distance over each edge's sample points (every 200 m), capped."""
@@ -270,17 +296,18 @@ class HeldIndex:
         pts = shapely.points(xy)
         if len(self.polygons) == 0:
             return np.full(len(pts), np.inf), np.zeros(len(pts), bool)
+        box = None
         if len(xy) <= 4 and self.kdtree is not None:
-            # exact distance against the held territory near the points only: the
-            # KD-tree bounds the distance, so clipping to that bound loses nothing
+            # exact distance against the ground near the points only: the KD-tree bounds
+            # the distance, so clipping to that bound loses nothing
             bound, _ = self.kdtree.query(xy)
             r = float(bound.max()) + 2 * BOUNDARY_SPACING_M
-            x0, y0 = xy.min(axis=0) - r
-            x1, y1 = xy.max(axis=0) + r
-            near = shapely.clip_by_rect(self.prepared, x0, y0, x1, y1)
-            d = shapely.distance(pts, near)
-        else:
-            d = shapely.distance(pts, self.prepared)
+            box = (*(xy.min(axis=0) - r), *(xy.max(axis=0) + r))
+        d = np.full(len(pts), np.inf)
+        for g in self.prepared:
+            near = g if box is None else shapely.clip_by_rect(g, *box)
+            if not near.is_empty:
+                d = np.minimum(d, shapely.distance(pts, near))
         return d, d == 0
 
     def fast_point_clearance(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -294,11 +321,14 @@ class HeldIndex:
         return np.where(inside, 0.0, d), inside
 
     def inside(self, xy: np.ndarray) -> np.ndarray:
-        """Exact flag per point: inside held territory (prepared point-in-polygon)."""
+        """Exact flag per point: inside hostile ground (prepared point-in-polygon)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        if not len(self.polygons):
-            return np.zeros(len(xy), bool)
-        return shapely.contains_xy(self.prepared, xy[:, 0], xy[:, 1])
+        hit = np.zeros(len(xy), bool)
+        for g in self.prepared:
+            rest = ~hit
+            if rest.any():
+                hit[rest] = shapely.contains_xy(g, xy[rest, 0], xy[rest, 1])
+        return hit
 
 
 def near_boxes(xy: np.ndarray, boxes: np.ndarray, reach: float, cell: float = 5000.0

