@@ -23,7 +23,7 @@ def test_status_json(ws, shared_data):
     assert doc["city"]["name"] == "Pokrovsk" and doc["data_exact"] is True
     road = doc["modes"]["road"]
     assert road["status"] and road["hubs"][0]["peacetime_length_km"] > 50
-    assert doc["method"]["road_classes"] == "main"
+    assert doc["method"]["road_classes"] == "all"
 
 
 def test_data_status_json(ws, shared_data):

@@ -116,6 +116,7 @@ def encirclement(city: str, date: Date = None, *, to: list[str] | str | None = N
 
 def distance(city: str, date: Date = None, *, place: str | None = None,
              oblast: str | None = None, road: str | None = None, rail: bool = False,
+             route_to: str | None = None, route_mode: str = "rail",
              radius_km: float = 30.0, tolerance_km: float = 1.0,
              ws: Workspace | None = None) -> DistanceResult:
     """Distance from held territory to targets near a city and when each was reached
@@ -126,7 +127,10 @@ def distance(city: str, date: Date = None, *, place: str | None = None,
     city, date, ws
         As for :func:`status`.
     place, oblast, road, rail
-        The targets: a named place, an oblast's boundary, a road by number, railways.
+        The targets: a named place, an oblast's boundary, a road by number, railways
+        (lines split into stretches toward the rear, through the city, toward the front).
+    route_to, route_mode
+        The peacetime rail (or road) route to a hub ("the rail line to Dnipro").
     radius_km : float
         Radius around the city for line and boundary targets (km).
     tolerance_km : float
@@ -137,7 +141,8 @@ def distance(city: str, date: Date = None, *, place: str | None = None,
     DistanceResult
     """
     return queries.distance(_ws(ws), city, date, place=place, oblast=oblast, road=road,
-                            rail=rail, radius_km=radius_km, tolerance_km=tolerance_km)
+                            rail=rail, route_to=route_to, route_mode=route_mode,
+                            radius_km=radius_km, tolerance_km=tolerance_km)
 
 
 def places(date: Date = None, *, oblast: str | None = None, city: str | None = None,

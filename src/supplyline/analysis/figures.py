@@ -428,12 +428,13 @@ class ModeFigures:
     thresholds: dict[str, float] = field(default_factory=dict)
     resil_mask: np.ndarray | None = None
     serial: int = -1
+    centre_cut: bool = False
 
 
 def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: ThreatProfile,
                  *, detail: bool = False, prev: ModeFigures | None = None,
                  stamp: np.ndarray | None = None, serial: int = -1,
-                 describe_point=None) -> ModeFigures:
+                 describe_point=None, centre_cut: bool = False) -> ModeFigures:
     """Peacetime, avoid-held and safest routes from the city to each hub on ``exposure``
     (numbered like the plan's sub-network edges), each hub's status, the best status and
     clearance over the hubs, and the number of edge-disjoint routes beyond the option's
@@ -446,8 +447,13 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
     changed edge crossed (:func:`~supplyline.core.routes.safest_still_valid`), a route
     whose edges all kept their figures, and the disjoint-route count for an identical
     usable edge set.
+
+    ``centre_cut``: the city centre itself is inside hostile ground, so no route leaves
+    it: every pair is cut (the peacetime route is still described, for reference).
     """
     mp = plan.modes[mode]
+    if prev is not None and prev.centre_cut != centre_cut:
+        prev = None
     eng = RouteEngine(mp.net, exposure, profile, chains=mp.chains)
     clear = eng.capped_clearance()
     described: dict[tuple[str, str], Route] = {}
@@ -467,6 +473,11 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
     res = eng.routes(mp.city_node, mp.hub_nodes, with_refs=detail, peace=mp.peace,
                      describe_avoid=detail, search_avoid=detail, safest=known,
                      lean=not detail, described=described)
+    if centre_cut:
+        for rr in res.values():
+            rr["avoid_held"] = Route("avoid_held", rr["avoid_held"].hub, False)
+            rr["safest"] = Route("safest", rr["safest"].hub, False)
+        eng.thresholds = {}
     status = {h: pair_status(rr) for h, rr in res.items()}
     best_rank, best_clear, best_status = -1, np.nan, "cut"
     for h, rr in res.items():
@@ -491,7 +502,7 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
         n_routes = resilience(eng, mp.source_nodes, mp.sink_nodes, plan.options.beyond_band,
                               with_cut=False).disjoint_routes
     return ModeFigures(mode, res, status, best_status, best_clear, n_routes, resil,
-                       clear, dict(eng.thresholds), rmask, serial)
+                       clear, dict(eng.thresholds), rmask, serial, centre_cut)
 
 
 def plan_exposure(ws: Workspace, plan: CityPlan, mode: str, ground: DayGround) -> EdgeExposure:

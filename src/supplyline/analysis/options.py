@@ -25,9 +25,11 @@ class AnalysisOptions:
     Parameters
     ----------
     road_classes
-        ``"main"`` (default): routes, resilience and road exposure on the main roads (EGM
-        classes motorway / primary / secondary, i.e. M, P and T roads); ``"all"``: every
-        EGM road, local roads included (about 4.5 times more edges).
+        ``"all"`` (default): routes, resilience and road exposure on every EGM road (a
+        1:1M network: its "local" roads are the significant ones, and they carry the
+        junctions between numbered roads); ``"main"``: the main roads only (EGM classes
+        motorway / primary / secondary, i.e. M, P and T roads; about 4.5 times fewer
+        edges, but a city can read "cut" for want of a connector road).
     hubs
         ``()`` (default): the rear hubs are chosen on each date by the rule of
         :func:`~supplyline.analysis.figures.select_hubs`; otherwise these place names,
@@ -58,7 +60,7 @@ class AnalysisOptions:
         held territory for exposure; False: measured from held ground only.
     """
 
-    road_classes: str = "main"
+    road_classes: str = "all"
     hubs: tuple[str, ...] = ()
     max_hubs: int = 3
     radii_km: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0)

@@ -130,8 +130,8 @@ def _plan(ws: Workspace, cd: CityDay) -> CityPlan:
     return plan_city(ws, cd.place, cd.hubs, cd.options)
 
 
-def _mode(ws: Workspace, cd: CityDay, plan: CityPlan, mode: str, *, detail: bool
-          ) -> ModeFigures | str:
+def _mode(ws: Workspace, cd: CityDay, plan: CityPlan, mode: str, *, detail: bool,
+          centre_cut: bool) -> ModeFigures | str:
     """The figures of ``mode``, or why there are none (no hub, off the network)."""
     if cd.hub_error:
         return cd.hub_error
@@ -141,7 +141,7 @@ def _mode(ws: Workspace, cd: CityDay, plan: CityPlan, mode: str, *, detail: bool
                                plan.options),
                   lambda: plan_exposure(ws, plan, mode, cd.ground))
     return mode_figures(plan, mode, exp, ws.profile, detail=detail,
-                        describe_point=ws.describe_point)
+                        describe_point=ws.describe_point, centre_cut=centre_cut)
 
 
 def _hub_status(plan: CityPlan, figs: ModeFigures, hub: Place) -> HubStatus:
@@ -190,7 +190,8 @@ def status(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
         hubs.append(HubInfo(PlaceRef.of(h), round(dist, 1), int(round(b)) % 360, compass(b)))
     modes: dict[str, ModeSummary] = {}
     for mode in cd.options.modes:
-        figs = _mode(ws, cd, plan, mode, detail=False)
+        figs = _mode(ws, cd, plan, mode, detail=False,
+                     centre_cut=local["distance_to_front_km"] == 0)
         if isinstance(figs, str):
             modes[mode] = ModeSummary(mode, None, None, None, error=figs)
             continue
@@ -221,7 +222,8 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
     plan = _plan(ws, cd)
     modes: dict[str, ModeRoutes] = {}
     for mode in cd.options.modes:
-        figs = _mode(ws, cd, plan, mode, detail=True)
+        figs = _mode(ws, cd, plan, mode, detail=True,
+                     centre_cut=local["distance_to_front_km"] == 0)
         if isinstance(figs, str):
             modes[mode] = ModeRoutes(mode, None, None, None, error=figs)
             continue
@@ -313,13 +315,20 @@ def _method(ws: Workspace, cd: CityDay) -> dict[str, Any]:
 
 def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
              place: str | None = None, oblast: str | None = None, road: str | None = None,
-             rail: bool = False, radius_km: float = 30.0,
-             tolerance_km: float = 1.0) -> DistanceResult:
+             rail: bool = False, route_to: str | None = None, route_mode: str = "rail",
+             radius_km: float = 30.0, tolerance_km: float = 1.0,
+             options: AnalysisOptions | None = None) -> DistanceResult:
     """Distance from held territory to targets near ``city`` on ``date`` and the first day
-    each was reached (within ``tolerance_km``): a place, an oblast's boundary, a numbered
-    road or the railways within ``radius_km`` of the city (lines: only the part not
-    already held on the first day of the history). No target: the city centre."""
-    from ..core.proximity import distance_series, line_near
+    each was reached (within ``tolerance_km``).
+
+    Targets: a place; an oblast's boundary within ``radius_km``; a numbered road and the
+    railways within ``radius_km``, each split into stretches relative to the city's rear
+    axis (the bearing to its rear hubs on the date): "toward the rear", "through the
+    city", "toward the front"; the peacetime ``route_mode`` route to the hub
+    ``route_to`` ("the rail line to Dnipro"). Lines count only where they were not
+    already held on the first day of the history. No target: the city centre."""
+    from ..core.proximity import STRETCHES, distance_series, line_near, stretch_of
+    from ..core.routes import city_radius_m
 
     for name, v in (("radius_km", radius_km), ("tolerance_km", tolerance_km)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not (v >= 0) or v != v \
@@ -327,17 +336,17 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
             raise InvalidArgumentError(f"{name} {v!r}: expected a non-negative number")
     if radius_km <= 0:
         raise InvalidArgumentError(f"radius_km {radius_km!r}: expected a positive number")
-    match = _match(ws, city)
-    c = match.place
-    held = ws.held(date)
-    hist = ws.history
+    if route_mode not in ("road", "rail"):
+        raise InvalidArgumentError(f"route mode {route_mode!r}: expected road or rail")
+    cd = city_day(ws, city, date, options=options)
+    c, held, hist = cd.place, cd.held, ws.history
     i, _ = hist.index_on(held.requested)
-    targets: list[tuple[str, Any]] = []
+    rear = rear_axis(cd)
+    targets: list[tuple[str, Any, str | None]] = []
     place_match = None
     if place:
         place_match = ws.find(place, near=c)
-        p = place_match.place
-        targets.append((p.name, shapely.points(*p.xy)))
+        targets.append((place_match.place.name, shapely.points(*place_match.place.xy), None))
     if oblast:
         o = ws.gazetteer.oblast(oblast)
         disc = shapely.buffer(shapely.points(*c.xy), radius_km * 1000)
@@ -346,31 +355,41 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
             raise InvalidArgumentError(
                 f"oblast {o.name_en!r}: its boundary is not within {radius_km:.0f} km of "
                 f"{c.name}; increase --radius")
-        targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of {c.name}", edge))
-    if road:
-        targets.append((f"road {road} within {radius_km:.0f} km of {c.name}",
-                        line_near(ws.network("road"), c.xy, radius_km * 1000, road)))
-    if rail:
-        targets.append((f"railway within {radius_km:.0f} km of {c.name}",
-                        line_near(ws.network("rail"), c.xy, radius_km * 1000)))
+        targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of {c.name}", edge,
+                        None))
+    for mode, ref, label in (("road", road, f"road {road}"), ("rail", None, "railway")):
+        if (mode == "road" and not road) or (mode == "rail" and not rail):
+            continue
+        net = ws.network(mode)
+        ids = line_near(net, c.xy, radius_km * 1000, ref, ids_only=True)
+        stretch = stretch_of(net.edge_mid_xy[ids], c.xy, rear, city_radius_m(c.population))
+        for k, name in enumerate(STRETCHES):
+            part = ids[stretch == k]
+            if net.length[part].sum() >= 500:
+                targets.append((f"{label} within {radius_km:.0f} km of {c.name}, {name}",
+                                shapely.multilinestrings(net.geoms[part]), name))
+    if route_to:
+        hub = ws.find(route_to, near=c).place
+        line = route_line(ws, cd, hub, route_mode)
+        what = "rail line" if route_mode == "rail" else "road route"
+        targets.append((f"{what} to {hub.name}", line, None))
     # a line is "reached" where it was not already held when the history starts
     first = shapely.buffer(hist.geoms[0], tolerance_km * 1000 + 100)
-    parts: list[tuple[str, Any]] = []
-    for label, geom in targets:
+    parts: list[tuple[str, Any, str | None]] = []
+    for label, geom, stretch_name in targets:
         if shapely.get_type_id(geom) in (1, 5, 7):
             rest = shapely.difference(geom, first)
             if rest.is_empty:
                 raise InvalidArgumentError(
                     f"{label}: already held on {hist.first}, the first day of the history")
-            parts.append((f"{label} (part not held on {hist.first})", rest))
+            parts.append((f"{label} (part not held on {hist.first})", rest, stretch_name))
         else:
-            parts.append((label, geom))
+            parts.append((label, geom, stretch_name))
     if not parts:
-        parts.append((c.name, shapely.points(*c.xy)))
-    rows = [distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
-            for label, geom in parts]
+        parts.append((c.name, shapely.points(*c.xy), None))
     out = []
-    for k, r in enumerate(rows):
+    for k, (label, geom, stretch_name) in enumerate(parts):
+        r = distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
         d = r["distance_km"]
         is_place = place_match is not None and k == 0
         out.append(TargetDistance(
@@ -379,11 +398,33 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
             else None, None if np.isfinite(d) else "held territory is farther than the "
             "100 km measured around the target",
             PlaceRef.of(place_match.place) if is_place else None,
-            Lookup.of(place_match) if is_place else None))
-    return DistanceResult(city=PlaceRef.of(c), lookup=Lookup.of(match),
-                          date=str(held.requested), data_date=str(held.date),
-                          data_exact=bool(held.exact), history_first=str(hist.first),
-                          history_last=str(hist.last), targets=out)
+            Lookup.of(place_match) if is_place else None, stretch_name))
+    return DistanceResult(**cd.header(), history_first=str(hist.first),
+                          history_last=str(hist.last),
+                          rear_bearing_deg=None if rear is None else round(rear, 1),
+                          targets=out)
+
+
+def rear_axis(cd: CityDay) -> float | None:
+    """The city's rear axis on the day: the bearing to its rear hubs."""
+    from ..core.proximity import rear_bearing
+
+    return rear_bearing(cd.place.xy, [h.xy for h in cd.hubs])
+
+
+def route_line(ws: Workspace, cd: CityDay, hub: Place, mode: str) -> shapely.Geometry:
+    """The peacetime ``mode`` route from the city to ``hub`` on the route network (the
+    line "the rail line to X" means)."""
+    plan = plan_city(ws, cd.place, [hub], cd.options.with_(modes=(mode,)))
+    if mode in plan.off_network:
+        raise OffNetworkError(plan.off_network[mode])
+    mp = plan.modes[mode]
+    path = mp.peace[0]
+    if path is None or not len(path):
+        raise InvalidArgumentError(f"no {mode} route from {cd.place.name} to {hub.name} on "
+                                   "the network")
+    ids = mp.net.parent_edges[np.asarray(path, dtype=np.int64)]
+    return shapely.multilinestrings(ws.network(mode).geoms[ids])
 
 
 def edge_exposure(ws: Workspace, date: str | dt.date | None = None, *, mode: str = "road",

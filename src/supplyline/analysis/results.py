@@ -350,19 +350,18 @@ class TargetDistance:
     note: str | None = None
     place: PlaceRef | None = None
     lookup: Lookup | None = None
+    stretch: str | None = None
 
 
 @dataclass
-class DistanceResult(Result):
-    """``supplyline distance``: targets near a city and when held territory reached them."""
+class DistanceResult(Dated):
+    """``supplyline distance``: targets near a city and when held territory reached them.
+    Line targets are split into stretches relative to the rear axis (the bearing from the
+    city to its rear hubs, ``rear_bearing_deg``)."""
 
-    city: PlaceRef
-    lookup: Lookup
-    date: str
-    data_date: str
-    data_exact: bool
     history_first: str
     history_last: str
+    rear_bearing_deg: float | None
     targets: list[TargetDistance]
 
 

@@ -8,7 +8,6 @@ forecast ranges.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -28,40 +27,66 @@ LINE_MIN_KM = 3.0
 LINE_CAP_KM = 30.0
 
 
-def line_series(ws: Workspace, place: Place, dates: list[dt.date] | None = None) -> dict:
+def line_series(ws: Workspace, place: Place, hubs: list[Place] | None = None,
+                options: AnalysisOptions | None = None) -> dict:
     """Distance (km, up to ``LINE_CAP_KM``; farther reads inf) per history day from held
-    territory to the numbered main roads and the railways within ``LINE_RADIUS_KM`` of a
-    place (only the parts not held on the first day of the history), as pandas Series
-    indexed by date."""
+    territory to the lines of a place, as pandas Series indexed by date: the numbered main
+    roads and the railways within ``LINE_RADIUS_KM``, per stretch relative to the rear axis
+    (toward the rear, through the city, toward the front), and the peacetime road route
+    and rail line to each of ``hubs`` ("the rail line to Dnipro"). Only the parts not
+    held on the first day of the history count."""
     import pandas as pd
 
+    from ..core.proximity import STRETCHES, rear_bearing, stretch_of
+    from ..core.routes import city_radius_m
+    from .figures import plan_city
+
+    options = options or ws.options
+    hubs = hubs or []
     hist = ws.history
     c = np.asarray(place.xy)
-    r = LINE_RADIUS_KM * 1000 + 5000
-    first = shapely.buffer(shapely.clip_by_rect(hist.geoms[0], c[0] - r, c[1] - r, c[0] + r,
-                                                c[1] + r), 1100)
-    # every day clipped once to what any of these lines can see
-    rc = r + LINE_CAP_KM * 1000
-    days = shapely.clip_by_rect(hist.geoms, c[0] - rc, c[1] - rc, c[0] + rc, c[1] + rc)
-    out = {}
+    rear = rear_bearing(place.xy, [h.xy for h in hubs])
+    lines: dict[str, shapely.Geometry] = {}
     for mode in ("road", "rail"):
         net = ws.network(mode)
         sel = np.hypot(*(net.edge_mid_xy - c).T) <= LINE_RADIUS_KM * 1000
+        stretch = stretch_of(net.edge_mid_xy, place.xy, rear, city_radius_m(place.population))
+        groups = {}
         if mode == "road":
             labels = net.attr["ref1"]
-            groups = {}
-            for lab in set(labels[sel]) - {""}:
-                m = sel & (labels == lab)
-                if net.length[m].sum() >= LINE_MIN_KM * 1000:
-                    groups[f"road {lab}"] = m
+            for lab in sorted(set(labels[sel]) - {""}):
+                groups[f"road {lab}"] = sel & (labels == lab)
         else:
-            groups = {"railway": sel} if net.length[sel].sum() >= LINE_MIN_KM * 1000 else {}
+            groups["railway"] = sel
         for label, m in groups.items():
-            geom = shapely.difference(shapely.multilinestrings(net.geoms[m]), first)
-            if geom.is_empty:
+            for k, name in enumerate(STRETCHES):
+                part = m & (stretch == k)
+                if net.length[part].sum() >= LINE_MIN_KM * 1000:
+                    lines[f"{label}, {name}"] = shapely.multilinestrings(net.geoms[part])
+        for h in hubs:
+            plan = plan_city(ws, place, [h], options.with_(modes=(mode,)))
+            mp = plan.modes.get(mode)
+            if mp is None or not mp.peace or mp.peace[0] is None or not len(mp.peace[0]):
                 continue
-            s = distance_series(days, hist.dates, geom, label, cap_km=LINE_CAP_KM)
-            out[label] = pd.Series(s.distance_km, index=pd.to_datetime(s.dates))
+            ids = mp.net.parent_edges[np.asarray(mp.peace[0], dtype=np.int64)]
+            what = "rail line" if mode == "rail" else "road route"
+            lines[f"{what} to {h.name}"] = shapely.multilinestrings(net.geoms[ids])
+    out = {}
+    if not lines:
+        return out
+    bounds = np.array([shapely.bounds(g) for g in lines.values()])
+    r = LINE_CAP_KM * 1000 + 1100
+    box = (bounds[:, 0].min() - r, bounds[:, 1].min() - r, bounds[:, 2].max() + r,
+           bounds[:, 3].max() + r)
+    # every day clipped once to what any of these lines can see
+    days = shapely.clip_by_rect(hist.geoms, *box)
+    first = shapely.buffer(days[0], 1100)
+    for label, geom in lines.items():
+        geom = shapely.difference(geom, first)
+        if geom.is_empty:
+            continue
+        s = distance_series(days, hist.dates, geom, label, cap_km=LINE_CAP_KM)
+        out[label] = pd.Series(s.distance_km, index=pd.to_datetime(s.dates))
     return out
 
 
@@ -77,7 +102,9 @@ def timeline_analysis(ws: Workspace, cities: list, start=None, end=None, *,
         name = place.name
         d = tl.city(place.ident or name)
         r = tl.city_routes(place.ident or name)
-        lines = line_series(ws, place)
+        hub_ids = sorted({h for v in d["hubs"].dropna() for h in str(v).split(";") if h}) \
+            if "hubs" in d else []
+        lines = line_series(ws, place, [ws.find(h).place for h in hub_ids], tl.options)
         lo, hi = d["date"].min(), d["date"].max()
         lines = {k: v[(v.index >= lo) & (v.index <= hi)] for k, v in lines.items()}
         ev = detect_events(d, r, ws.profile, line_series=lines)

@@ -230,15 +230,16 @@ def city_day_figures(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         dist_m = max(d) * 1000 if d else np.inf
     row: dict[str, Any] = {"hubs": ";".join(plan.hub_ids), **local}
     state = CityState(plan, row, [], local=local, local_dist_m=dist_m)
+    centre_cut = local["distance_to_front_km"] == 0
     for mode in plan.modes:
         old = prev.modes.get(mode) if prev is not None else None
         stamp = day.stamp[mode][pos[mode]]
-        if old is not None and stamp.max() <= old.serial:
+        if old is not None and stamp.max() <= old.serial and old.centre_cut == centre_cut:
             figs = old  # nothing this mode reads changed since it was computed
         else:
             exp = day.exposure_for(mode, pos[mode])
             figs = mode_figures(plan, mode, exp, ws.profile, prev=old, stamp=stamp,
-                                serial=day.serial)
+                                serial=day.serial, centre_cut=centre_cut)
             day.keep_fine(mode, pos[mode], exp)
         state.modes[mode] = figs
         row.update(mode_columns(mode, figs))

@@ -23,12 +23,12 @@ from .._version import __version__
 from ..errors import InvalidArgumentError, SupplylineError
 from . import render
 from .common import (
-    AllRoadsOpt,
     BandsOpt,
     DataOpt,
     DateOpt,
     JsonOpt,
     ProfileOpt,
+    RoadsOpt,
     ToOpt,
     check_output,
     err,
@@ -208,7 +208,7 @@ def status_cmd(
     city: Annotated[str, typer.Argument(help="City name (any common spelling) or id.")],
     date: DateOpt = None,
     to: ToOpt = None,
-    all_roads: AllRoadsOpt = False,
+    roads: RoadsOpt = "all",
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -216,7 +216,7 @@ def status_cmd(
     from ..analysis import queries
 
     with session(data) as ws:
-        res = queries.status(ws, city, date, to=to, options=options(all_roads=all_roads))
+        res = queries.status(ws, city, date, to=to, options=options(roads=roads))
     print_json(res) if as_json else render.status(res.to_dict())
 
 
@@ -230,7 +230,7 @@ def routes_cmd(
     bands: BandsOpt = None,
     beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
                       "band.")] = "fpv",
-    all_roads: AllRoadsOpt = False,
+    roads: RoadsOpt = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
                       ".geojson or .gpkg.")] = None,
     data: DataOpt = None,
@@ -245,7 +245,7 @@ def routes_cmd(
     prof.threshold_m(beyond)  # an unknown band is an error before computing
     with session(data, profile=prof) as ws:
         res = queries.routes(ws, city, date, to=to, options=options(
-            all_roads=all_roads, modes=modes, beyond_band=beyond))
+            roads=roads, modes=modes, beyond_band=beyond))
         if output is not None:
             from ..io.cache import write_vector
 
@@ -280,7 +280,7 @@ def exposure_cmd(
                     "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
     profile: ProfileOpt = None,
     bands: BandsOpt = None,
-    all_roads: AllRoadsOpt = False,
+    roads: RoadsOpt = "all",
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -294,7 +294,7 @@ def exposure_cmd(
     with session(data, profile=threat_profile(profile, bands)) as ws:
         with ws.step(f"Measuring every {mode} edge"):
             gdf = queries.edge_exposure(ws, date, mode=mode, bbox=box,
-                                        options=options(all_roads=all_roads))
+                                        options=options(roads=roads))
         if not len(gdf):
             raise InvalidArgumentError(f"--bbox {bbox}: no {mode} edge there (the network "
                                        "covers about 30-40.3 E, 46-50.6 N)")
@@ -352,6 +352,10 @@ def distance_cmd(
                       )] = None,
     road: Annotated[str | None, typer.Option(help="A road by route number, e.g. М-04.")] = None,
     rail: Annotated[bool, typer.Option("--rail", help="Railways near the city.")] = False,
+    route_to: Annotated[str | None, typer.Option("--route-to", help="The peacetime route "
+                        "to this hub (e.g. the rail line to Dnipro).")] = None,
+    route_mode: Annotated[str, typer.Option("--route-mode", help="rail or road, with "
+                          "--route-to.")] = "rail",
     radius: Annotated[float, typer.Option(help="Radius (km) around the city for road, rail "
                       "and boundary targets.")] = 30.0,
     tolerance: Annotated[float, typer.Option(help="Distance (km) that counts as reached.")
@@ -359,13 +363,15 @@ def distance_cmd(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Distance from held territory to a place, oblast boundary, road or railway, and the
-    date it was first reached."""
+    """Distance from held territory to a place, oblast boundary, road or railway (per
+    stretch: toward the rear hubs, through the city, toward the front) or the route to a
+    hub, and the date it was first reached."""
     from ..analysis import queries
 
     with session(data) as ws:
         res = queries.distance(ws, city, date, place=place, oblast=oblast, road=road, rail=rail,
-                               radius_km=radius, tolerance_km=tolerance)
+                               route_to=route_to, route_mode=route_mode, radius_km=radius,
+                               tolerance_km=tolerance)
     print_json(res) if as_json else render.distance(res.to_dict())
 
 
@@ -384,7 +390,7 @@ def timeline_cmd(
                       "tables.")] = Path("out/timeline"),
     hub: Annotated[list[str] | None, typer.Option("--hub", help="Fixed rear hub for every "
                    "day (repeatable; default: chosen on each day by the hub rule).")] = None,
-    all_roads: AllRoadsOpt = False,
+    roads: RoadsOpt = "all",
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
     forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
                            "the last day).")] = None,
@@ -404,7 +410,7 @@ def timeline_cmd(
         raise InvalidArgumentError(f"--output {output}: exists and is not a directory")
     if workers < 1:
         raise InvalidArgumentError(f"--workers {workers}: expected 1 or more")
-    opts = options(all_roads=all_roads, **({"hubs": tuple(hub)} if hub else {}))
+    opts = options(roads=roads, **({"hubs": tuple(hub)} if hub else {}))
     with session(data) as ws:
         names = list(cities or [])
         if all_near_front:

@@ -36,8 +36,8 @@ ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Threat profi
                        "(TOML/JSON/YAML).")]
 BandsOpt = Annotated[str | None, typer.Option("--bands", help="Bands as NAME=KM,... e.g. "
                      "contact=3,fpv=15,tube=25,rocket=45.")]
-AllRoadsOpt = Annotated[bool, typer.Option("--all-roads", help="Routes on every EGM road "
-                        "(default: main roads M/P/T only, as everywhere else).")]
+RoadsOpt = Annotated[str, typer.Option("--roads", help="Road network of routes: all (every "
+                     "EGM road, the default everywhere) or main (M, P and T roads only).")]
 
 
 def progress(counter: Any = None) -> Progress:
@@ -60,12 +60,12 @@ def threat_profile(profile: Path | None, bands: str | None) -> Any:
     return ThreatProfile()
 
 
-def options(*, all_roads: bool = False, **changes: Any) -> Any:
+def options(*, roads: str = "all", **changes: Any) -> Any:
     """Analysis options of a command (the defaults everywhere else use)."""
     from ..analysis.options import DEFAULT_OPTIONS
 
-    if all_roads:
-        changes["road_classes"] = "all"
+    if roads != DEFAULT_OPTIONS.road_classes:
+        changes["road_classes"] = roads
     return DEFAULT_OPTIONS.with_(**changes) if changes else DEFAULT_OPTIONS
 
 

@@ -157,7 +157,9 @@ def distance(d: dict[str, Any]) -> None:
     for r in d["targets"]:
         if r.get("lookup") and r["lookup"].get("warning"):
             out.print(f"[yellow]warning: {escape(r['lookup']['warning'])}[/yellow]")
-    t = Table(title=f"Distance from held territory on {d['date']}")
+    rear = d.get("rear_bearing_deg")
+    t = Table(title=f"Distance from held territory on {d['date']}"
+                    + (f" (rear axis {rear:.0f} deg)" if rear is not None else ""))
     for col in ("target", "km", "reached", "first reached", "closest in history km"):
         t.add_column(col)
     for r in d["targets"]:

@@ -27,8 +27,9 @@ def normalise_ref(ref: str) -> str:
 
 
 def line_near(net: Network, centre: tuple[float, float], radius_m: float,
-              ref: str | None = None) -> shapely.Geometry:
-    """Edges of ``net`` (optionally only route ``ref``) within ``radius_m`` of ``centre``."""
+              ref: str | None = None, *, ids_only: bool = False) -> shapely.Geometry:
+    """Edges of ``net`` (optionally only route ``ref``) within ``radius_m`` of ``centre``
+    (their ids with ``ids_only``, else their lines)."""
     mid = net.edge_mid_xy
     sel = np.hypot(*(mid - np.asarray(centre)).T) <= radius_m
     if ref:
@@ -44,6 +45,8 @@ def line_near(net: Network, centre: tuple[float, float], radius_m: float,
                                   "city; increase --radius")
     if not sel.any():
         raise SupplylineError(f"no {net.mode} line within {radius_m / 1000:.0f} km of the city")
+    if ids_only:
+        return np.flatnonzero(sel)
     return shapely.multilinestrings(net.geoms[sel])
 
 
@@ -84,3 +87,38 @@ def distance_series(geoms: np.ndarray, dates: list[dt.date], target: shapely.Geo
     d = shapely.distance(near, target) / 1000.0
     d = np.where(shapely.is_empty(near) | ~np.isfinite(d) | (d > cap_km), np.inf, d)
     return ProximitySeries(label, list(dates), d)
+
+
+#: Names of the stretches of a line near a city, relative to the city's rear axis.
+STRETCHES = ("toward the rear", "through the city", "toward the front")
+
+
+def stretch_of(xy: np.ndarray, centre: tuple[float, float], rear_bearing_deg: float | None,
+               city_radius_m: float) -> np.ndarray:
+    """Stretch index (0 toward the rear, 1 through the city, 2 toward the front) of points
+    (e.g. edge midpoints) near a city: within ``city_radius_m`` of the centre is "through
+    the city"; beyond it, the side of the line across the rear axis (the bearing from the
+    city to its rear hubs) decides. Without a rear axis everything outside the city is
+    "toward the rear"."""
+    d = np.asarray(xy, dtype=float).reshape(-1, 2) - np.asarray(centre, dtype=float)
+    out = np.zeros(len(d), np.int64)
+    if rear_bearing_deg is not None:
+        t = np.radians(rear_bearing_deg)
+        along = d @ np.array([np.sin(t), np.cos(t)])
+        out[along < 0] = 2
+    out[np.hypot(d[:, 0], d[:, 1]) <= city_radius_m] = 1
+    return out
+
+
+def rear_bearing(centre: tuple[float, float], hubs_xy: list[tuple[float, float]]
+                 ) -> float | None:
+    """The rear axis: bearing (degrees clockwise from grid north) from the city to its rear
+    hubs (the mean of the unit vectors toward each), or None without hubs."""
+    if not hubs_xy:
+        return None
+    v = np.asarray(hubs_xy, dtype=float) - np.asarray(centre, dtype=float)
+    n = np.hypot(v[:, 0], v[:, 1])
+    v = (v[n > 0] / n[n > 0, None]).sum(axis=0)
+    if not np.any(v):
+        return None
+    return float(np.degrees(np.arctan2(v[0], v[1])) % 360.0)
