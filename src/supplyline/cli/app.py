@@ -567,6 +567,20 @@ def report_cmd(
                   f"{res['dates']} dates)")
 
 
+@app.command("schema")
+def schema_cmd(
+    kind: Annotated[str, typer.Argument(help="Result kind: status, routes, encirclement, "
+                    "distance, places or axes.")],
+) -> None:
+    """The JSON Schema of a command's --json output (the same as the web API's)."""
+    from ..analysis.results import RESULT_TYPES, json_schema
+
+    if kind not in RESULT_TYPES:
+        raise InvalidArgumentError(f"schema {kind!r}: expected one of "
+                                   f"{', '.join(sorted(RESULT_TYPES))}")
+    print_json(json_schema(kind))
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
