@@ -372,6 +372,24 @@ def _union(parts: list) -> Any:
     return as_multipolygon(u)
 
 
+def minus(g: Any, cutter: Any) -> Any:
+    """``g`` minus ``cutter`` as a MultiPolygon, part by part: only the parts of ``g``
+    that meet ``cutter`` are cut (the same result as one overlay of the whole
+    geometries, faster for large ones)."""
+    g = as_multipolygon(g)
+    if g.is_empty or cutter is None or cutter.is_empty:
+        return g
+    parts = shapely.get_parts(g)
+    shapely.prepare(cutter)
+    hit = np.flatnonzero(shapely.intersects(cutter, parts))
+    if not len(hit):
+        return g
+    parts[hit] = shapely.difference(parts[hit], cutter)
+    kept = [p for x in parts for p in _polygon_parts(x if x.is_valid else shapely.make_valid(x))
+            if p.area > 0]
+    return shapely.MultiPolygon(kept) if kept else shapely.MultiPolygon()
+
+
 def as_multipolygon(g: Any) -> Any:
     """``g`` as a valid MultiPolygon (non-polygon parts and empty parts dropped)."""
     if g is None or g.is_empty:
@@ -561,9 +579,8 @@ def parse_snapshot(source: bytes | str | os.PathLike[str] | Mapping, *,
     for kind in groups:
         groups[kind] = _clip_to_ukraine(groups[kind], outline, stats)
     held = _union(groups[Kind.HELD])
-    grey = as_multipolygon(shapely.difference(_union(groups[Kind.GREY]), held))
-    taken = as_multipolygon(shapely.difference(_union(groups[Kind.TAKEN_BACK]),
-                                               shapely.union(held, grey)))
+    grey = minus(_union(groups[Kind.GREY]), held)
+    taken = minus(minus(_union(groups[Kind.TAKEN_BACK]), held), grey)
     return Snapshot(held, grey, taken, time=when or time, id=ident, stats=stats)
 
 
