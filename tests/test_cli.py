@@ -22,7 +22,15 @@ def test_data_status_json(ws, shared_data):
     r = run("data", "status", "--json", data=shared_data)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["sources"]["deepstate"]["history"]["days"] == 769
+    assert doc["sources"]["deepstate"]["detail"].startswith("769 days")
+    assert doc["sources"]["deepstate_raw"]["detail"].startswith("368 snapshots")
+    h = doc["history"]
+    assert (h["days"], h["first"], h["last"]) == (948, "2022-04-03", "2026-08-22")
+    assert h["days_by_source"] == {"api": 179, "daily": 580, "daily+api": 189}
+    assert [s["kind"] for s in h["sparse_stretches"]] == ["about weekly", "every second day",
+                                                          "about weekly"]
+    assert set(h["unknown_names"]) == {"24.03", "дорога тростянець-суми 31.03",
+                                       "орки відсутні 30.03", "багатокутник 47"}
     assert doc["sources"]["egm"]["layers"]["roads"] == 34905
     assert doc["missing_required"] == []
 

@@ -326,9 +326,9 @@ def test_locations_are_merged_earlier_wins(env, monkeypatch):
 # --------------------------------------------------------------------------- real data
 
 @pytest.fixture(scope="module")
-def merged(shared_data, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("control-cache")
-    return ControlHistory.from_sources(locate(shared_data), cache_root=cache)
+def merged(shared_data, ws):
+    # the session's cache (set up by ``ws``): the CLI tests then find it parsed
+    return ControlHistory.from_sources(locate(shared_data))
 
 
 @pytest.mark.realdata
