@@ -91,7 +91,7 @@ def test_data_fetch_cli_against_local_server(shared_data, tmp_path):
         assert got.read_bytes() == (shared_data / "deepstate" / got.name).read_bytes()
         # the downloaded folder is a data location the tool can read
         r = run("data", "status", "--json", data=tmp_path)
-        assert json.loads(r.stdout)["sources"]["deepstate"]["history"]["days"] == 3
+        assert json.loads(r.stdout)["history"]["days"] == 3
     finally:
         srv.shutdown()
 

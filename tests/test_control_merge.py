@@ -310,14 +310,18 @@ def test_geom_layer_is_numpy_compatible(env):
         h.geoms[3]
 
 
-def test_locations_are_merged_earlier_wins(env, monkeypatch):
+def test_first_location_is_merged_with_the_download_cache(env, monkeypatch):
     a = _data(env / "a")
     b = env / "b"
+    downloads = env / "cache" / "data"  # SUPPLYLINE_CACHE/data: where fetch/update store
     _daily(a, "2025-01-01", HELD_D)
-    _daily(b, "2025-01-01", shapely.box(37.0, 48.0, 37.5, 48.1))     # loses to a
-    _snap(b, dt.datetime(2025, 1, 2, 20, tzinfo=UTC), HELD_A, GREY)    # new in b
+    _daily(downloads, "2025-01-01", shapely.box(37.0, 48.0, 37.5, 48.1))  # loses to a
+    _snap(downloads, dt.datetime(2025, 1, 2, 20, tzinfo=UTC), HELD_A, GREY)  # new: merged
+    _daily(b, "2025-01-03", HELD_D)  # a later location with control data: not merged
     monkeypatch.setenv("SUPPLYLINE_DATA", str(b))
-    h = ControlHistory.from_sources(locate(a), cache_root=env / "cache")
+    srcs = locate(a)
+    assert [lab for lab, _ in srcs.daily_dirs] == ["--data", "user cache"]
+    h = ControlHistory.from_sources(srcs, cache_root=env / "derived")
     assert h.dates == [dt.date(2025, 1, 1), dt.date(2025, 1, 2)]
     assert h.geoms[0].area == pytest.approx(
         ControlHistory.from_deepstate_dir(a / "deepstate", use_cache=False).geoms[0].area)

@@ -2,7 +2,9 @@
 
 Each source is resolved independently through the data locations of
 :func:`supplyline.settings.candidate_data_dirs`, so the control history can come from the
-download cache while the network comes from ``../shared/data``.
+download cache while the network comes from ``../shared/data``. The control history is
+read from the first location holding daily files or API snapshots, merged with the
+download cache (where ``data fetch`` and ``data update`` store new files).
 
 Layout of a data directory (the same as ``../shared/data`` and the download cache)::
 
@@ -89,8 +91,8 @@ class DataSources:
     searched: list[tuple[str, Path]] = field(default_factory=list)
     #: DeepStateMap API snapshots (``deepstate-raw/``) of the first location having some
     deepstate_raw: Source = field(default_factory=lambda: Source("deepstate_raw", None, None))
-    #: every location's daily-file and snapshot directory holding files, in search order
-    #: (the control history merges them; on a clash the earlier location wins)
+    #: the daily-file and snapshot directories the control history merges: the first
+    #: location holding either, and the download cache (on a clash the first wins)
     daily_dirs: tuple[tuple[str, Path], ...] = ()
     raw_dirs: tuple[tuple[str, Path], ...] = ()
 
@@ -205,6 +207,21 @@ def _probe_glob(sub: str, pattern: str):
     return probe
 
 
+def _control_locations(dirs: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Where the control history comes from: the first location holding daily files or
+    API snapshots, plus the download cache (where ``data fetch`` / ``data update`` put
+    new files) when that is another location."""
+    first = next(((lab, base) for lab, base in dirs
+                  if _probe_deepstate(base) or _probe_raw(base)), None)
+    if first is None:
+        return []
+    out = [first]
+    cache = dirs[-1]  # candidate_data_dirs puts the download cache last
+    if cache[0] == "user cache" and cache[1] != first[1]:
+        out.append(cache)
+    return out
+
+
 def locate(data_dir: str | os.PathLike[str] | None = None) -> DataSources:
     """Resolve every source through the data locations (``--data`` first)."""
     dirs = candidate_data_dirs(data_dir)
@@ -214,11 +231,13 @@ def locate(data_dir: str | os.PathLike[str] | None = None) -> DataSources:
         if label == ENV_DATA and not path.is_dir():
             raise DataNotFoundError(f"{ENV_DATA}={path}: not a directory; set it to a data "
                                     f"directory or unset it")
-    daily_dirs = tuple((lab, hit[0]) for lab, base in dirs
+    control = _control_locations(dirs)
+    daily_dirs = tuple((lab, hit[0]) for lab, base in control
                        if (hit := _probe_deepstate(base)) is not None)
-    raw_dirs = tuple((lab, hit[0]) for lab, base in dirs if (hit := _probe_raw(base)) is not None)
-    ds = Source("deepstate", *_first(dirs, _probe_deepstate))
-    raw = Source("deepstate_raw", *_first(dirs, _probe_raw))
+    raw_dirs = tuple((lab, hit[0]) for lab, base in control
+                     if (hit := _probe_raw(base)) is not None)
+    ds = Source("deepstate", *_first(control, _probe_deepstate))
+    raw = Source("deepstate_raw", *_first(control, _probe_raw))
     egm = Source("egm", *_first(dirs, _probe_glob("egm", "*.gpkg")))
     obl = Source("oblasts", *_first(dirs, _probe_glob("admin", "*oblast*.geojson")))
     osm = Source("osm", *_first(dirs, _probe_glob("osm", "*.osm.pbf")))
