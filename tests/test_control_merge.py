@@ -266,8 +266,8 @@ def test_overwritten_bytes_in_the_cache_are_detected_and_rebuilt(env, caplog):
     assert [g.area for g in _load(root, env / "cache").geoms] == good
 
 
-@pytest.mark.parametrize("victim", ["index.json", "manifest.json"])
-def test_damaged_index_or_manifest_is_a_miss(env, victim):
+@pytest.mark.parametrize("victim", ["index.json", "manifest.json", "stats.json"])
+def test_damaged_index_manifest_or_stats_is_rebuilt(env, victim):
     root = _data(env)
     _daily(root, "2025-01-01", HELD_D)
     first = _load(root, env / "cache")
@@ -279,6 +279,7 @@ def test_damaged_index_or_manifest_is_a_miss(env, victim):
     p.write_bytes(bytes(raw))
     again = _load(root, env / "cache")
     assert again.geoms[0].area == first.geoms[0].area
+    assert again.repair_report.files == 1  # stats.json is read (and checked) here
     assert again.summary()["cache"]["parsed"] == 1
 
 

@@ -18,13 +18,14 @@ is skipped), with a note in the repair report.
 
 **Cache.** One checked entry (:func:`supplyline.io.cache.write_entry`) of kind
 ``control-history`` holds ``index.json`` (one record per day: date, source, the
-fingerprint of its input files, areas, the loader's counts, and for each layer the offset,
-length and CRC-32 of its WKB) and ``geoms.bin`` (the WKB, metric CRS). Loading reads the
-index only; a day's geometry is read and checked when first asked for, so one day can be
-read without decoding the others. A record whose CRC does not match makes the history
-rebuild the entry (undamaged records are copied, damaged days parsed again). When new
-files arrive, the entry's key changes and the new entry copies every record whose input
-files are unchanged from the previous entries: only new days are parsed.
+fingerprint of its input files, areas, and for each layer the offset, length and CRC-32
+of its WKB), ``stats.json`` (each day's loader counts, read only for the repair report)
+and ``geoms.bin`` (the WKB, metric CRS). Loading reads the index only; a day's geometry
+is read and checked when first asked for, so one day can be read without decoding the
+others. A record whose CRC does not match makes the history rebuild the entry (undamaged
+records are copied, damaged days parsed again). When new files arrive, the entry's key
+changes and the new entry copies every record whose input files are unchanged from the
+previous entries: only new days are parsed.
 """
 
 from __future__ import annotations
@@ -72,13 +73,14 @@ log = logging.getLogger(__name__)
 
 KIND = "control-history"
 #: Bump when the record format or the way a day is derived changes.
-SCHEMA = 1
+SCHEMA = 2
 LAYERS = ("held", "grey", "taken")
 #: Parallel parsing of a cold build: at most this many processes, each with at least
 #: this many days to parse.
 MAX_WORKERS = 4
 MIN_DAYS_PER_WORKER = 24
 INDEX = "index.json"
+STATS = "stats.json"
 BLOB = "geoms.bin"
 
 #: Day sources: held territory and grey zone from ...
@@ -108,13 +110,18 @@ class DayPlan:
 
     def inputs(self, outline_id: str) -> str:
         """Fingerprint of this day's inputs (files and, for a snapshot, the outline)."""
-        parts = {
-            "daily": file_fingerprint([self.daily])[0] if self.daily else None,
-            "raw": file_fingerprint([self.raw])[0] if self.raw else None,
-            "outline": outline_id if self.raw else None,
-            "schema": SCHEMA,
-        }
-        return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
+        parts = [_stat(self.daily), _stat(self.raw), outline_id if self.raw else None,
+                 SCHEMA]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
+
+
+def _stat(p: Path | None) -> list | None:
+    """(path, size, mtime_ns) of a file: its cheap identity (the path as located; the
+    directories come from :func:`supplyline.io.sources.locate`, resolved)."""
+    if p is None:
+        return None
+    st = os.stat(p)
+    return [str(p), st.st_size, st.st_mtime_ns]
 
 
 @dataclass
@@ -145,6 +152,8 @@ class Plan:
 def make_plan(daily_dirs: Sequence[tuple[str, Path]], raw_dirs: Sequence[tuple[str, Path]],
               oblasts: Path | None) -> Plan:
     """Scan the directories and pick each day's files."""
+    daily_dirs = [(lab, Path(d).resolve()) for lab, d in daily_dirs]
+    raw_dirs = [(lab, Path(d).resolve()) for lab, d in raw_dirs]
     daily: dict[dt.date, tuple[Path, str]] = {}
     rejected: list[tuple[str, str]] = []
     for label, d in daily_dirs:
@@ -318,6 +327,25 @@ class Store:
     entry: Entry | None = None
     parsed: int = 0
     reused: int = 0
+    #: each day's loader counts (read from ``stats.json`` when first needed)
+    day_stats: list[dict] | None = None
+
+    def stats(self) -> list[dict]:
+        """Each day's loader counts (raises :class:`Damaged` for a damaged file)."""
+        if self.day_stats is None:
+            if self.entry is None:
+                self.day_stats = [{} for _ in self.records]
+            elif not self.entry.verify(STATS):
+                raise Damaged(f"{STATS}: checksum differs from its manifest")
+            else:
+                try:
+                    got = json.loads(self.entry.path(STATS).read_bytes())
+                except (OSError, ValueError) as exc:
+                    raise Damaged(f"{STATS}: {exc}") from None
+                if not isinstance(got, list) or len(got) != len(self.records):
+                    raise Damaged(f"{STATS}: not one record per day")
+                self.day_stats = got
+        return self.day_stats
 
     def geometry(self, i: int, layer: str) -> Any:
         rec = self.records[i]
@@ -357,7 +385,7 @@ def assemble(plan: Plan, *, use_cache: bool = True, cache_root: Path | None = No
     built = _build_days([plan.days[i] for i in todo], [inputs[i] for i in todo], plan.oblasts,
                         progress=progress, workers=workers)
     fresh = dict(zip(todo, built, strict=True))
-    records, chunks, pos = [], [], 0
+    records, stats, chunks, pos = [], [], [], 0
     reused = 0
     for i, inp in enumerate(inputs):
         got = fresh.get(i) or _copy(old.get(inp))
@@ -367,6 +395,7 @@ def assemble(plan: Plan, *, use_cache: bool = True, cache_root: Path | None = No
         elif i not in fresh:
             reused += 1
         entry, layers = got
+        stats.append(entry.pop("stats", {}))
         for name in LAYERS:
             b = layers.get(name)
             entry[name] = None if b is None else [pos, len(b), _crc(b)]
@@ -376,11 +405,12 @@ def assemble(plan: Plan, *, use_cache: bool = True, cache_root: Path | None = No
         records.append(entry)
     parsed = len(fresh)
     data = b"".join(chunks)
-    store = Store(records, Blob(data=data), parsed=parsed, reused=reused)
+    store = Store(records, Blob(data=data), parsed=parsed, reused=reused, day_stats=stats)
     if use_cache:
-        written = _write(plan, key, records, data, cache_root)
+        written = _write(plan, key, records, stats, data, cache_root)
         if written is not None:
-            store = Store(records, Blob(path=written.path(BLOB)), written, parsed, reused)
+            store = Store(records, Blob(path=written.path(BLOB)), written, parsed, reused,
+                          stats)
     return store
 
 
@@ -443,31 +473,37 @@ def _build_parallel(plans: list[DayPlan], inputs: list[str], oblasts: Path | Non
         pool.shutdown(wait=True)
 
 
-def _reusable(stores: Sequence[Store]) -> dict[str, tuple[Store, dict]]:
-    out: dict[str, tuple[Store, dict]] = {}
+def _reusable(stores: Sequence[Store]) -> dict[str, tuple[Store, int]]:
+    out: dict[str, tuple[Store, int]] = {}
     for st in stores:
-        for rec in st.records:
-            out.setdefault(rec["in"], (st, rec))
+        for i, rec in enumerate(st.records):
+            out.setdefault(rec["in"], (st, i))
     return out
 
 
-def _copy(found: tuple[Store, dict] | None) -> tuple[dict, dict] | None:
-    """A reused record and its layers' bytes, or None when they do not check out."""
+def _copy(found: tuple[Store, int] | None) -> tuple[dict, dict] | None:
+    """A reused record (with its counts) and its layers' bytes, or None when they do not
+    check out."""
     if found is None:
         return None
-    st, rec = found
+    st, i = found
+    rec = st.records[i]
     try:
         layers = {name: st.raw_bytes(rec, name) for name in LAYERS}
+        day_stats = st.stats()[i]
     except Damaged as exc:
         log.warning("cached control record damaged (%s): parsing the day again", exc)
         return None
-    return {k: v for k, v in rec.items() if k not in LAYERS}, layers
+    out = {k: v for k, v in rec.items() if k not in LAYERS}
+    out["stats"] = day_stats
+    return out, layers
 
 
-def _write(plan: Plan, key: str, records: list[dict], data: bytes,
+def _write(plan: Plan, key: str, records: list[dict], stats: list[dict], data: bytes,
            cache_root: Path | None) -> Entry | None:
     def writer(d: Path) -> None:
         (d / BLOB).write_bytes(data)
+        (d / STATS).write_text(json.dumps(stats, separators=(",", ":"), default=str))
         (d / INDEX).write_text(json.dumps({"schema": SCHEMA, "days": records},
                                           separators=(",", ":"), default=str))
 

@@ -316,7 +316,7 @@ class ControlHistory:
         self.gap_days: np.ndarray = np.concatenate(
             [[0], np.diff(self._ord).astype(int)]).astype(int)
         self.source = source
-        self.repair_report = report or RepairReport()
+        self._repair = report
         self._prepared: OrderedDict[int, object] = OrderedDict()
         self._store: store_mod.Store | None = None
         self._plan: store_mod.Plan | None = None
@@ -325,6 +325,25 @@ class ControlHistory:
 
     def __len__(self) -> int:
         return len(self.dates)
+
+    @property
+    def repair_report(self) -> RepairReport:
+        """What loading did (repairs, skipped days, rejected files, unrecognised names);
+        for a cached history read from the cache when first asked for."""
+        if self._repair is None:
+            if self._store is None:
+                self._repair = RepairReport()
+            else:
+                try:
+                    self._repair = _report(self._store, self._plan)
+                except Damaged as exc:
+                    self._rebuild(exc)
+                    self._repair = _report(self._store, self._plan)
+        return self._repair
+
+    @repair_report.setter
+    def repair_report(self, value: RepairReport) -> None:
+        self._repair = value
 
     @property
     def first(self) -> dt.date:
@@ -501,15 +520,17 @@ class ControlHistory:
         try:
             return self._store.geometry(self._rows[i], layer)
         except Damaged as exc:
-            log.warning("control history cache damaged (%s): rebuilding it", exc)
-            fresh = store_mod.rebuild(self._plan, self._store,
-                                      cache_root=self._cache_root)
-            rows, dates = store_mod.days_of(fresh)
-            if dates != self.dates:
-                raise DataFormatError("control history changed while it was rebuilt; "
-                                      "run the command again") from None
-            self._store, self._rows = fresh, rows
+            self._rebuild(exc)
             return self._store.geometry(self._rows[i], layer)
+
+    def _rebuild(self, exc: Exception) -> None:
+        log.warning("control history cache damaged (%s): rebuilding it", exc)
+        fresh = store_mod.rebuild(self._plan, self._store, cache_root=self._cache_root)
+        rows, dates = store_mod.days_of(fresh)
+        if dates != self.dates:
+            raise DataFormatError("control history changed while it was rebuilt; "
+                                  "run the command again") from None
+        self._store, self._rows = fresh, rows
 
     @classmethod
     def _from_store(cls, store: store_mod.Store, plan: store_mod.Plan, source: str,
@@ -518,11 +539,14 @@ class ControlHistory:
         if not dates:
             why = "; ".join(r.get("skip") or "" for r in store.records[:3])
             raise DataNotFoundError(f"{source}: no day with a held-territory polygon ({why})")
+        for r in store.records:
+            if r.get("skip"):
+                log.warning("control history: %s skipped (%s)", r["d"], r["skip"])
         self = cls.__new__(cls)
         n = len(dates)
         recs = [store.records[i] for i in rows]
         grey_known = np.asarray([r.get("grey") is not None for r in recs], dtype=bool)
-        self._setup(dates, source, _report(store, plan),
+        self._setup(dates, source, None,
                     GeomLayer(n, lambda i: self._decode("held", i)),
                     GeomLayer(n, lambda i: self._decode("grey", i)),
                     GeomLayer(n, lambda i: self._decode("taken", i)),
@@ -685,8 +709,8 @@ def _report(store: store_mod.Store, plan: store_mod.Plan) -> RepairReport:
     rep = RepairReport()
     unknown: Counter = Counter()
     outside: Counter = Counter()
-    for r in store.records:
-        st = r.get("stats") or {}
+    for r, st in zip(store.records, store.stats(), strict=True):
+        st = st or {}
         rep.files += len(r.get("files") or [])
         for part in ("daily", "api"):
             c = st.get(part) or {}
@@ -715,8 +739,6 @@ def _report(store: store_mod.Store, plan: store_mod.Plan) -> RepairReport:
     rep.clipped_km2 = round(rep.clipped_km2, 1)
     rep.rejected_files = [list(x) for x in plan.rejected]
     rep.superseded_snapshots = plan.superseded
-    for s in rep.skipped_days:
-        log.warning("control history: %s skipped (%s)", s["date"], s["reason"])
     return rep
 
 

@@ -18,9 +18,11 @@ Layout of a data directory (the same as ``../shared/data`` and the download cach
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +109,29 @@ class DataSources:
         return src.path
 
 
+def _memo(scan: Callable[[Path], FileScan]) -> Callable[[Path], FileScan]:
+    """Remember a directory's scan while its modification time (which changes when a
+    file is added, removed or renamed) and today's date stay the same."""
+    memo: dict[str, tuple[tuple[int, dt.date], FileScan]] = {}
+
+    @functools.wraps(scan)
+    def wrapper(directory: Path) -> FileScan:
+        d = Path(directory)
+        try:
+            stamp = (d.stat().st_mtime_ns, today())
+        except OSError:
+            return FileScan(d)
+        hit = memo.get(str(d))
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        result = scan(d)
+        memo[str(d)] = (stamp, result)
+        return result
+
+    return wrapper
+
+
+@_memo
 def scan_daily(directory: Path) -> FileScan:
     """Every ``deepstatemap_data_YYYYMMDD.geojson`` in ``directory`` (date -> path);
     impossible dates and dates before :data:`WAR_START` or after today are rejected."""
@@ -117,8 +142,9 @@ def scan_daily(directory: Path) -> FileScan:
         m = DEEPSTATE_PATTERN.match(name)
         if not m:
             continue
+        ymd = m.group(1)
         try:
-            d = dt.datetime.strptime(m.group(1), "%Y%m%d").date()
+            d = dt.date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
         except ValueError:
             scan.rejected.append((name, f"{m.group(1)} is not a date (YYYYMMDD)"))
             continue
@@ -132,6 +158,7 @@ def scan_daily(directory: Path) -> FileScan:
     return scan
 
 
+@_memo
 def scan_raw(directory: Path) -> FileScan:
     """Every ``<unix-seconds>.geojson`` API snapshot in ``directory`` (unix seconds ->
     path); snapshots dated before :data:`WAR_START` or after today are rejected."""
