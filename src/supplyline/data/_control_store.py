@@ -56,6 +56,7 @@ from ..io.cache import (
     list_entries,
     open_entry,
     remove_entry,
+    sweep_stale,
     write_entry,
 )
 from ..io.deepstate_api import (
@@ -507,6 +508,7 @@ def _write(plan: Plan, key: str, records: list[dict], stats: list[dict], data: b
         (d / INDEX).write_text(json.dumps({"schema": SCHEMA, "days": records},
                                           separators=(",", ":"), default=str))
 
+    sweep_stale(cache_root)  # temporary directories left by writes killed earlier
     sid = plan.sources_id()
     old = [e for e in list_entries(KIND, SCHEMA, root=cache_root, newest=64)
            if e.meta.get("sources") == sid and e.key != key]
