@@ -389,9 +389,9 @@ def data_update(
         srcs = locate(data)
         if srcs.daily_dirs or srcs.raw_dirs:
             hist = ControlHistory.from_sources(srcs, progress=prog)
-            summ = hist.summary()
-            result["history"] = {"days": summ["days"], "first": summ["first"],
-                                 "last": summ["last"], "cache": summ.get("cache")}
+            hs = hist.summary()
+            result["history"] = {"days": hs["days"], "first": hs["first"],
+                                 "last": hs["last"], "cache": hs.get("cache")}
             result["timeline"] = update_timeline_tables(hist, data=data, progress=prog)
     result["errors"] = errors
     if as_json:

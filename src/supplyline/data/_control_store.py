@@ -308,6 +308,7 @@ class Blob:
         if self.data is not None:
             b = self.data[off:off + length]
         else:
+            assert self.path is not None
             try:
                 with open(self.path, "rb") as fh:
                     fh.seek(off)

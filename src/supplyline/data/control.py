@@ -237,6 +237,8 @@ class GeomLayer(Sequence):
 
     def _one(self, i: int) -> Any:
         if not self._have[i]:
+            if self._loader is None:  # pragma: no cover - eager layers have every value
+                raise IndexError(f"day index {i} has no value")
             self._values[i] = self._loader(i)
             self._have[i] = True
         return self._values[i]
@@ -288,13 +290,16 @@ class ControlHistory:
         order = np.argsort(np.asarray(dates, dtype="datetime64[D]"), kind="stable")
         n = len(dates)
 
-        def pick(values: Sequence | None) -> list | None:
-            return None if values is None else [values[i] for i in order]
+        def pick(values: Sequence | np.ndarray | None, default: Any) -> list:
+            if values is None:
+                return [default] * n
+            values = list(values)
+            return [values[i] for i in order]
 
-        held = pick(list(geoms))
-        greys = pick(list(grey)) if grey is not None else [None] * n
-        taken = pick(list(taken_back)) if taken_back is not None else [None] * n
-        srcs = pick(list(day_sources)) if day_sources is not None else ["file"] * n
+        held = pick(geoms, None)
+        greys = pick(grey, None)
+        taken = pick(taken_back, None)
+        srcs = [str(x) for x in pick(day_sources, "file")]
         self._setup([dates[i] for i in order], source, repair_report,
                     GeomLayer(n, values=held), GeomLayer(n, values=greys),
                     GeomLayer(n, values=taken), srcs,
@@ -320,6 +325,7 @@ class ControlHistory:
         self._prepared: OrderedDict[int, object] = OrderedDict()
         self._store: store_mod.Store | None = None
         self._plan: store_mod.Plan | None = None
+        self._cache_root: Path | None = None
         self._rows: list[int] = []
         self._area = np.full((len(self.dates), 3), np.nan)
 
@@ -331,7 +337,7 @@ class ControlHistory:
         """What loading did (repairs, skipped days, rejected files, unrecognised names);
         for a cached history read from the cache when first asked for."""
         if self._repair is None:
-            if self._store is None:
+            if self._store is None or self._plan is None:
                 self._repair = RepairReport()
             else:
                 try:
@@ -399,9 +405,9 @@ class ControlHistory:
         if self.grey_known[i]:
             grey, grey_date = self._grey[i], self.dates[i]
         elif max_grey_lag_days > 0:
-            known = np.flatnonzero(self.grey_known[: i + 1])
-            if len(known) and (self.dates[i] - self.dates[known[-1]]).days <= max_grey_lag_days:
-                j = int(known[-1])
+            days = np.flatnonzero(self.grey_known[: i + 1])
+            if len(days) and (self.dates[i] - self.dates[days[-1]]).days <= max_grey_lag_days:
+                j = int(days[-1])
                 grey, grey_date = self._grey[j], self.dates[j]
                 grey = _multi(shapely.difference(grey, held))
         known = grey is not None
@@ -517,6 +523,7 @@ class ControlHistory:
         self._area = store_mod.areas(store, rows)
 
     def _decode(self, layer: str, i: int) -> Any:
+        assert self._store is not None  # only lazy layers decode
         try:
             return self._store.geometry(self._rows[i], layer)
         except Damaged as exc:
@@ -524,6 +531,7 @@ class ControlHistory:
             return self._store.geometry(self._rows[i], layer)
 
     def _rebuild(self, exc: Exception) -> None:
+        assert self._store is not None and self._plan is not None
         log.warning("control history cache damaged (%s): rebuilding it", exc)
         fresh = store_mod.rebuild(self._plan, self._store, cache_root=self._cache_root)
         rows, dates = store_mod.days_of(fresh)
@@ -661,8 +669,8 @@ class ControlHistory:
                 log.warning("%s: rows of %s ignored, %s", path, d, why)
             else:
                 uniq.append(d)
-        merged = [shapely.union_all(geoms[day == d]) for d in uniq]
-        merged = repair_polygons(np.asarray(merged, dtype=object), report)
+        unions = [shapely.union_all(geoms[day == d]) for d in uniq]
+        merged = repair_polygons(np.asarray(unions, dtype=object), report)
         empty = shapely.is_empty(merged)
         report.empty_days = int(empty.sum())
         for d in np.asarray(uniq, dtype=object)[empty]:
@@ -689,7 +697,7 @@ def _runs(cls: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
             merged[-1][1] = r[1]
         else:
             merged.append(r)
-    return [tuple(r) for r in merged]
+    return [(r[0], r[1], r[2]) for r in merged]
 
 
 def _labelled(d: Path | tuple[str, Path]) -> tuple[str, Path]:

@@ -905,9 +905,9 @@ def fetch_deepstate_api(
         else:
             summary.downloaded.append(snap.filename)
             summary.transferred_bytes += res.transferred
-        if overall is not None:
+        if progress is not None and overall is not None:
             progress.advance(overall)
-    if overall is not None:
+    if progress is not None and overall is not None:
         progress.remove_task(overall)
     return summary
 
