@@ -568,7 +568,7 @@ class ControlHistory:
     def from_sources(cls, sources: DataSources | None = None, *,
                      data_dir: str | Path | None = None, daily: bool = True, raw: bool = True,
                      use_cache: bool = True, cache_root: Path | None = None,
-                     progress: Any = None) -> ControlHistory:
+                     progress: Any = None, workers: int | None = None) -> ControlHistory:
         """The merged history of every data location's daily files and API snapshots.
 
         Parameters
@@ -582,6 +582,9 @@ class ControlHistory:
             Read and write the checked per-day cache (``derived/control-history``).
         progress
             A :class:`rich.progress.Progress` for the files parsed.
+        workers
+            Processes parsing a cold build (default: up to 4, one per CPU; 1 = this
+            process only).
         """
         sources = sources or locate(data_dir)
         daily_dirs = list(sources.daily_dirs) if daily else []
@@ -593,14 +596,15 @@ class ControlHistory:
                 f"or deepstate-raw/<unix-seconds>.geojson files; searched {where}); run "
                 f"'supplyline data fetch' or pass --data DIR")
         return cls.from_dirs(daily_dirs, raw_dirs, oblasts=sources.oblasts.path,
-                             use_cache=use_cache, cache_root=cache_root, progress=progress)
+                             use_cache=use_cache, cache_root=cache_root, progress=progress,
+                             workers=workers)
 
     @classmethod
     def from_dirs(cls, daily_dirs: Sequence[Path | tuple[str, Path]] = (),
                   raw_dirs: Sequence[Path | tuple[str, Path]] = (), *,
                   oblasts: Path | None = None, use_cache: bool = True,
                   cache_root: Path | None = None, progress: Any = None,
-                  source: str | None = None) -> ControlHistory:
+                  source: str | None = None, workers: int | None = None) -> ControlHistory:
         """The merged history of these directories (earlier ones win on a clash);
         ``oblasts`` gives Ukraine's outline for the snapshots."""
         dd = [_labelled(d) for d in daily_dirs]
@@ -611,7 +615,7 @@ class ControlHistory:
             raise DataNotFoundError(f"{label}: no deepstatemap_data_YYYYMMDD.geojson or "
                                     f"<unix-seconds>.geojson files found")
         st = store_mod.assemble(plan, use_cache=use_cache, cache_root=cache_root,
-                                progress=progress)
+                                progress=progress, workers=workers)
         return cls._from_store(st, plan, label, cache_root)
 
     @classmethod
