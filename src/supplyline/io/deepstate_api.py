@@ -62,12 +62,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import logging
 import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -77,17 +76,12 @@ import numpy as np
 import shapely
 
 from ..errors import DataFormatError
+from .sources import RAW_PATTERN
 
-log = logging.getLogger(__name__)
-
-#: First day of the full-scale invasion: a snapshot or daily file dated earlier is rejected.
-WAR_START = dt.date(2022, 2, 24)
 #: Ukraine's outline is widened by this much (degrees, ~5 km) for coasts and border lines.
 OUTLINE_MARGIN_DEG = 0.05
 #: Coarse lon/lat box of Ukraine, used when no oblast polygons are available.
 UKRAINE_BOX = (22.0, 44.2, 40.3, 52.5)
-#: ``<unix-seconds>.geojson``: one raw API snapshot.
-RAW_PATTERN = re.compile(r"^(\d{9,11})\.geojson$")
 
 
 class Kind(enum.StrEnum):
@@ -751,11 +745,3 @@ def check_snapshot_file(path: str | os.PathLike[str], label: str) -> int:
         raise DataFormatError(f"{label}: no polygon features; expected the DeepStateMap map "
                               f"layer")
     return polys
-
-
-def merge_counters(items: Iterable[Mapping[str, int]]) -> dict[str, int]:
-    """Sum of several name -> count mappings."""
-    total: Counter = Counter()
-    for c in items:
-        total.update(c)
-    return dict(total.most_common())
