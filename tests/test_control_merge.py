@@ -309,6 +309,10 @@ def test_geom_layer_is_numpy_compatible(env):
     assert clipped.shape == (3,)
     with pytest.raises(IndexError):
         h.geoms[3]
+    import pickle  # for worker processes (never for caches)
+
+    again = pickle.loads(pickle.dumps(_load(root, env / "cache")))
+    assert [g.area for g in again.geoms] == list(areas) and again.sources == h.sources
 
 
 def test_first_location_is_merged_with_the_download_cache(env, monkeypatch):

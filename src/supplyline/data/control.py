@@ -270,6 +270,10 @@ class GeomLayer(Sequence):
         """How many days have been decoded so far."""
         return int(self._have.sum())
 
+    def __getstate__(self) -> dict:
+        """Sent to another process (not cached): every day decoded, no loader."""
+        return {"_values": self[:], "_have": np.ones(len(self), dtype=bool), "_loader": None}
+
 
 class ControlHistory:
     """Daily held-territory polygons in the metric CRS, indexed by date, with the grey
