@@ -499,7 +499,7 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     t1 = time.perf_counter()
     compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1)
     sl_warm = time.perf_counter() - t1
-    base = run_baseline(ws.sources.require("egm"), Path(hist.source), plans_by_day(ws, tl),
+    base = run_baseline(ws.sources.require("egm"), ws.sources.daily_dirs[0][1], plans_by_day(ws, tl),
                         dates, ws.profile)
     agree = compare(tl, base, ws.profile)
     bt = base.timings
@@ -567,7 +567,7 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
     t = {"setup_s": time.perf_counter() - t0, "load_s": 0.0, "compute_s": 0.0,
          "city_days": 0}
     for d in dates:  # the baseline with the same hubs as supplyline on that day
-        b = run_baseline(egm, Path(ws.history.source), plans, [d], ws.profile, nets=nets)
+        b = run_baseline(egm, ws.sources.daily_dirs[0][1], plans, [d], ws.profile, nets=nets)
         base_days.append(b.days)
         base_routes.append(b.routes)
         for k in t:

@@ -61,7 +61,7 @@ def test_baseline_agrees_with_supplyline(ws, baseline):
     plans = baseline.plans_by_day(ws, tl)
     n_hubs = sum(len(p.hubs) for day in plans.values() for p in day)
     assert n_hubs
-    base = baseline.run_baseline(ws.sources.require("egm"), Path(ws.history.source), plans,
+    base = baseline.run_baseline(ws.sources.require("egm"), ws.sources.daily_dirs[0][1], plans,
                                  dates, ws.profile)
     res = baseline.compare(tl, base, ws.profile)
     assert res["city_days"] == 3

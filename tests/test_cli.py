@@ -30,7 +30,15 @@ def test_data_status_json(ws, shared_data):
     r = run("data", "status", "--json", data=shared_data)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["sources"]["deepstate"]["history"]["days"] == 769
+    assert doc["sources"]["deepstate"]["detail"].startswith("769 days")
+    assert doc["sources"]["deepstate_raw"]["detail"].startswith("368 snapshots")
+    h = doc["history"]
+    assert (h["days"], h["first"], h["last"]) == (948, "2022-04-03", "2026-08-22")
+    assert h["days_by_source"] == {"api": 179, "daily": 580, "daily+api": 189}
+    assert [s["kind"] for s in h["sparse_stretches"]] == ["about weekly", "every second day",
+                                                          "about weekly"]
+    assert set(h["unknown_names"]) == {"24.03", "дорога тростянець-суми 31.03",
+                                       "орки відсутні 30.03", "багатокутник 47"}
     assert doc["sources"]["egm"]["layers"]["roads"] == 34905
     assert doc["missing_required"] == []
 
@@ -38,7 +46,7 @@ def test_data_status_json(ws, shared_data):
 def test_user_errors_are_one_line_nonzero(ws, shared_data, tmp_path):
     cases = [
         ("status", "Qwertyuiopgrad"),
-        ("status", "Pokrovsk", "--date", "2023-01-01"),
+        ("status", "Pokrovsk", "--date", "2021-01-01"),  # before the history
         ("status", "Pokrovsk", "--date", "2025-02-30"),
         ("routes", "Pokrovsk", "--mode", "boat"),
         ("routes", "Pokrovsk", "--bands", "a=5,b=2"),
@@ -91,7 +99,7 @@ def test_data_fetch_cli_against_local_server(shared_data, tmp_path):
         assert got.read_bytes() == (shared_data / "deepstate" / got.name).read_bytes()
         # the downloaded folder is a data location the tool can read
         r = run("data", "status", "--json", data=tmp_path)
-        assert json.loads(r.stdout)["sources"]["deepstate"]["history"]["days"] == 3
+        assert json.loads(r.stdout)["history"]["days"] == 3
     finally:
         srv.shutdown()
 

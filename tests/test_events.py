@@ -211,3 +211,24 @@ def test_calibration_uses_only_errors_known_at_the_time():
     assert "calibrated_range" not in fs[1]  # made 2025-01-15: outcomes unknown then
     assert "no calibrated range" in fs[1]["calibration"]
     assert "calibrated_range" not in fs[2]  # already reached: nothing to calibrate
+
+
+def test_no_event_on_a_change_of_data_source():
+    # the front "moves" 10 km on the day the grey zone stops being known: not an event
+    dist = [20.0] * 6 + [10.0] * 6
+    days = _days(dist)
+    days["grey_known"] = [True] * 6 + [False] * 6
+    ev = detect_events(days, None, PROFILE, persist=2)
+    assert not [e for e in ev if e.kind == "band_entered"]
+    days["grey_known"] = True  # the same move with the same data: an event
+    ev = detect_events(days, None, PROFILE, persist=2)
+    assert [e.subject for e in ev if e.kind == "band_entered"] == ["fpv"]
+
+
+def test_events_say_within_how_many_days_they_happened():
+    dist = [20.0, 20.0, 20.0, 10.0, 10.0, 10.0]
+    days = _days(dist)
+    days["date"] = pd.to_datetime([D0 + dt.timedelta(days=7 * i) for i in range(6)])  # weekly
+    (e,) = [e for e in detect_events(days, None, PROFILE, persist=2) if e.subject == "fpv"]
+    assert e.date == D0 + dt.timedelta(days=21) and e.within_days == 7
+    assert e.as_dict()["within_days"] == 7

@@ -31,7 +31,7 @@ from ..data.places import Gazetteer, Match, Place
 from ..errors import InvalidArgumentError
 from ..io.sources import DataSources, locate
 from ..settings import get_settings
-from .figures import DayGround, held_grey, hostile_parts
+from .figures import DayGround, day_grey, hostile_parts
 from .options import DEFAULT_OPTIONS, AnalysisOptions
 
 T = TypeVar("T")
@@ -114,9 +114,8 @@ class Workspace:
     def history(self) -> ControlHistory:
         if self.control_file is not None:
             return ControlHistory.from_file(self.control_file, date_column=self.date_column)
-        return ControlHistory.from_deepstate_dir(self.sources.require("deepstate"),
-                                                 use_cache=self.use_cache,
-                                                 progress=self.progress)
+        return ControlHistory.from_sources(self.sources, use_cache=self.use_cache,
+                                           progress=self.progress)
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -193,13 +192,16 @@ class Workspace:
         options = options or self.options
 
         def build() -> DayGround:
-            parts = hostile_parts(self, held.geometry, options, held_grey(held))
-            return DayGround(held.geometry, HeldIndex.build(parts), held=held, parts=parts)
+            grey = day_grey(self, held, options)
+            parts = hostile_parts(self, held.geometry, options, grey)
+            return DayGround(held.geometry, HeldIndex.build(parts), held=held, parts=parts,
+                             grey_known=grey is not None)
 
-        key = (held.date, options.threat_ground, options.border_hostile)
+        key = (held.date, options.threat_ground, options.border_hostile,
+               options.grey_max_lag_days)
         g = self.memo("ground", key, build)
         if g.held is None or g.held.requested != held.requested:  # same data day, other date
-            return DayGround(g.geometry, g.index, g.raster, held, g.parts)
+            return DayGround(g.geometry, g.index, g.raster, held, g.parts, g.grey_known)
         return g
 
     def describe_point(self, x: float, y: float) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class DayGround:
     raster: ClearanceRaster | None = None
     held: HeldTerritory | None = None
     parts: tuple = ()
+    grey_known: bool = False
 
     @cached_property
     def held_prepared(self) -> shapely.Geometry:
@@ -142,9 +143,18 @@ def border_side(ws: Workspace) -> shapely.Geometry:
     return ws.memo("border_side", (), build)
 
 
-def held_grey(held: HeldTerritory) -> shapely.Geometry | None:
-    """The grey zone of a held-territory record, or None where the data has none."""
-    return getattr(held, "grey", None)
+def day_grey(ws: Workspace, held: HeldTerritory, options: AnalysisOptions
+             ) -> shapely.Geometry | None:
+    """The grey zone of ``held``'s data day (or of a data day at most
+    ``options.grey_max_lag_days`` earlier, minus the day's held territory), or None when
+    it is not known or the options measure from held territory only."""
+    if options.threat_ground != "contested":
+        return None
+    contested = getattr(ws.history, "contested", None)
+    if contested is None:
+        return None
+    c = contested(held.date, max_grey_lag_days=options.grey_max_lag_days)
+    return c.grey if c.grey_known else None
 
 
 def measured_from(options: AnalysisOptions, grey_known: bool) -> str:

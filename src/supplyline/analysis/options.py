@@ -58,6 +58,11 @@ class AnalysisOptions:
     border_hostile
         True (default): the Russian side of the state border counts like the edge of
         held territory for exposure; False: measured from held ground only.
+    grey_max_lag_days
+        On a data day without a grey zone, the grey zone of a data day at most this many
+        days earlier is used (minus the day's held territory): the snapshots that carry
+        it are every second day for much of 2023-2025, and a grey zone known only every
+        other day would make distances flicker. 0: only the day's own.
     """
 
     road_classes: str = "all"
@@ -73,11 +78,16 @@ class AnalysisOptions:
     modes: tuple[str, ...] = field(default=MODES)
     threat_ground: str = "contested"
     border_hostile: bool = True
+    grey_max_lag_days: int = 2
 
     def __post_init__(self) -> None:
         if self.threat_ground not in ("contested", "held"):
             raise InvalidArgumentError(
                 f"threat_ground {self.threat_ground!r}: expected 'contested' or 'held'")
+        if isinstance(self.grey_max_lag_days, bool) or not isinstance(
+                self.grey_max_lag_days, int) or not 0 <= self.grey_max_lag_days <= 30:
+            raise InvalidArgumentError(
+                f"grey_max_lag_days {self.grey_max_lag_days!r}: expected 0-30")
         if not isinstance(self.border_hostile, bool):
             raise InvalidArgumentError(
                 f"border_hostile {self.border_hostile!r}: expected True or False")
@@ -139,6 +149,7 @@ class AnalysisOptions:
             "resilience_beyond_band": self.beyond_band,
             "threat_ground": self.threat_ground,
             "border_hostile": self.border_hostile,
+            "grey_max_lag_days": self.grey_max_lag_days,
         }
 
 

@@ -26,7 +26,6 @@ from .figures import (
     ModeFigures,
     area_column,
     corridor_raster,
-    held_grey,
     local_figures,
     measured_from,
     mode_figures,
@@ -305,7 +304,7 @@ def _merged_line(ws: Workspace, mode: str, ids: list[int]) -> shapely.Geometry:
 
 
 def _method(ws: Workspace, cd: CityDay) -> dict[str, Any]:
-    grey_known = held_grey(cd.held) is not None
+    grey_known = cd.ground.grey_known
     return {**cd.options.describe(),
             "bands": {b.name: b.max_km for b in ws.profile.bands},
             "clearance_cap_km": ws.profile.cap_m / 1000,

@@ -54,6 +54,7 @@ from .figures import (
     ModeFigures,
     area_column,
     corridor_width,
+    day_grey,
     hostile_parts,
     local_figures,
     mode_figures,
@@ -310,12 +311,9 @@ class _Walk:
         self.stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
 
     def grey(self, i: int) -> shapely.Geometry | None:
-        """The grey zone of history day ``i`` when the options measure from it and it is
-        known, else None."""
-        if self.options.threat_ground != "contested":
-            return None
-        greys = getattr(self.ws.history, "grey_geoms", None)
-        return None if greys is None else greys[i]
+        """The grey zone of history day ``i`` as the queries see it (:func:`day_grey`)."""
+        hist = self.ws.history
+        return day_grey(self.ws, hist.held(hist.dates[i]), self.options)
 
     def hubs(self, place: Place, index: HeldIndex) -> list[Place]:
         if self.fixed_hubs is not None:
@@ -350,6 +348,8 @@ class _Walk:
             geom = hist.geoms[i]
             grey = self.grey(i)
             date = hist.dates[i]
+            sources = getattr(hist, "sources", None)
+            source = str(sources[i]) if sources is not None else hist.source
             h = day_hash(geom, grey)
             if prev_i is not None and i == prev_i + 1 and (prev_grey is None) == (grey is None):
                 changed = changed_boxes(prev_geom, geom)
@@ -401,8 +401,9 @@ class _Walk:
                         row, rr, recomputed = st.row, st.routes, True
                         self.stats["recomputed"] += 1
                 rows.append({"city_id": cid, "city": place.name, "date": date,
-                             "data_missing": False, "day_hash": h, "recomputed": recomputed,
-                             **row})
+                             "data_missing": False, "data_source": source,
+                             "grey_known": grey is not None, "day_hash": h,
+                             "recomputed": recomputed, **row})
                 route_rows_.extend({"city_id": cid, "city": place.name, "date": date, **r}
                                    for r in rr)
             prev_geom, prev_grey, prev_i = geom, grey, i

@@ -7,7 +7,6 @@ exits with 130; nothing stored is modified by a failed command.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import sys
@@ -16,7 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import DownloadColumn
 from rich.table import Table
 
 from .._version import __version__
@@ -38,11 +36,10 @@ from .common import (
     session,
     threat_profile,
 )
-from .common import progress as _progress
+from .data import data_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
-data_app = typer.Typer(no_args_is_help=True, help="Find, check and download the input data.")
 app.add_typer(data_app, name="data")
 
 
@@ -60,114 +57,6 @@ def _main(
     if version:
         out.print(f"supplyline {__version__}")
         raise typer.Exit()
-
-
-# ----------------------------------------------------------------------------- data
-@data_app.command("status")
-def data_status(data: DataOpt = None, as_json: JsonOpt = False) -> None:
-    """Say which data sources were found, where, and what is missing."""
-    from ..io.sources import locate
-
-    srcs = locate(data)
-    info: dict = {"searched": [{"label": lab, "path": str(p), "exists": p.is_dir()}
-                               for lab, p in srcs.searched], "sources": {}}
-    for kind in ("deepstate", "egm", "oblasts", "osm"):
-        s = getattr(srcs, kind)
-        info["sources"][kind] = {"found": s.found, "path": str(s.path) if s.path else None,
-                                 "origin": s.origin, "detail": s.detail}
-    if srcs.deepstate.found:
-        from ..data.control import ControlHistory
-
-        with _progress() as prog:
-            hist = ControlHistory.from_deepstate_dir(srcs.deepstate.path, progress=prog)
-        summ = hist.summary()
-        miss = hist.missing_days()
-        summ["missing_dates"] = [str(d) for d in miss]
-        info["sources"]["deepstate"]["history"] = summ
-    if srcs.egm.found:
-        import pyogrio
-
-        layers = {}
-        for name, _ in pyogrio.list_layers(srcs.egm.path):
-            layers[name] = int(pyogrio.read_info(srcs.egm.path, layer=name)["features"])
-        info["sources"]["egm"]["layers"] = layers
-    missing = [k for k in ("deepstate", "egm", "oblasts") if not info["sources"][k]["found"]]
-    info["missing_required"] = missing
-    if as_json:
-        _print_json(info)
-    else:
-        t = Table(title="supplyline data sources")
-        for c in ("source", "found", "from", "path", "detail"):
-            t.add_column(c)
-        for kind, s in info["sources"].items():
-            detail = s["detail"]
-            if kind == "egm" and "layers" in s:
-                detail += "; " + ", ".join(f"{k} {v:,}" for k, v in s["layers"].items())
-            if kind == "deepstate" and "history" in s:
-                h = s["history"]
-                detail = (f"{h['days']} days {h['first']}..{h['last']}, "
-                          f"{h['missing_days']} missing ({', '.join(h['missing_dates'][:6])}"
-                          f"{'...' if h['missing_days'] > 6 else ''})")
-            t.add_row(kind, "yes" if s["found"] else "[red]no[/red]", s["origin"] or "-",
-                      s["path"] or "-", detail)
-        out.print(t)
-        out.print("searched: " + "; ".join(f"{x['label']}={x['path']}" +
-                                           ("" if x["exists"] else " (absent)")
-                                           for x in info["searched"]))
-        if missing:
-            out.print(f"[red]missing:[/red] {', '.join(missing)} -- run 'supplyline data fetch'"
-                      " or pass --data DIR")
-        if not srcs.osm.found:
-            out.print("optional: no OpenStreetMap extract (osm/*.osm.pbf); "
-                      "'supplyline data fetch --osm' downloads one")
-    if missing:
-        raise typer.Exit(1)
-
-
-@data_app.command("fetch")
-def data_fetch(
-    start: Annotated[str | None, typer.Option("--from", help="First DeepState day.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last DeepState day (default "
-                   "today).")] = None,
-    base_url: Annotated[str | None, typer.Option(help="DeepState base URL (env "
-                        "SUPPLYLINE_DEEPSTATE_URL).")] = None,
-    osm: Annotated[bool, typer.Option("--osm", help="Also download an OSM extract.")] = False,
-    osm_url: Annotated[str | None, typer.Option(help="OSM .osm.pbf URL (env "
-                       "SUPPLYLINE_OSM_URL; default Geofabrik Ukraine).")] = None,
-    dest: Annotated[Path | None, typer.Option(help="Download directory (default: the user "
-                    "cache).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Download DeepState daily files (by date range) and an OSM extract into the cache."""
-    from ..data.control import parse_date
-    from ..io import fetch
-
-    root = dest or fetch.default_download_dir()
-    result: dict = {"dest": str(root)}
-    prog = _progress(DownloadColumn())
-    with prog:
-        if start or not osm:
-            d1 = parse_date(start) if start else dt.date(2024, 7, 8)
-            d2 = parse_date(end) if end else dt.date.today()
-            summ = fetch.fetch_deepstate(d1, d2, root / "deepstate", base_url=base_url,
-                                         progress=prog)
-            result["deepstate"] = {
-                "downloaded": len(summ.downloaded), "cached": len(summ.cached),
-                "missing": [str(d) for d in summ.missing], "bytes": summ.total_bytes}
-        if osm or osm_url:
-            r = fetch.fetch_osm(osm_url, root / "osm", progress=prog)
-            result["osm"] = {"path": str(r.path), "status": r.status, "bytes": r.bytes}
-    if as_json:
-        _print_json(result)
-    else:
-        if "deepstate" in result:
-            d = result["deepstate"]
-            out.print(f"DeepState: {d['downloaded']} downloaded, {d['cached']} already cached, "
-                      f"{len(d['missing'])} not published; {d['bytes'] / 1e6:.1f} MB in "
-                      f"{root / 'deepstate'}")
-        if "osm" in result:
-            o = result["osm"]
-            out.print(f"OSM: {o['status']} {o['path']} ({o['bytes'] / 1e6:.1f} MB)")
 
 
 @app.command("network")

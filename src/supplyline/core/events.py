@@ -104,11 +104,15 @@ class Event:
     detail: str
     city_id: str = ""
     pending: bool = False
+    #: days since the previous observed day: the change happened in that span (1 on daily
+    #: data; about 7 in the weekly stretches of 2022-2024)
+    within_days: int = 1
 
     def as_dict(self) -> dict:
         return {"city_id": self.city_id or self.city, "city": self.city,
                 "date": str(self.date), "kind": self.kind, "subject": self.subject,
-                "detail": self.detail, "pending": self.pending}
+                "detail": self.detail, "pending": self.pending,
+                "within_days": self.within_days}
 
 
 def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
@@ -125,10 +129,14 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
     dates = [t.date() for t in d["date"]]
     n = len(d)
     ev: list[Event] = []
+    gap = {a: (a - b).days for a, b in zip(dates[1:], dates[:-1], strict=True)}
+    switched = source_switches(d)
 
     def add(i: int, count: int, kind: str, subject: str, detail: str, on=dates) -> None:
+        if on[i] in switched:  # the data changed source that day: not an advance or retreat
+            return
         ev.append(Event(city, on[i], kind, subject, detail, cid,
-                        pending_from(count, i, persist)))
+                        pending_from(count, i, persist), gap.get(on[i], 1)))
 
     # hostile ground (the front) entering each band around the centre, the centre held
     col = "distance_to_front_km" if "distance_to_front_km" in d else "distance_to_held_km"
@@ -182,6 +190,24 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
                 f"held territory within {line_tolerance_km:g} km of {label}", on=on)
     ev.sort(key=lambda e: (e.date, e.kind))
     return ev
+
+
+def source_switches(days: pd.DataFrame) -> set[dt.date]:
+    """Observed days whose data differs in kind from the observed day before: the grey zone
+    known / not known, or held territory from another source (API snapshot vs daily
+    file). A change of figures on such a day may be the data's, not the ground's."""
+    d = _observed(days)
+    out: set[dt.date] = set()
+    keys = []
+    if "grey_known" in d:
+        keys.append(d["grey_known"].astype(bool).to_numpy())
+    if "data_source" in d:
+        keys.append(np.array(["daily" if str(s).startswith("daily") else str(s)
+                              for s in d["data_source"]], dtype=object))
+    for k in keys:
+        flip = np.flatnonzero(k[1:] != k[:-1]) + 1
+        out |= {d["date"].iloc[i].date() for i in flip}
+    return out
 
 
 def _rank(status: str, profile) -> int:

@@ -33,7 +33,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,25 @@ class Entry:
     key: str
     directory: Path
     meta: dict[str, Any]
+    #: the manifest's files: name -> {"size", "crc32"}
+    files: dict[str, Any] = field(default_factory=dict)
 
     def path(self, name: str) -> Path:
         return self.directory / name
+
+    def verify(self, name: str) -> bool:
+        """True when file ``name`` still has its manifest's size and CRC-32 (for entries
+        opened with ``verify=False`` whose small files are checked on use)."""
+        info = self.files.get(name)
+        try:
+            return info is not None and crc32_file(self.path(name)) == info["crc32"] \
+                and self.path(name).stat().st_size == info["size"]
+        except (OSError, KeyError, TypeError):
+            return False
+
+    def discard(self, why: str) -> None:
+        """Remove this entry (found damaged on use): it is rebuilt by the next writer."""
+        _bad(self.directory, why)
 
 
 def entry_dir(kind: str, key: str, root: Path | None = None) -> Path:
@@ -118,7 +134,37 @@ def open_entry(kind: str, key: str, schema: int, *, root: Path | None = None,
                 return _bad(d, f"{name}: checksum differs from its manifest")
         except (OSError, KeyError, TypeError) as exc:
             return _bad(d, f"{name}: {exc}")
-    return Entry(kind, key, d, manifest.get("meta") or {})
+    return Entry(kind, key, d, manifest.get("meta") or {}, manifest["files"])
+
+
+def list_entries(kind: str, schema: int, *, root: Path | None = None,
+                 newest: int = 8) -> list[Entry]:
+    """The ``newest`` entries of ``kind`` with this schema, newest first (sizes checked
+    only, as with ``open_entry(verify=False)``)."""
+    base = (root or derived_cache_dir()) / kind
+    try:
+        dirs = [d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    except OSError:
+        return []
+    dirs.sort(key=lambda d: _mtime(d / MANIFEST), reverse=True)
+    out = []
+    for d in dirs[:newest]:
+        e = open_entry(kind, d.name, schema, root=root, verify=False)
+        if e is not None:
+            out.append(e)
+    return out
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def remove_entry(kind: str, key: str, *, root: Path | None = None) -> None:
+    """Delete the entry ``kind/key`` if it exists (superseded entries)."""
+    shutil.rmtree(entry_dir(kind, key, root), ignore_errors=True)
 
 
 def _bad(d: Path, why: str) -> None:
@@ -159,7 +205,7 @@ def write_entry(kind: str, key: str, schema: int, writer: Callable[[Path], None]
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Entry(kind, key, final, meta or {})
+    return Entry(kind, key, final, meta or {}, files)
 
 
 def _warn_unwritable(where: Path, exc: OSError) -> None:

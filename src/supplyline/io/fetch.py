@@ -12,12 +12,20 @@ Sources:
 - DeepState daily held-territory files (:func:`fetch_deepstate`), one GeoJSON per day,
   from ``$SUPPLYLINE_DEEPSTATE_URL`` or :data:`DEFAULT_DEEPSTATE_BASE`. The real source
   has gaps: days answering 404 are recorded as missing.
+- DeepStateMap API snapshots (:func:`fetch_deepstate_api`, every layer incl. the grey
+  zone) from ``$SUPPLYLINE_DEEPSTATE_API`` or :data:`DEFAULT_DEEPSTATE_API`: the list
+  ``/api/history/public``, one snapshot ``/api/history/<id>/geojson``, the latest
+  ``/api/history/last``; the last snapshot of each UTC day is kept.
 - OpenStreetMap extracts (:func:`fetch_osm`) from ``$SUPPLYLINE_OSM_URL`` or
   :data:`DEFAULT_OSM_URL`, verified against the Geofabrik ``<url>.md5`` sidecar when the
   server publishes one.
 
-Layout inside :func:`default_download_dir`: ``deepstate/`` for the daily files and
-``osm/`` for ``.osm.pbf`` extracts (the same layout as any data directory).
+DeepState files (daily and API) must arrive within :data:`FILE_DEADLINE_S` each (a server
+that trickles bytes cannot hold a fetch forever; the ``.part`` is kept for a resume).
+
+Layout inside :func:`default_download_dir`: ``deepstate/`` for the daily files,
+``deepstate-raw/`` for API snapshots (``<unix-seconds>.geojson``) and ``osm/`` for
+``.osm.pbf`` extracts (the same layout as any data directory).
 
 Only the standard library (:mod:`urllib.request`) is used for HTTP; progress bars are
 drawn on an optional :class:`rich.progress.Progress` passed in by the caller.
@@ -32,22 +40,42 @@ import json
 import os
 import posixpath
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rich.progress import Progress, TaskID
 
 from .._version import __version__
-from ..errors import FetchError, FetchNotFoundError
-from ..settings import ENV_DEEPSTATE_URL, ENV_OSM_URL, download_dir, get_settings
+from ..errors import DataFormatError, FetchError, FetchNotFoundError
+from ..settings import (
+    ENV_DEEPSTATE_API,
+    ENV_DEEPSTATE_URL,
+    ENV_OSM_URL,
+    download_dir,
+    get_settings,
+)
+from .deepstate_api import (
+    ApiSnapshot,
+    check_snapshot_file,
+    last_per_day,
+    parse_history_list,
+    unwrap,
+)
+from .sources import WAR_START, date_problem, today
 
 __all__ = [
+    "DEFAULT_DEEPSTATE_API",
     "DEFAULT_DEEPSTATE_BASE",
+    "ApiFetchSummary",
+    "fetch_deepstate_api",
+    "fetch_deepstate_api_latest",
+    "list_deepstate_api",
     "DEFAULT_OSM_URL",
     "DEEPSTATE_ENV",
     "OSM_ENV",
@@ -74,6 +102,10 @@ OSM_ENV = ENV_OSM_URL
 
 DEEPSTATE_SUBDIR = "deepstate"
 OSM_SUBDIR = "osm"
+#: Overall time allowed for one DeepState file (a daily file or an API snapshot), seconds.
+FILE_DEADLINE_S = 300.0
+#: Largest DeepState file accepted (the snapshots are ~0.2-0.7 MB).
+MAX_SNAPSHOT_BYTES = 64 << 20
 
 _USER_AGENT = f"supplyline/{__version__} (+urllib)"
 _SCHEMES = ("http", "https", "file")
@@ -253,12 +285,48 @@ class _Restart(Exception):
     """The ``.part`` does not belong to the remote file: discard it and start again."""
 
 
+class _Limits:
+    """Per-file limits: an overall deadline (monotonic seconds) and a largest size."""
+
+    def __init__(self, deadline_s: float | None = None, max_bytes: int | None = None):
+        self.deadline_s = deadline_s
+        self.deadline = None if deadline_s is None else time.monotonic() + deadline_s
+        self.max_bytes = max_bytes
+
+    def timeout(self, timeout: float) -> float:
+        """The time one read may wait: ``timeout``, but never past the deadline."""
+        if self.deadline is None:
+            return timeout
+        return max(0.05, min(timeout, self.deadline - time.monotonic()))
+
+    def check(self, url: str, got: int, part: Path | None = None) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            kept = f"; partial data kept in {part}, run again to resume" if part else ""
+            raise FetchError(
+                f"{url}: no complete answer within {self.deadline_s:g} s (the deadline per "
+                f"file); received {got} bytes{kept}")
+        if self.max_bytes is not None and got > self.max_bytes:
+            raise FetchError(f"{url}: answer larger than {self.max_bytes} bytes; expected a "
+                             f"smaller file")
+
+
+_NO_LIMITS = _Limits()
+
+
+def _read_block(resp: Any, chunk: int) -> bytes:
+    """At most ``chunk`` bytes, returning as soon as some arrived (so a deadline can be
+    checked between blocks even when the server trickles)."""
+    read1 = getattr(resp, "read1", None)
+    return read1(chunk) if read1 is not None else resp.read(chunk)
+
+
 def _transfer_once(
-    url: str, part: Path, offset: int, *, timeout: float, chunk: int, bar: _Bar
+    url: str, part: Path, offset: int, *, timeout: float, chunk: int, bar: _Bar,
+    limits: _Limits = _NO_LIMITS,
 ) -> tuple[bool, int]:
     """One request writing into ``part``; returns (resumed, bytes received)."""
     try:
-        resp = _open(url, timeout=timeout, offset=offset)
+        resp = _open(url, timeout=limits.timeout(timeout), offset=offset)
     except urllib.error.HTTPError as e:
         if e.code == 416 and offset > 0:
             _, _, total = _parse_content_range(e.headers.get("Content-Range"))
@@ -272,6 +340,8 @@ def _transfer_once(
     with resp:
         status = getattr(resp, "status", None) or resp.getcode() or 200
         length = _int_header(resp.headers.get("Content-Length"))
+        if length is not None:
+            limits.check(url, offset + length if status == 206 else length)
         if offset > 0 and status == 206:
             start, _, total = _parse_content_range(resp.headers.get("Content-Range"))
             if start != offset:
@@ -287,9 +357,11 @@ def _transfer_once(
         try:
             with part.open(mode) as out:
                 while True:
+                    limits.check(url, offset + received, part)
                     try:
-                        block = resp.read(chunk)
+                        block = _read_block(resp, chunk)
                     except TimeoutError as e:
+                        limits.check(url, offset + received, part)
                         raise FetchError(
                             f"timed out after {timeout:g} s reading {url}; received "
                             f"{offset + received} bytes, partial data kept in {part}"
@@ -319,14 +391,17 @@ def _transfer_once(
     return resumed, received
 
 
-def _transfer(url: str, part: Path, *, timeout: float, chunk: int, bar: _Bar) -> tuple[bool, int]:
+def _transfer(url: str, part: Path, *, timeout: float, chunk: int, bar: _Bar,
+              limits: _Limits = _NO_LIMITS) -> tuple[bool, int]:
     offset = part.stat().st_size if part.is_file() else 0
     try:
-        return _transfer_once(url, part, offset, timeout=timeout, chunk=chunk, bar=bar)
+        return _transfer_once(url, part, offset, timeout=timeout, chunk=chunk, bar=bar,
+                              limits=limits)
     except _Restart:
         part.unlink(missing_ok=True)
         try:
-            return _transfer_once(url, part, 0, timeout=timeout, chunk=chunk, bar=bar)
+            return _transfer_once(url, part, 0, timeout=timeout, chunk=chunk, bar=bar,
+                                  limits=limits)
         except _Restart:  # pragma: no cover - impossible with offset 0
             raise FetchError(f"server gave an inconsistent answer for {url}") from None
 
@@ -372,8 +447,11 @@ def _download(
     timeout: float = 60,
     chunk: int = 1 << 16,
     keep_task: bool = True,
+    deadline_s: float | None = None,
+    max_bytes: int | None = None,
 ) -> DownloadResult:
     _check_url(url)
+    limits = _Limits(deadline_s, max_bytes)
     dest = Path(dest)
     if chunk <= 0:
         raise FetchError(f"bad chunk size {chunk} for {url}: expected a positive integer")
@@ -391,7 +469,8 @@ def _download(
             raise FetchError(f"cannot create directory {dest.parent}: {e}") from e
         transferred = 0
         for attempt in range(2):
-            resumed, received = _transfer(url, part, timeout=timeout, chunk=chunk, bar=bar)
+            resumed, received = _transfer(url, part, timeout=timeout, chunk=chunk, bar=bar,
+                                          limits=limits)
             transferred += received
             try:
                 _verify(
@@ -430,6 +509,7 @@ def download(
     progress: Progress | None = None,
     timeout: float = 60,
     chunk: int = 1 << 16,
+    deadline_s: float | None = None,
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` with resume and checks.
 
@@ -441,13 +521,17 @@ def download(
     moved to ``dest`` atomically. A task is added to ``progress`` (a
     :class:`rich.progress.Progress`) for the file.
 
+    ``timeout`` bounds each wait for data; ``deadline_s`` (when given) bounds the whole
+    file, so a server that trickles a byte at a time cannot hold it forever (the
+    ``.part`` is kept for a later resume).
+
     Raises :class:`FetchError` (one line naming the URL / file) on any failure; nothing
     is ever written to ``dest`` unless it checked out.
     """
     return _download(
         url, Path(dest),
         expected_size=expected_size, sha256=sha256,
-        progress=progress, timeout=timeout, chunk=chunk,
+        progress=progress, timeout=timeout, chunk=chunk, deadline_s=deadline_s,
     )
 
 
@@ -498,6 +582,7 @@ def fetch_deepstate(
     base_url: str | None = None,
     progress: Progress | None = None,
     skip_missing: bool = True,
+    deadline_s: float | None = FILE_DEADLINE_S,
 ) -> FetchSummary:
     """Download the DeepState daily files for ``start``..``end`` (inclusive).
 
@@ -506,7 +591,8 @@ def fetch_deepstate(
     Days answering 404 are recorded in ``missing`` when ``skip_missing`` (the source has
     gaps), otherwise they raise. Every file must parse as a GeoJSON FeatureCollection;
     a corrupt download is discarded and raises :class:`FetchError` naming the file
-    (a corrupt file already in ``dest_dir`` is deleted and downloaded again).
+    (a corrupt file already in ``dest_dir`` is deleted and downloaded again). Each file
+    must arrive within ``deadline_s`` seconds.
     """
     if not isinstance(start, dt.date) or not isinstance(end, dt.date):
         raise FetchError(f"bad date range {start!r}..{end!r}: expected two dates")
@@ -542,7 +628,8 @@ def fetch_deepstate(
             _check_feature_collection(p, name=_name, url=_url)
 
         try:
-            res = _download(url, dest, validate=validate, progress=progress, keep_task=False)
+            res = _download(url, dest, validate=validate, progress=progress, keep_task=False,
+                            deadline_s=deadline_s, max_bytes=MAX_SNAPSHOT_BYTES)
         except FetchNotFoundError:
             if not skip_missing:
                 raise
@@ -635,3 +722,236 @@ def fetch_osm_into_cache(
 ) -> DownloadResult:
     """:func:`fetch_osm` into ``default_download_dir()/osm``."""
     return fetch_osm(url, default_download_dir() / OSM_SUBDIR, progress=progress, sha256=sha256)
+
+
+# --------------------------------------------------------------------------- DeepStateMap API
+
+#: Base URL of the DeepStateMap API (``$SUPPLYLINE_DEEPSTATE_API`` overrides it).
+DEFAULT_DEEPSTATE_API = "https://deepstatemap.live"
+#: Environment variable overriding :data:`DEFAULT_DEEPSTATE_API`.
+DEEPSTATE_API_ENV = ENV_DEEPSTATE_API
+RAW_SUBDIR = "deepstate-raw"
+#: Largest history list accepted.
+MAX_LIST_BYTES = 32 << 20
+
+
+@dataclass
+class ApiFetchSummary:
+    """Outcome of :func:`fetch_deepstate_api`.
+
+    ``days`` counts the UTC days in the range that have a snapshot in the list; for each
+    the last snapshot of the day is wanted: ``downloaded`` (file names), ``present``
+    (already in ``dest_dir`` or another data location) or ``failed`` ((id, one-line
+    reason), nothing stored).
+    """
+
+    dest_dir: Path
+    base_url: str
+    listed: int = 0
+    skipped_entries: int = 0
+    days: int = 0
+    downloaded: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    transferred_bytes: int = 0
+
+    def as_dict(self) -> dict:
+        return {"dest": str(self.dest_dir), "api": self.base_url, "listed": self.listed,
+                "skipped_entries": self.skipped_entries, "days": self.days,
+                "downloaded": list(self.downloaded), "present": len(self.present),
+                "failed": [{"id": i, "error": e} for i, e in self.failed],
+                "transferred_bytes": self.transferred_bytes}
+
+
+def deepstate_api_base(base_url: str | None = None) -> str:
+    """The API base URL: ``base_url`` > ``$SUPPLYLINE_DEEPSTATE_API`` > the default."""
+    base = (base_url or get_settings().deepstate_api or DEFAULT_DEEPSTATE_API).rstrip("/")
+    _check_url(base + "/")
+    return base
+
+
+def api_list_url(base: str) -> str:
+    return f"{base}/api/history/public"
+
+
+def api_snapshot_url(base: str, ident: str) -> str:
+    return f"{base}/api/history/{urllib.parse.quote(str(ident), safe='')}/geojson"
+
+
+def api_last_url(base: str) -> str:
+    return f"{base}/api/history/last"
+
+
+def _get_bytes(url: str, *, timeout: float, limits: _Limits) -> bytes:
+    """A small answer read into memory, under the deadline and size limit."""
+    try:
+        resp = _open(url, timeout=limits.timeout(timeout))
+    except urllib.error.HTTPError as e:
+        raise _http_error(url, e) from None
+    chunks, got = [], 0
+    with resp:
+        length = _int_header(resp.headers.get("Content-Length"))
+        if length is not None:
+            limits.check(url, length)
+        while True:
+            limits.check(url, got)
+            try:
+                block = _read_block(resp, 1 << 16)
+            except TimeoutError as e:
+                limits.check(url, got)
+                raise FetchError(f"timed out after {timeout:g} s reading {url}") from e
+            except (OSError, http.client.HTTPException) as e:
+                raise FetchError(f"connection lost while reading {url} "
+                                 f"({e.__class__.__name__})") from e
+            if not block:
+                break
+            chunks.append(block)
+            got += len(block)
+    if length is not None and got != length:
+        raise FetchError(f"incomplete answer from {url}: received {got} of {length} bytes")
+    return b"".join(chunks)
+
+
+def list_deepstate_api(base_url: str | None = None, *, timeout: float = 60,
+                       deadline_s: float | None = FILE_DEADLINE_S
+                       ) -> tuple[list[ApiSnapshot], int]:
+    """The snapshots the API lists (``GET <base>/api/history/public``), oldest first, and
+    the number of list entries skipped (no usable id or datetime).
+
+    Raises :class:`FetchError` for an unreachable server or an answer that is not a JSON
+    list (HTML, truncated)."""
+    base = deepstate_api_base(base_url)
+    url = api_list_url(base)
+    raw = _get_bytes(url, timeout=timeout, limits=_Limits(deadline_s, MAX_LIST_BYTES))
+    try:
+        return parse_history_list(raw, label=url)
+    except DataFormatError as e:
+        raise FetchError(str(e)) from None
+
+
+def _snapshot_check(url: str) -> Callable[[Path], None]:
+    def validate(p: Path) -> None:
+        try:
+            check_snapshot_file(p, url)
+        except DataFormatError as e:
+            raise FetchError(str(e)) from None
+
+    return validate
+
+
+def _present(dest_dir: Path, present_dirs: Sequence[Path]) -> set[str]:
+    names: set[str] = set()
+    for d in (dest_dir, *present_dirs):
+        try:
+            names.update(n for n in os.listdir(d) if n.endswith(".geojson"))
+        except OSError:
+            continue
+    return names
+
+
+def fetch_deepstate_api(
+    dest_dir: Path,
+    *,
+    base_url: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    present_dirs: Sequence[Path] = (),
+    progress: Progress | None = None,
+    timeout: float = 60,
+    deadline_s: float | None = FILE_DEADLINE_S,
+) -> ApiFetchSummary:
+    """Download the API snapshots missing from ``dest_dir``: the last one of each UTC day
+    from ``start`` (default 2022-02-24) to ``end`` (default today).
+
+    The list comes from ``GET <base>/api/history/public``; each snapshot from
+    ``GET <base>/api/history/<id>/geojson`` and is stored as served, as
+    ``dest_dir/<unix-seconds>.geojson``, through a ``.part`` file (resumed with ``Range``
+    where the server allows), checked (``Content-Length``, at most
+    :data:`MAX_SNAPSHOT_BYTES`, JSON, a FeatureCollection with polygons) and moved into
+    place only then. A snapshot already in ``dest_dir`` or in ``present_dirs`` (other
+    data locations) is not fetched again. A snapshot that fails (HTTP error, HTML,
+    truncated, malformed, past ``deadline_s``) is recorded in ``failed`` with nothing
+    stored, and the others go on.
+
+    Raises :class:`FetchError` when the list itself cannot be had.
+    """
+    base = deepstate_api_base(base_url)
+    start = start or WAR_START
+    end = end or today()
+    if start > end:
+        raise FetchError(f"bad date range {start}..{end}: expected start on or before end")
+    snaps, skipped = list_deepstate_api(base, timeout=timeout, deadline_s=deadline_s)
+    summary = ApiFetchSummary(Path(dest_dir), base, listed=len(snaps), skipped_entries=skipped)
+    per_day = last_per_day({s.unix: s for s in snaps
+                            if start <= s.day <= end and not date_problem(s.day)})
+    summary.days = len(per_day)
+    have = _present(summary.dest_dir, present_dirs)
+    todo = []
+    for _, snap in per_day.values():
+        if snap.filename in have:
+            summary.present.append(snap.filename)
+        else:
+            todo.append(snap)
+    overall = progress.add_task(f"DeepStateMap API: {len(todo)} snapshots", total=len(todo)) \
+        if progress is not None and todo else None
+    for snap in todo:
+        url = api_snapshot_url(base, snap.id)
+        try:
+            res = _download(url, summary.dest_dir / snap.filename, validate=_snapshot_check(url),
+                            progress=progress, keep_task=False, timeout=timeout,
+                            deadline_s=deadline_s, max_bytes=MAX_SNAPSHOT_BYTES)
+        except FetchError as e:
+            summary.failed.append((snap.id, str(e)))
+        else:
+            summary.downloaded.append(snap.filename)
+            summary.transferred_bytes += res.transferred
+        if progress is not None and overall is not None:
+            progress.advance(overall)
+    if progress is not None and overall is not None:
+        progress.remove_task(overall)
+    return summary
+
+
+def fetch_deepstate_api_latest(
+    dest_dir: Path,
+    *,
+    base_url: str | None = None,
+    present_dirs: Sequence[Path] = (),
+    timeout: float = 60,
+    deadline_s: float | None = FILE_DEADLINE_S,
+) -> tuple[str, bool]:
+    """The latest snapshot (``GET <base>/api/history/last``, the wrapped form
+    ``{"id", "datetime", "map"}``), stored as served as ``<unix-seconds>.geojson`` unless
+    already present. Returns (file name, downloaded?). Raises :class:`FetchError` for a
+    bad answer (nothing stored)."""
+    base = deepstate_api_base(base_url)
+    url = api_last_url(base)
+    raw = _get_bytes(url, timeout=timeout, limits=_Limits(deadline_s, MAX_SNAPSHOT_BYTES))
+    try:
+        doc = json.loads(raw)
+        _, _, when = unwrap(doc, url)
+    except (ValueError, UnicodeDecodeError) as e:
+        what = "an HTML page" if raw.lstrip()[:1] == b"<" else "not JSON"
+        raise FetchError(f"{url}: {what} ({str(e)[:80]}); expected the wrapped latest "
+                         f"snapshot") from None
+    except DataFormatError as e:
+        raise FetchError(str(e)) from None
+    if when is None:
+        raise FetchError(f"{url}: no usable 'datetime' or numeric 'id'; expected the "
+                         f"snapshot time")
+    name = f"{int(when.timestamp())}.geojson"
+    dest = Path(dest_dir) / name
+    if name in _present(Path(dest_dir), present_dirs):
+        return name, False
+    try:
+        Path(dest_dir).mkdir(parents=True, exist_ok=True)
+        part = _part_path(dest)
+        part.write_bytes(raw)
+        try:
+            _snapshot_check(url)(part)
+            os.replace(part, dest)
+        finally:
+            part.unlink(missing_ok=True)
+    except OSError as e:
+        raise FetchError(f"cannot write {dest}: {e}") from e
+    return name, True
