@@ -135,7 +135,7 @@ def encirclement(d: dict[str, Any]) -> None:
                   "; ".join(r["description"]) or "-")
     out.print(t)
     out.print(f"held within {d['held_area_radius_km']:g} km: {d['held_area_km2']:,.0f} km2")
-    out.print(f"flanks: {escape(d['flanks']['description'])}")
+    flanks(d["flanks"])
     if d["hubs"]:
         near = (d["corridor_narrowest"] or {}).get("near") or ""
         w = d["corridor_width_km"]
@@ -146,6 +146,48 @@ def encirclement(d: dict[str, Any]) -> None:
         else:
             out.print(f"corridor to {escape(hubs)}: [red]no open-ground path[/red]")
     method_line(d["method"])
+
+
+def flanks(f: dict[str, Any]) -> None:
+    """Flank arms relative to the rear axis, the pincer, the pocket test, approaches."""
+    if f["rear_bearing_deg"] is None:
+        out.print(f"flanks: {escape(f['description'])}")
+    else:
+        hubs = ", ".join(f["rear_hubs"])
+        out.print(f"rear axis {f['rear_bearing_deg']:.0f} deg ({f['rear_direction']}, mean "
+                  f"bearing to {escape(hubs)}); flank arms within {f['radius_km']:g} km:")
+        if f["arms"]:
+            t = Table(title="Flank arms (held ground level with or behind the city)")
+            for col in ("side", "tip", "bearing", "km from axis", "km behind city",
+                        "km from city", "reaches km behind"):
+                t.add_column(col)
+            for a in f["arms"]:
+                edge = " (at limit)" if a["at_limit"] else ""
+                t.add_row(a["side"], escape(a["tip"]["near"] or f"{a['tip']['lat']:.4f}, "
+                                            f"{a['tip']['lon']:.4f}"),
+                          f"{a['bearing_deg']:.0f} {a['direction']}", _km(a["from_axis_km"]),
+                          _km(a["behind_km"]), _km(a["from_city_km"]) + edge,
+                          _km(a["reach_km"]))
+            out.print(t)
+        else:
+            out.print("  no held ground level with or behind the city")
+        if f["axis_held_km"] is not None:
+            out.print(f"  [red]held ground on the rear axis itself[/red], "
+                      f"{f['axis_held_km']:.1f} km behind the city")
+        if f["pincer"]:
+            ends = " and ".join(escape(p["near"] or "") for p in f["gap"])
+            out.print(f"  [bold]pincer[/bold]: arms on both sides, [bold]{f['gap_km']:.1f} km"
+                      f"[/bold] apart at the closest ({ends})")
+    p = f["pocket"]
+    where = f"; neck at {escape(p['neck']['near'] or '')}" if p["neck"] else ""
+    if p["pocket"]:
+        out.print(f"[red]pocket[/red]: {escape(p['reason'])}{where}")
+    else:
+        out.print(f"pocket: no: {escape(p['reason'])}{where}")
+    apps = "; ".join(f"{a['direction']} ({a['bearing_deg']:.0f} deg) at {a['distance_km']:.1f} km"
+                     for a in f["approaches"])
+    if apps:
+        out.print(f"nearest held ground: {apps}")
 
 
 def distance(d: dict[str, Any]) -> None:
