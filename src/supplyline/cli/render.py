@@ -259,25 +259,40 @@ def axes(d: dict[str, Any]) -> None:
 
 
 def forecast_line(f: dict[str, Any]) -> str:
+    """A forecast with its backtest: errors, the baselines it must beat, the range's real
+    coverage, or why it is withheld."""
     bt = f["backtest"]
+    line = f"  {f['quantity']}: "
     if bt["scored"]:
-        line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
-                f"{bt['median_abs_error_days']} d, 80% of errors in "
-                f"{bt['error_p10_p90_days']} d, real date inside range {bt['coverage']}; ")
-    else:
-        line = f"  {f['quantity']}: "
+        line += (f"backtest {bt['scored']} cases, median error {bt['median_abs_error_days']} d"
+                 f" (80% of errors in {bt['error_p10_p90_days']} d); ")
+    b = bt.get("baselines") or {}
+    if b.get("dates"):
+        mae, sk = b["mae_days"], b["skill"]
+        line += (f"\n    against baselines on {b['dates']} past dates ({b['crossings']} "
+                 f"crossings within {b['horizon_days']} d), mean error: trend "
+                 f"{mae['trend']} d, no change {mae['no_change']} d (skill "
+                 f"{_skill(sk['no_change'])}), straight line 30 d "
+                 f"{mae['straight_line_30d']} d (skill {_skill(sk['straight_line_30d'])})"
+                 "\n    ")
     if f["shown"] and f["forecast"]["note"] != "trend":
         line += f"forecast: {f['forecast']['note']}"
     elif f["shown"]:
         fc = f["forecast"]
         line += (f"forecast: {fc['eta']} (trend range {fc['eta_range'][0]} .. "
-                 f"{fc['eta_range'][1]})")
+                 f"{fc['eta_range'][1]}")
+        rc = fc.get("range_coverage")
+        line += f"; nominal 80 %, {rc['note']})" if rc else ")"
         if f.get("calibrated_range"):
             line += (f"; calibrated on earlier errors {f['calibrated_range'][0]} .. "
                      f"{f['calibrated_range'][1]}")
     else:
-        line += f["withheld"]
+        line += f"withheld: {f['withheld']}"
     return line
+
+
+def _skill(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.2f}"
 
 
 def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str) -> None:
@@ -311,6 +326,14 @@ def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str)
                       if p["judged"] else "no case judged yet (no calibrated range)")
             out.print(f"pooled backtest, {escape(kind)}: {p['cases']} cases over all cities, "
                       f"median error {p['median_abs_error_days']} d; {judged}")
+        pb = p.get("baselines") or {}
+        if pb.get("dates"):
+            mae, sk = pb["mae_days"], pb["skill"]
+            out.print(f"   against baselines on {pb['dates']} past city-dates: mean error "
+                      f"trend {mae['trend']} d, no change {mae['no_change']} d (skill "
+                      f"{_skill(sk['no_change'])}), straight line 30 d "
+                      f"{mae['straight_line_30d']} d (skill "
+                      f"{_skill(sk['straight_line_30d'])})")
     out.print(f"tables written to {escape(output)}/ (days, routes, events as .parquet and .csv)")
 
 
