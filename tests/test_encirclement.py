@@ -252,3 +252,79 @@ def test_corridor_of_known_width():
                                              C[1] + 6_000))
     assert corridor(closed, start, [rear], resolution_m=250).width_km == 0.0 or \
         not corridor(closed, start, [rear], resolution_m=250).connected
+
+
+# ---------------------------------------------------------------------------- real data
+
+@pytest.mark.realdata
+def test_real_pokrovsk_pincer_in_autumn_2025(ws):
+    from supplyline.analysis.queries import encirclement
+
+    r = encirclement(ws, "Pokrovsk", "2025-10-15")
+    f = r.flanks
+    # rear hubs west and north-north-east: the rear axis points north-west
+    assert 290 < f.rear_bearing_deg < 330 and f.rear_direction == "NW"
+    assert f.pincer and [a.side for a in f.arms] == ["left", "right"]
+    left, right = f.arms
+    assert left.direction in ("SW", "W") and right.direction in ("N", "NE")
+    for a in f.arms:
+        assert 0 <= a.from_axis_km <= a.from_city_km <= f.radius_km
+        assert 0 <= a.behind_km <= a.reach_km + 1e-6
+    assert 5 < f.gap_km < 20 and len(f.gap) == 2
+    assert not f.pocket.pocket and f.pocket.neck_width_km > 10  # the neck is still wide
+    d = r.to_dict()["flanks"]
+    assert d["arms"][0]["tip"]["near"] and d["pocket"]["thresholds"]["neck_max_km"] == 10
+
+
+@pytest.mark.realdata
+def test_real_myrnohrad_pocket_forms_in_november_2025(ws):
+    from supplyline.analysis.queries import encirclement
+
+    before = encirclement(ws, "Myrnohrad", "2025-08-15").flanks.pocket
+    assert not before.pocket and before.neck_width_km > 10
+    p = encirclement(ws, "Myrnohrad", "2025-12-01").flanks.pocket
+    assert p.pocket and not p.closed
+    assert p.way_out_width_km <= p.neck_width_km <= 10
+    assert p.area_km2 >= np.pi * (p.neck_width_km / 2) ** 2
+    assert "Svitle" in p.neck.near  # the neck north-west of Myrnohrad
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("city,date", [
+    ("Pokrovsk", "2025-01-15"), ("Myrnohrad", "2025-11-15"), ("Kurakhove", "2024-11-20"),
+    ("Vuhledar", "2024-09-20"), ("Kupiansk", "2025-10-01"), ("Kostiantynivka", "2025-10-15"),
+    ("Huliaipole", "2025-12-15"), ("Kramatorsk", "2025-10-15")])
+def test_real_flank_and_pocket_figures_are_consistent(ws, city, date):
+    from supplyline.analysis.queries import city_day, encirclement
+    from supplyline.core.encirclement import flanks as flanks_of
+
+    r = encirclement(ws, city, date)
+    f = r.flanks
+    held = city_day(ws, city, date).held.geometry
+    raw = flanks_of(held, r.centre_xy, f.rear_bearing_deg)
+    for a, arm in zip(raw.arms, f.arms, strict=True):
+        assert shapely.distance(shapely.points(*a.tip_xy), held) < 1.0  # the tip is held
+        assert arm.from_axis_km <= arm.from_city_km + 1e-6
+        assert arm.behind_km <= arm.reach_km + 1e-6
+        assert arm.from_city_km <= f.radius_km + 1e-6
+    assert f.pincer == (len(f.arms) == 2)
+    if f.pincer:  # the gap is no longer than the distance between the two tips
+        a, b = raw.arms
+        assert f.gap_km <= np.hypot(*np.subtract(a.tip_xy, b.tip_xy)) / 1000 + 0.01
+    p = f.pocket
+    if p.neck_width_km is not None:
+        assert p.neck_width_km >= p.way_out_width_km - 2 * p.thresholds["resolution_km"]
+    if p.pocket:
+        assert p.closed or p.neck_width_km <= p.thresholds["neck_max_km"]
+    if city == "Kramatorsk":  # far from the front on every side
+        assert f.arms == [] and not p.pocket
+
+
+@pytest.mark.realdata
+def test_real_encirclement_command_shows_arms_and_pocket(shared_data):
+    from conftest import run_cli
+
+    r = run_cli("encirclement", "Myrnohrad", "--date", "2025-12-01", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    assert "Flank arms" in r.stdout and "pincer" in r.stdout
+    assert "pocket" in r.stdout and "neck" in r.stdout
