@@ -292,7 +292,7 @@ def _arm(side: str, geom: shapely.Geometry, d: float, c: np.ndarray, u: np.ndarr
     tol = 1.0  # m: points this close to the least distance count as closest
     near = shapely.intersection(geom, shapely.buffer(axis, d + tol, cap_style="flat"))
     pts = shapely.get_coordinates(near)
-    if not len(pts):  # the buffer's polygon approximation missed a vertex: use GEOS's
+    if not len(pts):  # degenerate intersection (e.g. a touching point): GEOS's nearest
         pts = shapely.get_coordinates(shapely.shortest_line(axis, geom))[1:]
     along = (pts - c) @ u
     lat = np.abs((pts - c) @ v)
