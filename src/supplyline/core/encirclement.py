@@ -712,8 +712,9 @@ def pocket(held: shapely.Geometry, centre: tuple[float, float], *,
        maximum spanning tree of the 8-neighbour grid weighted by clearance, so that after
        its narrowest point it is also widest at every later narrowing). When the centre is
        held, the way starts at the clearest open cell within ``start_radius_m``.
-    2. Necks: each narrowing of the way out (a local minimum of its clearance; for a
-       stretch of even width its first, middle and last cell) is cut across: from its
+    2. Necks: each narrowing of the way out (a local minimum of its clearance, or a point
+       no wider than anything after it toward the rear; for a stretch of even width its
+       first, middle and last cell) is cut across: from its
        nearest held cell through it to the nearest held cell on the far side (more than
        90 degrees round). The cut's length is the neck's width. At a true neck the cut
        separates the open ground around the centre from the rear; at a narrowing with
@@ -824,18 +825,17 @@ def _way_out(win: np.ndarray, start: tuple[int, int], rear: np.ndarray,
                           shape=(n, n))
     tree = csgraph.minimum_spanning_tree(g)
     s = int(idx[start])
-    order, pred = csgraph.breadth_first_order(tree, s, directed=False,
-                                              return_predecessors=True)
-    clear = win.ravel()[cells]
-    bottleneck = np.full(n, -1.0)
-    bottleneck[s] = clear[s]
-    for v in order[1:]:  # parents come before their children
-        bottleneck[v] = min(bottleneck[pred[v]], clear[v])
-    ends = idx[rear]
-    ends = ends[bottleneck[ends] >= 0]
-    if not len(ends):
+    one = np.zeros(win.shape, bool)
+    one[start] = True
+    level = widest_level(win, one, [tuple(x) for x in np.argwhere(rear)])
+    if level is None:
         return None
-    v = int(ends[np.argmax(bottleneck[ends])])
+    # any rear cell joined to the start at that level: the tree path to it is a widest
+    # path (the path between two cells of a maximum spanning tree is); the clearest one
+    lab, _ = ndimage.label(win >= level, structure=np.ones((3, 3)))
+    ends = np.flatnonzero((rear & (lab == lab[start])).ravel())
+    v = int(idx.ravel()[ends[np.argmax(win.ravel()[ends])]])
+    _, pred = csgraph.breadth_first_order(tree, s, directed=False, return_predecessors=True)
     chain = [v]
     while chain[-1] != s:
         chain.append(int(pred[chain[-1]]))
@@ -844,17 +844,20 @@ def _way_out(win: np.ndarray, start: tuple[int, int], rear: np.ndarray,
 
 
 def _narrowings(vals: np.ndarray) -> list[int]:
-    """Positions along a path where it narrows: its local minima of clearance (runs of
-    equal values lower than the runs on both sides; the path's ends count when lower
-    than their one neighbour run), each run's first, middle and last cell, for the
-    :data:`POCKET_MAX_CANDIDATES` narrowest runs, in path order (from the start)."""
+    """Positions along a path (start to rear) where it narrows: its local minima of
+    clearance (runs of equal values lower than the runs on both sides; the ends count
+    when lower than their one neighbour run) and its bottlenecks toward the rear (runs no
+    wider than anything after them, so a sack of even width has candidates all along),
+    each run's first, middle and last cell, for the :data:`POCKET_MAX_CANDIDATES`
+    narrowest runs, in path order (from the start)."""
     change = np.flatnonzero(np.diff(vals) != 0) + 1
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [len(vals)]]) - 1
     v = vals[starts]
     left = np.concatenate([[np.inf], v[:-1]])
     right = np.concatenate([v[1:], [np.inf]])
-    lows = np.flatnonzero((v < left) & (v < right))
+    after = np.concatenate([np.minimum.accumulate(v[::-1])[::-1][1:], [np.inf]])
+    lows = np.flatnonzero(((v < left) & (v < right)) | (v <= after))
     lows = lows[np.argsort(v[lows], kind="stable")[:POCKET_MAX_CANDIDATES]]
     return sorted({int(k) for i in lows
                    for k in (starts[i], (starts[i] + ends[i]) // 2, ends[i])})
