@@ -208,7 +208,7 @@ def test_city_on_a_straight_front_is_not_a_pocket():
     p = pocket(held, C)
     assert not p.pocket and p.neck_width_km is None and p.area_km2 is None
     assert p.way_out_width_km == pytest.approx(6.0, abs=0.5)
-    assert p.reason.startswith("no neck")
+    assert p.reason.startswith("no neck: no narrowing of the way out up to 30 km wide")
 
 
 def test_sack_of_even_width_with_the_city_at_its_end():

@@ -667,8 +667,10 @@ POCKET_NECK_MAX_KM = 10.0
 #: ... and the ground it cuts off is at least this many times the area of a disc as wide
 #: as the neck: on average the pocket is wider than its neck.
 POCKET_AREA_RATIO = 1.0
-#: At most this many narrowings of the way out are tested as necks (the narrowest).
+#: At most this many narrowings of the way out are tested as necks (the narrowest) ...
 POCKET_MAX_CANDIDATES = 40
+#: ... and none wider than this many times the widest neck a pocket may have.
+NECK_SEARCH_FACTOR = 3.0
 
 
 @dataclass
@@ -753,7 +755,10 @@ def pocket(held: shapely.Geometry, centre: tuple[float, float], *,
     vals = win[path[:, 0], path[:, 1]]
     way = round(2 * float(vals.min()) / 1000, 2)
     necks = []  # (k along the path, width m, area km2, room m)
+    widest = NECK_SEARCH_FACTOR * neck_max_km * 1000
     for k in _narrowings(vals):
+        if 2 * vals[k] > widest:  # far wider than a neck can be: not cut
+            continue
         cut = _cut_off(win, tuple(path[k]), start, rear, res)
         if cut is not None:
             necks.append((k, *cut))
@@ -767,8 +772,8 @@ def pocket(held: shapely.Geometry, centre: tuple[float, float], *,
                           th)
     if not necks:
         return Pocket(False, False, way, None, None, None, None,
-                      f"no neck: every narrowing of the way out has held ground on one side "
-                      f"only (narrowest {way:.1f} km wide)", th)
+                      f"no neck: no narrowing of the way out up to {widest / 1000:g} km wide "
+                      f"has held ground on both sides (narrowest {way:.1f} km wide)", th)
     k, w, area, room = min(necks, key=lambda n: n[1])
     least = area_ratio * np.pi * (w / 2000) ** 2
     why = (f"narrowest neck {w / 1000:.1f} km wide (> {neck_max_km:g} km)"
@@ -886,13 +891,14 @@ def _cut_line(win: np.ndarray, neck: tuple[int, int], res: float
     if not far.any():
         return None
     b = int(np.flatnonzero(far)[np.argmin(dist[far])])
-    yy, xx = np.mgrid[i0:i1, j0:j1]
-    pts = np.column_stack([yy.ravel(), xx.ravel()]).astype(float)
-    band = np.zeros(len(pts), bool)
-    for end in (held[a], held[b]):
-        band |= _segment_distance(pts, np.asarray(neck, float), end.astype(float)) <= 1.0
     cut = np.zeros(win.shape, bool)
-    cut[i0:i1, j0:j1] = band.reshape(yy.shape)
+    for end in (held[a], held[b]):  # only the cells round each segment's box
+        lo = np.maximum(np.minimum(neck, end) - 2, 0)
+        hi = np.minimum(np.maximum(neck, end) + 3, (ny, nx))
+        yy, xx = np.mgrid[lo[0]:hi[0], lo[1]:hi[1]]
+        pts = np.column_stack([yy.ravel(), xx.ravel()]).astype(float)
+        near = _segment_distance(pts, np.asarray(neck, float), end.astype(float)) <= 1.0
+        cut[lo[0]:hi[0], lo[1]:hi[1]] |= near.reshape(yy.shape)
     return cut, float(dist[a] + dist[b]) * res
 
 
