@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..core.encirclement import flanks as flanks_of
+from ..core import encirclement as enc
 from ..core.encirclement import ring_occupancy
 from ..data.control import HeldTerritory
 from ..data.places import Match, Place
@@ -35,11 +35,12 @@ from .figures import (
 )
 from .options import AnalysisOptions
 from .results import (
-    Arm,
+    Approach,
     AxesResult,
     Bottleneck,
     DistanceResult,
     EncirclementResult,
+    FlankArm,
     Flanks,
     HubInfo,
     HubRoutes,
@@ -49,6 +50,7 @@ from .results import (
     ModeSummary,
     PlaceRef,
     PlacesResult,
+    PocketInfo,
     PointInfo,
     ResilienceInfo,
     Ring,
@@ -255,7 +257,8 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
 def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
                  to: list[str] | str | None = None,
                  options: AnalysisOptions | None = None) -> EncirclementResult:
-    """Held share of rings around the city (and of each band), flanks / pincer arms, the
+    """Held share of rings around the city (and of each band), flank arms and pincer
+    relative to the rear axis (the mean bearing to the rear hubs), the pocket test, the
     held area nearby and the open-ground corridor to the rear hubs."""
     cd = city_day(ws, city, date, to=to, options=options)
     opts = cd.options
@@ -263,7 +266,6 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
     geom = cd.held.geometry
     rings = ring_occupancy(geom, cd.place.xy, opts.radii_km, ws.profile,
                            n_bearings=opts.ring_bearings, index=cd.ground.index)
-    fl = flanks_of(geom, cd.place.xy)
     width = connected = narrowest = None
     if cd.hubs:
         plan = _plan(ws, cd)
@@ -285,11 +287,37 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
         held_area_radius_km=opts.area_radius_km,
         rings=[Ring(r.radius_km, local[f"ring_held_share_{r.radius_km:g}km"], r.band_share,
                     [list(x) for x in r.held_ranges], r.description) for r in rings],
-        flanks=Flanks([Arm(a.bearing_deg, a.direction, a.distance_km, list(a.span))
-                       for a in fl.arms], fl.pincer, fl.description),
-        hubs=[PlaceRef.of(h) for h in cd.hubs], corridor_width_km=width,
-        corridor_connected=connected, corridor_narrowest=narrowest,
+        flanks=_flanks(ws, cd), hubs=[PlaceRef.of(h) for h in cd.hubs],
+        corridor_width_km=width, corridor_connected=connected, corridor_narrowest=narrowest,
         method=_method(ws, cd), centre_xy=cd.place.xy)
+
+
+def _flanks(ws: Workspace, cd: CityDay) -> Flanks:
+    """Flank arms relative to the rear axis, the pocket test and the approaches."""
+    geom, xy = cd.held.geometry, cd.place.xy
+
+    def point(p: tuple[float, float]) -> PointInfo:
+        return PointInfo(**ws.describe_point(*p))
+
+    pk = ws.memo("pocket", (cd.held.date, cd.place.ident or cd.place.name, xy),
+                 lambda: enc.pocket(geom, xy, start_radius_m=_city_radius(cd.place)))
+    pocket = PocketInfo(pk.pocket, pk.closed, pk.way_out_width_km, pk.neck_width_km,
+                        None if pk.neck_xy is None else point(pk.neck_xy), pk.area_km2,
+                        pk.room_km, pk.reason, dict(pk.thresholds))
+    apps = [Approach(a.bearing_deg, a.direction, a.distance_km, list(a.span))
+            for a in enc.approaches(geom, xy)]
+    rear = rear_axis(cd)
+    hubs = [h.name for h in cd.hubs]
+    if rear is None:
+        why = cd.hub_error or "the rear hubs lie in opposite directions: no rear axis"
+        return Flanks(None, None, hubs, enc.FLANK_RADIUS_KM, [], False, None, [], None,
+                      pocket, apps, f"no rear axis ({why}); no flank arms measured")
+    fl = enc.flanks(geom, xy, rear)
+    arms = [FlankArm(a.side, point(a.tip_xy), a.bearing_deg, a.direction, a.from_axis_km,
+                     a.along_km, a.from_city_km, a.reach_km, a.at_limit) for a in fl.arms]
+    return Flanks(fl.rear_bearing_deg, enc.compass8(rear), hubs, fl.radius_km, arms,
+                  fl.pincer, fl.gap_km, [point(p) for p in fl.gap_xy or ()],
+                  fl.axis_held_km, pocket, apps, fl.description)
 
 
 def _city_radius(place: Place) -> float:

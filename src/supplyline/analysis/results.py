@@ -229,7 +229,9 @@ class Ring:
 
 
 @dataclass
-class Arm:
+class Approach:
+    """A direction from which held ground approaches the city (nearest first)."""
+
     bearing_deg: float
     direction: str
     distance_km: float
@@ -237,9 +239,63 @@ class Arm:
 
 
 @dataclass
+class FlankArm:
+    """Held ground level with or behind the city on one side of its rear axis.
+
+    ``tip``: the arm's point closest to the rear axis (of equals, the rearmost);
+    ``from_axis_km`` its distance from the axis, ``behind_km`` how far behind the city it
+    lies along the axis, ``from_city_km`` its distance from the centre. ``reach_km``: how
+    far behind the city the arm extends at all; ``at_limit``: the tip is on the edge of
+    the disc searched, the arm may go on beyond it."""
+
+    side: str
+    tip: PointInfo
+    bearing_deg: float
+    direction: str
+    from_axis_km: float
+    behind_km: float
+    from_city_km: float
+    reach_km: float
+    at_limit: bool
+
+
+@dataclass
+class PocketInfo:
+    """Whether the city lies in open ground that reaches the rear only through a neck
+    (see :func:`supplyline.core.encirclement.pocket`)."""
+
+    pocket: bool
+    closed: bool
+    way_out_width_km: float | None
+    neck_width_km: float | None
+    neck: PointInfo | None
+    area_km2: float | None
+    room_km: float | None
+    reason: str
+    thresholds: dict[str, float]
+
+
+@dataclass
 class Flanks:
-    arms: list[Arm]
+    """Held ground relative to the city's rear axis: flank arms, pincer, pocket.
+
+    ``rear_bearing_deg``: the rear axis (the mean bearing from the city to its rear hubs,
+    None without hubs); ``arms``: left and right facing the rear, within ``radius_km``;
+    ``pincer``: arms on both sides; ``gap_km`` the shortest distance between them (``gap``
+    its two ends); ``axis_held_km``: held ground on the rear axis itself, that far behind
+    the city. ``approaches``: where held ground is nearest, whatever the rear."""
+
+    rear_bearing_deg: float | None
+    rear_direction: str | None
+    rear_hubs: list[str]
+    radius_km: float
+    arms: list[FlankArm]
     pincer: bool
+    gap_km: float | None
+    gap: list[PointInfo]
+    axis_held_km: float | None
+    pocket: PocketInfo
+    approaches: list[Approach]
     description: str
 
 

@@ -140,7 +140,7 @@ def encirclement(d: dict[str, Any]) -> None:
                   "; ".join(r["description"]) or "-")
     out.print(t)
     out.print(f"held within {d['held_area_radius_km']:g} km: {d['held_area_km2']:,.0f} km2")
-    out.print(f"flanks: {escape(d['flanks']['description'])}")
+    flanks(d["flanks"])
     if d["hubs"]:
         near = (d["corridor_narrowest"] or {}).get("near") or ""
         w = d["corridor_width_km"]
@@ -151,6 +151,48 @@ def encirclement(d: dict[str, Any]) -> None:
         else:
             out.print(f"corridor to {escape(hubs)}: [red]no open-ground path[/red]")
     method_line(d["method"])
+
+
+def flanks(f: dict[str, Any]) -> None:
+    """Flank arms relative to the rear axis, the pincer, the pocket test, approaches."""
+    if f["rear_bearing_deg"] is None:
+        out.print(f"flanks: {escape(f['description'])}")
+    else:
+        hubs = ", ".join(f["rear_hubs"])
+        out.print(f"rear axis {f['rear_bearing_deg']:.0f} deg ({f['rear_direction']}, mean "
+                  f"bearing to {escape(hubs)}); flank arms within {f['radius_km']:g} km:")
+        if f["arms"]:
+            t = Table(title="Flank arms (held ground level with or behind the city)")
+            for col in ("side", "tip", "bearing", "km from axis", "km behind city",
+                        "km from city", "reaches km behind"):
+                t.add_column(col)
+            for a in f["arms"]:
+                edge = " (at limit)" if a["at_limit"] else ""
+                t.add_row(a["side"], escape(a["tip"]["near"] or f"{a['tip']['lat']:.4f}, "
+                                            f"{a['tip']['lon']:.4f}"),
+                          f"{a['bearing_deg']:.0f} {a['direction']}", _km(a["from_axis_km"]),
+                          _km(a["behind_km"]), _km(a["from_city_km"]) + edge,
+                          _km(a["reach_km"]))
+            out.print(t)
+        else:
+            out.print("  no held ground level with or behind the city")
+        if f["axis_held_km"] is not None:
+            out.print(f"  [red]held ground on the rear axis itself[/red], "
+                      f"{f['axis_held_km']:.1f} km behind the city")
+        if f["pincer"]:
+            ends = " and ".join(escape(p["near"] or "") for p in f["gap"])
+            out.print(f"  [bold]pincer[/bold]: arms on both sides, [bold]{f['gap_km']:.1f} km"
+                      f"[/bold] apart at the closest ({ends})")
+    p = f["pocket"]
+    where = f"; neck at {escape(p['neck']['near'] or '')}" if p["neck"] else ""
+    if p["pocket"]:
+        out.print(f"[red]pocket[/red]: {escape(p['reason'])}{where}")
+    else:
+        out.print(f"pocket: no: {escape(p['reason'])}{where}")
+    apps = "; ".join(f"{a['direction']} ({a['bearing_deg']:.0f} deg) at {a['distance_km']:.1f} km"
+                     for a in f["approaches"])
+    if apps:
+        out.print(f"nearest held ground: {apps}")
 
 
 def distance(d: dict[str, Any]) -> None:
@@ -224,25 +266,40 @@ def axes(d: dict[str, Any]) -> None:
 
 
 def forecast_line(f: dict[str, Any]) -> str:
+    """A forecast with its backtest: errors, the baselines it must beat, the range's real
+    coverage, or why it is withheld."""
     bt = f["backtest"]
+    line = f"  {f['quantity']}: "
     if bt["scored"]:
-        line = (f"  {f['quantity']}: backtest {bt['scored']} cases, median error "
-                f"{bt['median_abs_error_days']} d, 80% of errors in "
-                f"{bt['error_p10_p90_days']} d, real date inside range {bt['coverage']}; ")
-    else:
-        line = f"  {f['quantity']}: "
+        line += (f"backtest {bt['scored']} cases, median error {bt['median_abs_error_days']} d"
+                 f" (80% of errors in {bt['error_p10_p90_days']} d); ")
+    b = bt.get("baselines") or {}
+    if b.get("dates"):
+        mae, sk = b["mae_days"], b["skill"]
+        line += (f"\n    against baselines on {b['dates']} past dates ({b['crossings']} "
+                 f"crossings within {b['horizon_days']} d), mean error: trend "
+                 f"{mae['trend']} d, no change {mae['no_change']} d (skill "
+                 f"{_skill(sk['no_change'])}), straight line 30 d "
+                 f"{mae['straight_line_30d']} d (skill {_skill(sk['straight_line_30d'])})"
+                 "\n    ")
     if f["shown"] and f["forecast"]["note"] != "trend":
         line += f"forecast: {f['forecast']['note']}"
     elif f["shown"]:
         fc = f["forecast"]
         line += (f"forecast: {fc['eta']} (trend range {fc['eta_range'][0]} .. "
-                 f"{fc['eta_range'][1]})")
+                 f"{fc['eta_range'][1]}")
+        rc = fc.get("range_coverage")
+        line += f"; nominal 80 %, {rc['note']})" if rc else ")"
         if f.get("calibrated_range"):
             line += (f"; calibrated on earlier errors {f['calibrated_range'][0]} .. "
                      f"{f['calibrated_range'][1]}")
     else:
-        line += f["withheld"]
+        line += f"withheld: {f['withheld']}"
     return line
+
+
+def _skill(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.2f}"
 
 
 def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str) -> None:
@@ -276,6 +333,14 @@ def timeline(summary: dict[str, Any], events: list[dict[str, Any]], output: str)
                       if p["judged"] else "no case judged yet (no calibrated range)")
             out.print(f"pooled backtest, {escape(kind)}: {p['cases']} cases over all cities, "
                       f"median error {p['median_abs_error_days']} d; {judged}")
+        pb = p.get("baselines") or {}
+        if pb.get("dates"):
+            mae, sk = pb["mae_days"], pb["skill"]
+            out.print(f"   against baselines on {pb['dates']} past city-dates: mean error "
+                      f"trend {mae['trend']} d, no change {mae['no_change']} d (skill "
+                      f"{_skill(sk['no_change'])}), straight line 30 d "
+                      f"{mae['straight_line_30d']} d (skill "
+                      f"{_skill(sk['straight_line_30d'])})")
     out.print(f"tables written to {escape(output)}/ (days, routes, events as .parquet and .csv)")
 
 

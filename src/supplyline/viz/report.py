@@ -523,9 +523,22 @@ def _forecasts_html(forecasts: list[dict]) -> str:
         p = bt.get("error_p10_p90_days")
         rng = f"{_fmt(p[0], 0)} to {_fmt(p[1], 0)}" if p else "—"
         cov = bt.get("coverage")
-        cov_s = f"{cov * 100:.0f} %" if cov is not None else "—"
+        n_cov = int(bt.get("coverage_cases") or 0)
+        cov_s = (f"{cov * 100:.0f} % of {n_cov}" if cov is not None else "—")
+        if cov is not None and n_cov >= 5 and cov < 0.6:
+            cov_s += '<br><span class="muted">too narrow for an 80 % range</span>'
         med = bt.get("median_abs_error_days")
         med_s = f"{med:g}" if med is not None else "—"
+        base = bt.get("baselines") or {}
+        if base.get("dates"):
+            mae, sk = base["mae_days"], base["skill"]
+            base_s = (f'{_fmt(mae["trend"], 0)} / {_fmt(mae["no_change"], 0)} / '
+                      f'{_fmt(mae["straight_line_30d"], 0)}<br><span class="muted">'
+                      f'{int(base["dates"])} dates</span>')
+            skill_s = " / ".join("—" if sk[k] is None else f"{sk[k]:+.2f}"
+                                 for k in ("no_change", "straight_line_30d"))
+        else:
+            base_s = skill_s = "—"
         if f.get("shown") and f.get("forecast"):
             fc = f["forecast"]
             if fc.get("eta"):
@@ -533,6 +546,9 @@ def _forecasts_html(forecasts: list[dict]) -> str:
                 what = (f'<b>{_esc(fc["eta"])}</b> <span class="muted">(80 % range '
                         f'{_esc(lo or "—")} to {_esc(hi or "beyond horizon")}; from '
                         f'{_esc(fc.get("date", ""))})</span>')
+                rc = fc.get("range_coverage")
+                if rc:
+                    what += f'<br><span class="muted">range: {_esc(rc["note"])}</span>'
                 if f.get("calibrated_range"):
                     clo, chi = f["calibrated_range"]
                     what += (f'<br><span class="muted">calibrated on earlier errors: '
@@ -548,11 +564,14 @@ def _forecasts_html(forecasts: list[dict]) -> str:
                     f'<td class="num">{int(bt.get("scored") or 0)}</td>'
                     f'<td class="num">{med_s}</td><td class="num">{rng}</td>'
                     f'<td class="num">{cov_s}</td>'
+                    f'<td class="num">{base_s}</td><td class="num">{skill_s}</td>'
                     f'<td class="num">{int(bt.get("false_alarms") or 0)}</td>'
                     f'<td class="num">{int(bt.get("missed") or 0)}</td></tr>')
     return ('<table id="forecasts"><thead><tr><th>Quantity</th><th>Forecast date</th>'
             '<th>Scored cases</th><th>Median abs. error (days)</th>'
-            '<th>80 % error range (days)</th><th>Coverage of 80 % range</th>'
+            '<th>80 % error range (days)</th><th>Real coverage of the 80 % range</th>'
+            '<th>Mean error: trend / no change / straight line (days)</th>'
+            '<th>Skill vs no change / straight line</th>'
             '<th>False alarms</th><th>Missed</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>")
 
@@ -873,9 +892,13 @@ map dates every {int(data["step_days"])} days and the last day</p>
 day. Events after the selected date are greyed.</p>
 {_events_html(events)}</section>
 <section><h2>Forecasts and their backtests</h2>
-<p class="muted">A forecast is shown only with a backtest of at least 5 scored cases;
-otherwise it is withheld. Errors are forecast minus actual date, over past dates of this
-range; coverage is the share of actual dates inside the forecast's 80 % range.</p>
+<p class="muted">A forecast is shown only with a backtest of at least 5 scored cases and
+only when, on the same past dates, it beats two naive baselines: no change, and a straight
+line through the last 30 days (mean error in days to the crossing, "none within 365 days"
+counting as 365; skill = 1 &minus; trend's mean error / baseline's); otherwise it is
+withheld with the reason. Errors are forecast minus actual date, over past dates of this
+range; the real coverage is the share of actual dates that fell inside the trend's 80 %
+range (it should be near 80 %).</p>
 {_forecasts_html(summary.get("forecasts") or [])}
 <h2>Trends</h2>{_trends_html(summary.get("trends") or {})}</section>
 <footer><p>{_esc(ATTRIBUTION)}</p><p class="muted">{_esc(BAND_NOTE)} Map: held territory
