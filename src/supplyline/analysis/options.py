@@ -48,7 +48,15 @@ class AnalysisOptions:
     corridor_margin_km
         Margin of the corridor window around the city and its hubs.
     beyond_band
-        Resilience: edge-disjoint routes staying beyond this band.
+        Resilience: the headline count of edge-disjoint routes is of those staying beyond
+        this band (the counts beyond every band are given too).
+    detour_cap
+        The safest route is the clearest one no longer than this many times the peacetime
+        route (or than the shortest held-avoiding route, where the front already forces a
+        longer detour); 1-10.
+    route_beyond_band
+        A band name: also give the shortest route staying beyond that band; None (default):
+        not asked.
     """
 
     road_classes: str = "main"
@@ -62,6 +70,8 @@ class AnalysisOptions:
     corridor_margin_km: float = 20.0
     beyond_band: str = "fpv"
     modes: tuple[str, ...] = field(default=MODES)
+    detour_cap: float = 1.5
+    route_beyond_band: str | None = None
 
     def __post_init__(self) -> None:
         if self.road_classes not in ("main", "all"):
@@ -88,6 +98,17 @@ class AnalysisOptions:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
                     or v <= 0:
                 raise InvalidArgumentError(f"{name} {v!r}: expected a positive number")
+        cap = self.detour_cap
+        if isinstance(cap, bool) or not isinstance(cap, int | float) or not math.isfinite(cap) \
+                or not 1 <= cap <= 10:
+            raise InvalidArgumentError(f"detour_cap {cap!r}: expected a number from 1 to 10 "
+                                       "(times the peacetime route's length)")
+        object.__setattr__(self, "detour_cap", float(cap))
+        for name in ("beyond_band", "route_beyond_band"):
+            v = getattr(self, name)
+            if not (isinstance(v, str) and v.strip()) and not (v is None and
+                                                               name == "route_beyond_band"):
+                raise InvalidArgumentError(f"{name} {v!r}: expected a band name, e.g. 'tube'")
         if not isinstance(self.ring_bearings, int) or not 8 <= self.ring_bearings <= 3600:
             raise InvalidArgumentError(f"ring_bearings {self.ring_bearings!r}: expected 8-3600")
 
@@ -120,6 +141,15 @@ class AnalysisOptions:
                          f"raster, from the city's built-up disc to any hub, window "
                          f"{self.corridor_margin_km:g} km around city and hubs"),
             "resilience_beyond_band": self.beyond_band,
+            "resilience": ("edge-disjoint routes from the city's built-up area to the hub "
+                           "areas avoiding held territory and staying beyond each band; "
+                           f"headline count beyond {self.beyond_band}"),
+            "detour_cap": self.detour_cap,
+            "safest_route": ("greatest minimum clearance from held territory (counted up to "
+                             "the outermost band), then shortest, among held-avoiding routes "
+                             f"no longer than {self.detour_cap:g} x the peacetime route (or "
+                             "than the shortest held-avoiding route where that is longer)"),
+            "route_beyond_band": self.route_beyond_band,
         }
 
 

@@ -36,6 +36,9 @@ ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Threat profi
                        "(TOML/JSON/YAML).")]
 BandsOpt = Annotated[str | None, typer.Option("--bands", help="Bands as NAME=KM,... e.g. "
                      "contact=3,fpv=15,tube=25,rocket=45.")]
+DetourCapOpt = Annotated[float, typer.Option(
+    "--detour-cap", help="The safest route is the clearest one no longer than this many "
+    "times the peacetime route (1-10).")]
 AllRoadsOpt = Annotated[bool, typer.Option("--all-roads", help="Routes on every EGM road "
                         "(default: main roads M/P/T only, as everywhere else).")]
 
