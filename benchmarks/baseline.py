@@ -11,9 +11,10 @@ supplyline's machinery:
   geopandas), with no caching: every edge's distance to held territory
   (``GeoSeries.distance``), the centre's distance (``shapely.distance``), ring occupancy
   (``polygon.contains`` per point, 180 bearings per ring), the held area within 30 km,
-  the peacetime route (``nx.shortest_path``) and the safest route (maximin clearance by
-  binary search over the clearance values with ``nx.has_path``, then ``nx.shortest_path``
-  on the graph of edges at least that clear).
+  the peacetime route (``nx.shortest_path``) and the safest route within the detour cap
+  (the greatest clearance level, by binary search over the clearance values, at which
+  ``nx.shortest_path_length`` stays within 1.5 x the peacetime length, then
+  ``nx.shortest_path`` on the graph of edges at least that clear).
 
 The cities, their rear hubs, the route region and the end points come from supplyline's
 own plan (``compute_timeline(...).plans``: ``.place.xy``, ``.hubs``, ``.region_box``, and
@@ -213,22 +214,35 @@ def peacetime_route(g, s: int, t: int, dist: dict[int, float]) -> dict:
             "min_clear_m": min((dist[k] for k in keys), default=math.inf)}
 
 
-def safest_route(g, s: int, t: int, dist: dict[int, float], cap_m: float) -> dict:
-    """Maximin clearance (capped at ``cap_m``) by binary search, then the shortest route."""
+def safest_route(g, s: int, t: int, dist: dict[int, float], cap_m: float,
+                 detour_cap: float = 1.5) -> dict:
+    """The safest route within the detour cap, as supplyline defines it: the greatest
+    minimum clearance (capped at ``cap_m``) among held-avoiding routes no longer than
+    ``detour_cap`` x the peacetime route (or than the shortest held-avoiding route where
+    that is longer), by binary search over the clearance values, then the shortest."""
     clear = {k: min(d, cap_m) for k, d in dist.items()}
 
     def view(thr: float):
         return nx.subgraph_view(g, filter_edge=lambda u, v, k: dist[k] > 0 and clear[k] >= thr)
+
+    def length(gv) -> float:
+        try:
+            return nx.shortest_path_length(gv, s, t, weight="length")
+        except nx.NetworkXNoPath:
+            return math.inf
 
     levels = sorted({c for k, c in clear.items() if dist[k] > 0})
     if s == t:
         return {"found": True, "length_m": 0.0, "min_clear_m": cap_m}
     if not levels or not nx.has_path(view(levels[0]), s, t):
         return {"found": False}
+    peace = nx.shortest_path_length(g, s, t, weight="length")
+    avoid = length(view(levels[0]))
+    limit = avoid if avoid > detour_cap * peace + 1e-3 else detour_cap * peace
     lo, hi = 0, len(levels) - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if nx.has_path(view(levels[mid]), s, t):
+        if length(view(levels[mid])) <= limit + 1e-3:
             lo = mid
         else:
             hi = mid - 1
