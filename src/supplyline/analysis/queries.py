@@ -303,7 +303,7 @@ def resilience_summary(info: ResilienceInfo, city: str, mode: str,
         n = b.disjoint_routes
         parts.append(f"{n if n else 'none'} {_band_words(b.band, b.beyond_km, n == 1)}")
         if n == 0:
-            if b is not info.by_band[-1]:
+            if b.band != "held" and b is not info.by_band[-1]:
                 parts[-1] += " or any band farther out"
             break
     text = (f"Edge-disjoint {what} routes from {city}'s built-up area to the rear hubs: "
@@ -311,12 +311,12 @@ def resilience_summary(info: ResilienceInfo, city: str, mode: str,
     km = {b.band: b.beyond_km for b in info.by_band}
     counts = {b.band: b.disjoint_routes for b in info.by_band}
     if info.bottleneck_band is not None and info.bottleneck:
-        n = counts[info.bottleneck_band]
-        level = ("that avoid held territory" if info.bottleneck_band == "held" else
+        n, k = counts[info.bottleneck_band], len(info.bottleneck)
+        level = ("avoiding held territory" if info.bottleneck_band == "held" else
                  f"beyond {info.bottleneck_band}")
-        text += (f" The {n} route{'s' if n > 1 else ''} {level} can all be cut at "
-                 f"{len(info.bottleneck)} place{'s' if len(info.bottleneck) > 1 else ''}: "
-                 f"{_places(info.bottleneck)}.")
+        where = f"{k} place{'s' if k > 1 else ''}: {_places(info.bottleneck)}"
+        text += (f" The only route {level} can be cut at {where}." if n == 1 else
+                 f" The {n} routes {level} can all be cut at {where}.")
     if info.cut_band is None:
         return text
     band = info.cut_band

@@ -134,7 +134,7 @@ def routes(d: dict[str, Any], output: str | None = None) -> None:
                 why = next((p["note"] for p in points if not p["found"]
                             and label in p["meets"]), None) if not r["found"] else None
                 _route_row(t, label, r, cap, why)
-            if len(points) > 1:
+            if points:
                 t.add_section()
                 for p in points:
                     within = ", ".join(f"{b} {v:.0f}" for b, v in p["km_within"].items())
