@@ -154,6 +154,33 @@ def test_safest_still_valid_against_fresh_searches_on_random_changes(seed):
     assert kept >= 10 and fresh >= 5
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_disjoint_counts_equal_fresh_flows(seed):
+    """A count kept because its flow and cut still hold equals a fresh maximum flow, on
+    random usable edge sets changing day by day (both with and without chains)."""
+    from supplyline.core.routes import Chains, _count, disjoint_count
+
+    rng = np.random.default_rng(seed)
+    net, (s, t, *_) = _random_graph(rng, n=7)
+    src = np.array([s])
+    snk = np.array([t])
+    usable = rng.random(len(net.length)) < 0.8
+    kept = computed = 0
+    for chains in (None, Chains(net, np.array([s, t]))):
+        eng = RouteEngine(net, _exposure(np.full(len(net.length), 9_000.0)), PROFILE,
+                          chains=chains)
+        proof = None
+        for _ in range(60):
+            flip = rng.choice(len(usable), int(rng.integers(1, 4)), replace=False)
+            usable[flip] = ~usable[flip]
+            n, new = _count(eng, src, snk, usable, proof)
+            assert n == disjoint_count(RouteEngine(net, eng.exp, PROFILE), src, snk, usable)
+            kept += new is proof
+            computed += new is not proof
+            proof = new
+    assert kept >= 20 and computed >= 10
+
+
 def test_safest_still_valid_rejects_a_crossing_edge():
     old = np.array([5.0, 10.0, 3.0, -1.0])
     c = SafestChoice(5.0, 100.0, False, [0])
@@ -295,8 +322,8 @@ def test_chains_give_the_routes_and_counts_of_the_full_network():
             for h, choice in full.choices.items():
                 assert choice.limit_m == pytest.approx(fast.choices[h].limit_m, abs=1e-6)
             assert full.tradeoffs == fast.tradeoffs
-        n1 = band_counts(full, np.array([a]), np.array([b, c]), level_masks(full))
-        n2 = band_counts(fast, np.array([a]), np.array([b, c]), level_masks(fast))
+        n1, _ = band_counts(full, np.array([a]), np.array([b, c]), level_masks(full))
+        n2, _ = band_counts(fast, np.array([a]), np.array([b, c]), level_masks(fast))
         assert n1 == n2
         for band in ("contact", "fpv"):
             n1 = resilience(full, np.array([a]), np.array([b, c]), band).disjoint_routes

@@ -35,6 +35,7 @@ from ..core.exposure import HeldIndex, ThreatProfile
 from ..core.routes import (
     BandResilience,
     Chains,
+    CountProof,
     EdgeExposure,
     Route,
     RouteEngine,
@@ -341,7 +342,8 @@ class ModeFigures:
     # kept for the next day (the timeline's shortcuts)
     clear: np.ndarray | None = None
     choices: dict[str, SafestChoice] = field(default_factory=dict)
-    resil_masks: list[np.ndarray] | None = None
+    #: per level, why its count holds (:func:`~supplyline.core.routes.count_still_valid`)
+    resil_proofs: list[CountProof | None] | None = None
     serial: int = -1
 
 
@@ -363,7 +365,7 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
     the serial of the last day its figures changed) let unchanged routes be kept: a
     safest route whose choice no changed edge can alter
     (:func:`~supplyline.core.routes.safest_still_valid`), a route whose edges all kept
-    their figures, and the disjoint-route count of an identical usable edge set.
+    their figures, and a disjoint-route count whose flow and cut still hold.
     """
     mp = plan.modes[mode]
     opts = plan.options
@@ -404,19 +406,16 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
                                 describe=describe_point, masks=masks)
         for item in resil.bottleneck_edges + resil.cut_edges:  # the whole network's ids
             item["edge"] = int(mp.net.parent_edges[item["edge"]])
-        counts = [resil.counts[n] for n in names]
+        counts, proofs = [resil.counts[n] for n in names], None
     else:
-        same = None
-        if prev is not None and prev.resil_masks is not None:
-            same = [prev.disjoint_by_band[n] if np.array_equal(a, b) else None
-                    for n, a, b in zip(names, prev.resil_masks, masks, strict=True)]
-        counts = band_counts(eng, mp.source_nodes, mp.sink_nodes, masks, same)
+        counts, proofs = band_counts(eng, mp.source_nodes, mp.sink_nodes, masks,
+                                     prev.resil_proofs if prev is not None else None)
     by_band = dict(zip(names, counts, strict=True))
     if opts.beyond_band not in by_band:
         profile.threshold_m(opts.beyond_band)  # the error naming the profile's bands
     return ModeFigures(mode, res, status, best_status, best_clear, by_band[opts.beyond_band],
                        by_band, resil, dict(eng.tradeoffs) if detail else {}, clear,
-                       dict(eng.choices), masks, serial)
+                       dict(eng.choices), proofs, serial)
 
 
 def plan_exposure(ws: Workspace, plan: CityPlan, mode: str, ground: DayGround) -> EdgeExposure:

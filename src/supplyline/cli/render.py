@@ -69,8 +69,9 @@ def status(d: dict[str, Any]) -> None:
     out.print(t)
     cap = d["method"].get("detour_cap")
     t = Table(title="Route status per mode (safest route to each hub)",
-              caption=(f"safest route: the clearest held-avoiding route no longer than "
-                       f"{cap:g} x the peacetime route (limit km)" if cap else None))
+              caption=(f"limit km: the safest route is the clearest held-avoiding route "
+                       f"no longer than {cap:g} x the peacetime route (or than the shortest "
+                       "held-avoiding route where that is longer)" if cap else None))
     for col in ("mode", "hub", "status", "safest km", "limit km", "min clearance km",
                 "peacetime km"):
         t.add_column(col)

@@ -372,6 +372,26 @@ def _csr(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray,
                                 shape=(n, n))
 
 
+def _edge_path(pred: np.ndarray, gid: sparse.csr_matrix, target: int) -> list[int]:
+    """Edge ids (``gid`` holds id + 1 per arc, rows sorted) from the source of a
+    predecessor array to ``target`` (what :meth:`Network.edge_path` gives, without
+    sparse fancy indexing)."""
+    nodes = [target]
+    while pred[nodes[-1]] >= 0:
+        nodes.append(int(pred[nodes[-1]]))
+    if len(nodes) < 2:
+        return []
+    b = np.asarray(nodes[:-1][::-1])
+    a = np.asarray(nodes[1:][::-1])
+    pos = gid.indptr[a].copy()
+    while True:  # the arc a -> b in row a (rows are a few arcs long)
+        off = gid.indices[pos] != b
+        if not off.any():
+            break
+        pos[off] += 1
+    return (gid.data[pos].astype(np.int64) - 1).tolist()
+
+
 class _Search:
     """Shortest-route searches from one node to a few targets on an engine's graph (the
     contracted one when the engine has chains). ``level`` is each searched edge's
@@ -427,8 +447,8 @@ class _Search:
             gl, gid = _csr(n, a[tight], b[tight], self.net.length[e[tight]], e[tight])
             _, pred = csgraph.dijkstra(gl, directed=True, indices=self.source,
                                        return_predecessors=True)
-            p = self.net.edge_path(pred, gid, t)
-            out.append(self.chains.edges(p, self.source) if self.chains is not None else p)
+            p = _edge_path(pred, gid, t)
+            out.append(self.expand(p))
         return least, out
 
     def _arcs(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -457,7 +477,7 @@ class _Search:
             if not np.isfinite(dist[t]):
                 out.append(None)
                 continue
-            p = self.net.edge_path(pred, gid, t)
+            p = _edge_path(pred, gid, t)
             out.append(p if local else self.expand(p))
         return dist[self.targets], out
 
@@ -596,7 +616,13 @@ class RouteEngine:
         pm = [float(self.net.length[p].sum()) if p is not None and len(p) else float("nan")
               for p in peace]
         runs: dict[Any, tuple] = {}  # searches by mask, shared by the policies below
-        avoid_m, avoid_local = search.run(search.level >= 0, paths=True, local=True)
+        if not (search_avoid or describe_avoid or tradeoff) and len(safest) == len(hubs):
+            # every safest route is known, so each hub has a held-avoiding route: whether
+            # one exists is all that is asked, no search needed
+            avoid_m = np.zeros(len(hubs))
+            avoid_local = [[] for _ in hubs]
+        else:
+            avoid_m, avoid_local = search.run(search.level >= 0, paths=True, local=True)
         if search_avoid or describe_avoid:
             avoid = [search.expand(p) for p in avoid_local]
             runs["held"] = (avoid_m, avoid)
@@ -876,13 +902,33 @@ def resilience_mask(engine: RouteEngine, beyond_band: str,
     return mask
 
 
+@dataclass
+class CountProof:
+    """Why a disjoint-route count holds (see :func:`count_still_valid`): the searched
+    graph's edges that carried flow (``used``) and those with one end on each side of the
+    minimum cut nearest the source (``crossing``, over every edge, usable or not)."""
+
+    count: int
+    used: np.ndarray
+    crossing: np.ndarray
+
+
+def count_still_valid(proof: CountProof, mask: np.ndarray) -> bool:
+    """Whether ``proof.count`` is still the number of edge-disjoint routes on the edges
+    in ``mask`` (same graph, city area and hub areas). It is when every edge that carried
+    flow is still usable (the same routes exist: at least as many) and no more usable
+    edges cross the cut than the count (the cut still holds: no more)."""
+    return bool(mask[proof.used].all() and int((mask & proof.crossing).sum()) <= proof.count)
+
+
 def _flow(net: Network, unit: np.ndarray, free: np.ndarray | None, source_nodes: np.ndarray,
-          sink_nodes: np.ndarray, with_cut: bool) -> tuple[int, np.ndarray]:
+          sink_nodes: np.ndarray, with_cut: bool) -> tuple[int, np.ndarray, CountProof]:
     """Maximum flow from the super-source (``source_nodes``) to the super-sink
     (``sink_nodes``) over the edges in ``unit`` (capacity 1 each way) and ``free``
-    (capacity larger than any cut of unit edges), and with ``with_cut`` the unit edges
-    of the minimum cut nearest the source (edge ids). With no route on free edges alone,
-    the flow is the fewest unit edges every route must use."""
+    (capacity larger than any cut of unit edges): the flow, with ``with_cut`` the unit
+    edges of the minimum cut nearest the source (edge ids), and the count's
+    :class:`CountProof`. With no route on free edges alone, the flow is the fewest unit
+    edges every route must use."""
     free = np.zeros(len(unit), bool) if free is None else free & ~unit
     ids = np.flatnonzero(unit | free)
     n = net.n_nodes
@@ -900,15 +946,18 @@ def _flow(net: Network, unit: np.ndarray, free: np.ndarray | None, source_nodes:
                           dtype=np.int32)
     g.sum_duplicates()
     res = csgraph.maximum_flow(g, s, t)
-    if not with_cut:
-        return int(res.flow_value), np.zeros(0, np.int64)
-    resid = (g - res.flow.tocsr()).tocsr()
+    flow = res.flow.tocsr()
+    resid = (g - flow).tocsr()
     resid.data = np.where(resid.data > 0, resid.data, 0)
     resid.eliminate_zeros()
     reach = csgraph.breadth_first_order(resid, s, directed=True, return_predecessors=False)
     in_s = np.zeros(n + 2, bool)
     in_s[reach] = True
-    return int(res.flow_value), ids[(in_s[u] != in_s[v]) & unit[ids]]
+    used = np.zeros(len(unit), bool)  # parallel edges of a pair carrying flow: all used
+    used[ids] = (np.asarray(flow[u, v]).ravel() != 0) | (np.asarray(flow[v, u]).ravel() != 0)
+    proof = CountProof(int(res.flow_value), used, in_s[net.u] != in_s[net.v])
+    cut = ids[(in_s[u] != in_s[v]) & unit[ids]] if with_cut else np.zeros(0, np.int64)
+    return int(res.flow_value), cut, proof
 
 
 def disjoint_count(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
@@ -916,13 +965,23 @@ def disjoint_count(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np
     """The number of edge-disjoint routes from the city area to the hub areas on the
     edges in ``mask`` (on the contracted graph when the engine has chains: a chain is
     used by at most one route, so the count is the same)."""
+    return _count(engine, source_nodes, sink_nodes, mask, None)[0]
+
+
+def _count(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
+           mask: np.ndarray, proof: CountProof | None) -> tuple[int, CountProof | None]:
+    """The count on ``mask`` (an edge mask of the engine's network) and its proof (on the
+    searched graph), kept from ``proof`` when that still holds."""
     net = engine.net
     if engine.chains is not None:
         ch = engine.chains
         net, mask = ch.graph_net, ch.all_of(mask)
         source_nodes = np.searchsorted(ch.nodes, source_nodes)
         sink_nodes = np.searchsorted(ch.nodes, sink_nodes)
-    return _flow(net, mask, None, source_nodes, sink_nodes, with_cut=False)[0]
+    if proof is not None and count_still_valid(proof, mask):
+        return proof.count, proof
+    n, _, new = _flow(net, mask, None, source_nodes, sink_nodes, with_cut=False)
+    return n, new
 
 
 def describe_edges(engine: RouteEngine, edges: np.ndarray, describe=None) -> list[dict]:
@@ -957,7 +1016,7 @@ def resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.nda
     if engine.chains is not None and not with_cut:
         return Resilience(engine.net.mode, beyond_band,
                           disjoint_count(engine, source_nodes, sink_nodes, mask), [])
-    n, cut = _flow(engine.net, mask, None, source_nodes, sink_nodes, with_cut)
+    n, cut, _ = _flow(engine.net, mask, None, source_nodes, sink_nodes, with_cut)
     return Resilience(engine.net.mode, beyond_band, n,
                       describe_edges(engine, cut, describe) if with_cut else [])
 
@@ -995,29 +1054,35 @@ def level_masks(engine: RouteEngine) -> list[np.ndarray]:
 
 
 def band_counts(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
-                masks: list[np.ndarray], known: list[int | None] | None = None
-                ) -> list[int]:
-    """The disjoint-route count at each level (``masks`` from :func:`level_masks`);
-    ``known[k]``, where not None, is the count of an identical mask. Without a flow: a
-    level after one without routes has none (its edges are a subset), a level whose
-    edges are those of the one before has its count, and a level with no usable edge at
-    the city area or at the hub areas has none."""
+                masks: list[np.ndarray], proofs: list[CountProof | None] | None = None
+                ) -> tuple[list[int], list[CountProof | None]]:
+    """The disjoint-route count at each level (``masks`` from :func:`level_masks`) and
+    the proofs the next day can test (:func:`count_still_valid`); ``proofs`` are those of
+    an earlier day of the same plan. Without a flow: a level after one without routes
+    has none (its edges are a subset), a level whose edges are those of the one before
+    has its count, a level with no usable edge at the city area or at the hub areas has
+    none, and a level whose proof still holds keeps its count."""
     net = engine.net
     at_src = np.isin(net.u, source_nodes) | np.isin(net.v, source_nodes)
     at_snk = np.isin(net.u, sink_nodes) | np.isin(net.v, sink_nodes)
     out: list[int] = []
+    new: list[CountProof | None] = []
     for k, m in enumerate(masks):
         if out and out[-1] == 0:
             out.append(0)
-        elif known is not None and known[k] is not None:
-            out.append(int(known[k]))
+            new.append(None)
         elif out and np.array_equal(m, masks[k - 1]):
             out.append(out[-1])
+            new.append(new[-1])
         elif not (m & at_src).any() or not (m & at_snk).any():
             out.append(0)
+            new.append(None)
         else:
-            out.append(disjoint_count(engine, source_nodes, sink_nodes, m))
-    return out
+            n, proof = _count(engine, source_nodes, sink_nodes, m,
+                              None if proofs is None else proofs[k])
+            out.append(n)
+            new.append(proof)
+    return out, new
 
 
 def band_resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: np.ndarray,
@@ -1026,12 +1091,12 @@ def band_resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: n
     the first without (see :class:`BandResilience`)."""
     names = [n for n, _ in resilience_levels(engine.profile)]
     masks = level_masks(engine) if masks is None else masks
-    counts = band_counts(engine, source_nodes, sink_nodes, masks)
+    counts, _ = band_counts(engine, source_nodes, sink_nodes, masks)
     out = BandResilience(engine.net.mode, dict(zip(names, counts, strict=True)))
     last = max((k for k, c in enumerate(counts) if c > 0), default=None)
     if last is not None:
         out.bottleneck_band = names[last]
-        _, cut = _flow(engine.net, masks[last], None, source_nodes, sink_nodes, True)
+        _, cut, _ = _flow(engine.net, masks[last], None, source_nodes, sink_nodes, True)
         out.bottleneck_edges = describe_edges(engine, cut, describe)
     k = 0 if last is None else last + 1
     if k == len(names):
@@ -1044,6 +1109,6 @@ def band_resilience(engine: RouteEngine, source_nodes: np.ndarray, sink_nodes: n
     out.cut_at_hubs = not touches.any()
     if not (out.cut_at_city or out.cut_at_hubs):
         before = engine.region if k == 0 else masks[k - 1]
-        _, cut = _flow(net, before & ~m, m, source_nodes, sink_nodes, True)
+        _, cut, _ = _flow(net, before & ~m, m, source_nodes, sink_nodes, True)
         out.cut_edges = describe_edges(engine, cut, describe)
     return out
