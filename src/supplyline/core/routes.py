@@ -828,14 +828,19 @@ def safest_still_valid(old_c: np.ndarray, new_c: np.ndarray, choice: SafestChoic
 
     Proof. The route R found has every edge in E(>= t*), which by (a) is unchanged: R
     avoids held ground and its length is still <= L, so level t* is still feasible.
-    L is unchanged: if not relaxed, L = cap x P (date-free) and the new shortest
-    held-avoiding route is no longer than R, so no longer than cap x P; if relaxed, R is
-    a shortest held-avoiding route (A = len R <= L = A), held ground only grew, so the
-    new shortest is still len R. No higher level is feasible: a route of minimum t > t*
-    after the change uses only edges of E(> t*), which by (b) were all above t* before,
-    so it was a route of minimum > t* before, no longer than L: impossible, since t* was
-    the greatest feasible level. So t* stays the level, and the final search runs on
-    the same edge set E(>= t*) with the same lengths: it returns the same route.
+    L is unchanged: if not relaxed, L = cap x P (P is date-free) and the new shortest
+    held-avoiding route is no longer than R, so within the tolerance of cap x P: still
+    not relaxed; if relaxed, R is a shortest held-avoiding route (A <= len R <= L = A),
+    and with no edge released held ground only grew while R survived, so the shortest
+    is still A. No higher level is feasible: a route of minimum t > t* after the change
+    uses only edges of E(> t*), which by (b) were all above t* before, so it was a route
+    of minimum > t* before with the same length, no longer than L: impossible, since t*
+    was the greatest feasible level. So t* stays the level, and the final search runs on
+    the same edge set E(>= t*) with the same lengths: it returns the same route. (Changes
+    of values above t* that stay above t* cannot matter: only membership of E(>= t*) and
+    E(> t*) enters the argument. Lengths compare with a limit to
+    :data:`LENGTH_TOL_M`; a relaxed limit is a Dijkstra sum, so the kept limit may differ
+    from a fresh one in its last bits.)
     """
     changed = old_c != new_c
     if not changed.any():
