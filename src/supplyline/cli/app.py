@@ -24,6 +24,7 @@ from .common import (
     BandsOpt,
     DataOpt,
     DateOpt,
+    DetourCapOpt,
     JsonOpt,
     ProfileOpt,
     RoadsOpt,
@@ -98,6 +99,7 @@ def status_cmd(
     date: DateOpt = None,
     to: ToOpt = None,
     roads: RoadsOpt = "all",
+    detour_cap: DetourCapOpt = 1.5,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -105,7 +107,8 @@ def status_cmd(
     from ..analysis import queries
 
     with session(data) as ws:
-        res = queries.status(ws, city, date, to=to, options=options(roads=roads))
+        res = queries.status(ws, city, date, to=to, options=options(
+            roads=roads, detour_cap=detour_cap))
     print_json(res) if as_json else render.status(res.to_dict())
 
 
@@ -117,24 +120,30 @@ def routes_cmd(
     mode: Annotated[str, typer.Option(help="road, rail or both.")] = "both",
     profile: ProfileOpt = None,
     bands: BandsOpt = None,
-    beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
-                      "band.")] = "fpv",
+    beyond: Annotated[str | None, typer.Option(
+        help="Also the shortest route staying beyond this band (e.g. tube), and the "
+             "headline count of disjoint routes beyond it (default fpv; the counts beyond "
+             "every band are always shown).")] = None,
+    detour_cap: DetourCapOpt = 1.5,
     roads: RoadsOpt = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
                       ".geojson or .gpkg.")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Peacetime, held-avoiding and safest routes to rear hubs; resilience and bottlenecks."""
+    """Peacetime, held-avoiding and safest routes to rear hubs (safest within a detour
+    cap), the length / clearance trade-off, and resilience per band with its cuts."""
     from ..analysis import queries
 
     modes = _modes(mode)
     check_output(output, (".geojson", ".gpkg", ".json"), "GeoJSON or GeoPackage")
     prof = threat_profile(profile, bands)
-    prof.threshold_m(beyond)  # an unknown band is an error before computing
+    if beyond is not None:
+        prof.threshold_m(beyond)  # an unknown band is an error before computing
+    extra = {} if beyond is None else {"beyond_band": beyond, "route_beyond_band": beyond}
     with session(data, profile=prof) as ws:
         res = queries.routes(ws, city, date, to=to, options=options(
-            roads=roads, modes=modes, beyond_band=beyond))
+            roads=roads, modes=modes, detour_cap=detour_cap, **extra))
         if output is not None:
             from ..io.cache import write_vector
 
@@ -280,6 +289,7 @@ def timeline_cmd(
     hub: Annotated[list[str] | None, typer.Option("--hub", help="Fixed rear hub for every "
                    "day (repeatable; default: chosen on each day by the hub rule).")] = None,
     roads: RoadsOpt = "all",
+    detour_cap: DetourCapOpt = 1.5,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
     forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
                            "the last day).")] = None,
@@ -299,7 +309,8 @@ def timeline_cmd(
         raise InvalidArgumentError(f"--output {output}: exists and is not a directory")
     if workers < 1:
         raise InvalidArgumentError(f"--workers {workers}: expected 1 or more")
-    opts = options(roads=roads, **({"hubs": tuple(hub)} if hub else {}))
+    opts = options(roads=roads, detour_cap=detour_cap,
+                   **({"hubs": tuple(hub)} if hub else {}))
     with session(data) as ws:
         names = list(cities or [])
         if all_near_front:

@@ -38,6 +38,9 @@ BandsOpt = Annotated[str | None, typer.Option("--bands", help="Bands as NAME=KM,
                      "contact=3,fpv=15,tube=25,rocket=45.")]
 RoadsOpt = Annotated[str, typer.Option("--roads", help="Road network of routes: all (every "
                      "EGM road, the default everywhere) or main (M, P and T roads only).")]
+DetourCapOpt = Annotated[float, typer.Option(
+    "--detour-cap", help="The safest route is the clearest one no longer than this many "
+    "times the peacetime route (1-10).")]
 
 
 def progress(counter: Any = None) -> Progress:

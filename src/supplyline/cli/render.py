@@ -72,23 +72,48 @@ def status(d: dict[str, Any]) -> None:
         t.add_row(escape(p["name"]), escape(p["oblast"] or "-"), f"{p['population']:,}",
                   f"{h['distance_km']:.0f}", f"{h['direction']} ({h['bearing_deg']} deg)")
     out.print(t)
-    t = Table(title="Route status per mode (safest route to each hub)")
-    for col in ("mode", "hub", "status", "safest km", "min clearance km", "peacetime km"):
+    cap = d["method"].get("detour_cap")
+    t = Table(title="Route status per mode (safest route to each hub)",
+              caption=(f"limit km: the safest route is the clearest held-avoiding route "
+                       f"no longer than {cap:g} x the peacetime route (or than the shortest "
+                       "held-avoiding route where that is longer)" if cap else None))
+    for col in ("mode", "hub", "status", "safest km", "limit km", "min clearance km",
+                "peacetime km"):
         t.add_column(col)
     for mode, m in d["modes"].items():
         if m.get("error"):
-            t.add_row(mode, "-", "[red]n/a[/red]", "-", "-", escape(m["error"]))
+            t.add_row(mode, "-", "[red]n/a[/red]", "-", "-", "-", escape(m["error"]))
             continue
         for h in m["hubs"]:
             t.add_row(mode, escape(h["hub"]["name"]), _status_colour(h["status"]),
-                      _km(h["safest_length_km"]), _km(h["safest_min_clearance_km"]),
-                      _km(h["peacetime_length_km"]))
-        t.add_row(mode, "[bold]best[/bold]", _status_colour(m["status"]), "",
-                  _km(m["best_min_clearance_km"]),
-                  f"{m['disjoint_routes']} disjoint route(s) beyond "
-                  f"{d['method']['resilience_beyond_band']}")
+                      _km(h["safest_length_km"]), _km(h.get("safest_length_limit_km")),
+                      _km(h["safest_min_clearance_km"]), _km(h["peacetime_length_km"]))
+        t.add_row(mode, "[bold]best[/bold]", _status_colour(m["status"]), "", "",
+                  _km(m["best_min_clearance_km"]), "")
     out.print(t)
+    for mode, m in d["modes"].items():
+        if not m.get("error") and m.get("disjoint_routes_by_band"):
+            out.print(f"{mode}: edge-disjoint routes to the rear "
+                      + disjoint_line(m["disjoint_routes_by_band"]))
     method_line(d["method"])
+
+
+def disjoint_line(by_band: dict[str, int]) -> str:
+    """'avoiding held 4, beyond contact 2, beyond fpv 0, ...'."""
+    return ", ".join(("avoiding held" if b == "held" else f"beyond {b}") + f" {n}"
+                     for b, n in by_band.items())
+
+
+def _route_row(t: Table, label: str, r: dict[str, Any], cap: float | None,
+               note: str | None = None) -> None:
+    if not r["found"]:
+        t.add_row(label, "[red]none[/red]", "-", "-", "-", escape(note or "-"), "-")
+        return
+    bands = note or ", ".join(f"{k} {v:.0f}" for k, v in r.get("km_by_band", {}).items())
+    t.add_row(label, _status_colour(r.get("status") or r.get("worst_band")),
+              _km(r["length_km"]), "-" if r["detour"] is None else f"{r['detour']:.2f}",
+              _clear(r["min_clearance_km"], cap), escape(bands) or "-",
+              escape(" > ".join(r["route_numbers"])) or "-")
 
 
 def routes(d: dict[str, Any], output: str | None = None) -> None:
@@ -99,31 +124,32 @@ def routes(d: dict[str, Any], output: str | None = None) -> None:
             out.print(f"[bold]{mode}[/bold]: [red]{escape(m['error'])}[/red]")
             continue
         for pair in m["hubs"]:
+            s = pair["safest"]
             t = Table(title=f"{escape(pair['hub']['name'])} by {mode}: "
-                            f"{_status_colour(pair['status'])}")
+                            f"{_status_colour(pair['status'])}",
+                      caption=f"safest: {escape(s['policy'])}" if s.get("policy") else None)
             for col in ("route", "status", "km", "detour", "min clear km", "km per band",
                         "route numbers"):
                 t.add_column(col)
-            for kind in ("peacetime", "avoid_held", "safest"):
-                r = pair[kind]
-                if not r["found"]:
-                    t.add_row(kind, "[red]none[/red]", "-", "-", "-", "-", "-")
+            points = pair.get("tradeoff") or []
+            for kind in ("peacetime", "avoid_held", "safest", "beyond"):
+                r = pair.get(kind)
+                if r is None:
                     continue
-                bands = ", ".join(f"{k} {v:.0f}" for k, v in r["km_by_band"].items())
-                t.add_row(kind, _status_colour(r["status"]), _km(r["length_km"]),
-                          "-" if r["detour"] is None else f"{r['detour']:.2f}",
-                          _clear(r["min_clearance_km"], cap), bands or "-",
-                          escape(" > ".join(r["route_numbers"])) or "-")
+                label = f"beyond {r['beyond_band']}" if kind == "beyond" else kind
+                why = next((p["note"] for p in points if not p["found"]
+                            and label in p["meets"]), None) if not r["found"] else None
+                _route_row(t, label, r, cap, why)
+            if points:
+                t.add_section()
+                for p in points:
+                    within = ", ".join(f"{b} {v:.0f}" for b, v in p["km_within"].items())
+                    note = p["note"] or (f"within: {within}" if within else None)
+                    _route_row(t, "trade-off: " + ", ".join(p["meets"]), p, cap, note)
             out.print(t)
         res = m.get("resilience")
         if res:
-            out.print(f"[bold]{mode}[/bold] resilience: {res['disjoint_routes']} edge-disjoint "
-                      f"route(s) to the rear staying beyond '{res['beyond_band']}'"
-                      + (";" if res["bottleneck"] else "."))
-            for b in res["bottleneck"][:10]:
-                out.print(f"   - {escape(b['route_number'] or b['road_class'])} at "
-                          f"{escape(b['near'] or '')} ({b['lat']:.4f}, {b['lon']:.4f}), "
-                          f"clearance {_km(b['clearance_km'])} km")
+            out.print(f"[bold]{mode}[/bold] resilience: {escape(res['summary'])}")
     method_line(d["method"])
     if output:
         out.print(f"routes written to {escape(output)}")

@@ -504,7 +504,10 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                 for k, r in (("safest", pair.safest), ("peacetime", pair.peacetime))}}
         if road_block.resilience is not None:
             rs = road_block.resilience
-            res = {"disjoint_routes": rs.disjoint_routes, "beyond_band": rs.beyond_band,
+            # the bottleneck drawn is the cut of the last band that still has routes
+            band = rs.bottleneck_band or "held"
+            n = next((b.disjoint_routes for b in rs.by_band if b.band == band), 0)
+            res = {"disjoint_routes": n, "beyond_band": band,
                    "bottleneck_edges": [
                        {"edge": b.edge, "x": float(xy[0]), "y": float(xy[1])}
                        for b in rs.bottleneck for xy in [metric_xy(b.lon, b.lat)]]}
@@ -790,14 +793,15 @@ def _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
         ml.append("narrowest open-ground corridor")
     if res is not None:
         n, band = res["disjoint_routes"], res["beyond_band"]
+        where = "avoiding held ground" if band == "held" else f"beyond {band}"
         if res["bottleneck_edges"]:
             mh.append((line(color="black", lw=6), line(color=BOTTLENECK, lw=3),
                        line(marker="X", markersize=8, markerfacecolor=BOTTLENECK,
                             markeredgecolor="black", linestyle="none")))
-            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) beyond {band}")
+            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) {where}")
         else:
             mh.append(blank())
-            ml.append(f"no main-road route stays beyond\n{band}: no bottleneck to show")
+            ml.append("no main-road route avoids\nheld ground: no bottleneck to show")
     sections.append(("Markers", mh, ml))
     return sections
 
