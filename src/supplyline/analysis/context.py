@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,7 +33,12 @@ from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, lonlat_xy, to_metric
 from ..data.control import ControlHistory, HeldTerritory, parse_date
 from ..data.network import BuildParams, Network, load_network
 from ..data.places import Gazetteer, Match, Place
-from ..errors import OffNetworkError, PlaceNotFoundError, SupplylineError
+from ..errors import (
+    InvalidArgumentError,
+    OffNetworkError,
+    PlaceNotFoundError,
+    SupplylineError,
+)
 from ..io.sources import DataSources, locate
 from ..settings import get_settings
 
@@ -66,6 +72,29 @@ class CityContext:
         return self.match.place
 
 
+def _check_args(**kw) -> None:
+    """Types of the Workspace arguments, as one :class:`InvalidArgumentError` line."""
+    def bad(name: str, want: str) -> InvalidArgumentError:
+        return InvalidArgumentError(f"Workspace({name}={kw[name]!r}): expected {want}")
+
+    for name in ("data_dir", "control_file"):
+        v = kw[name]
+        if v is not None and (not isinstance(v, str | os.PathLike) or not str(v).strip()):
+            raise bad(name, "a path (str or pathlib.Path) or None")
+    prof = kw["profile"]
+    if prof is not None and not isinstance(prof, ThreatProfile):
+        hint = f" such as ThreatProfile.parse({prof!r})" if isinstance(prof, str) else ""
+        raise bad("profile", f"a ThreatProfile{hint} or None")
+    if not isinstance(kw["use_cache"], bool):
+        raise bad("use_cache", "True or False")
+    if kw["build_params"] is not None and not isinstance(kw["build_params"], BuildParams):
+        raise bad("build_params", "a BuildParams or None")
+    if kw["network_source"] is not None and not isinstance(kw["network_source"], str):
+        raise bad("network_source", "'egm', 'osm' or None")
+    if not isinstance(kw["date_column"], str) or not kw["date_column"]:
+        raise bad("date_column", "a column name")
+
+
 class Workspace:
     """Lazily loaded data (history, networks, places) and the analyses over them."""
 
@@ -74,6 +103,9 @@ class Workspace:
                  build_params: BuildParams | None = None, progress=None,
                  network_source: str | None = None, control_file: str | Path | None = None,
                  date_column: str = "date"):
+        _check_args(data_dir=data_dir, profile=profile, use_cache=use_cache,
+                    build_params=build_params, network_source=network_source,
+                    control_file=control_file, date_column=date_column)
         settings = get_settings()
         self.data_dir = data_dir
         #: dated polygons (GeoJSON/GeoPackage/GeoParquet with ``date_column``) used instead
