@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,7 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .._version import __version__
-from ..errors import SupplylineError
+from ..errors import InvalidArgumentError, OutputError, SupplylineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
@@ -77,7 +79,7 @@ def _profile(profile: Path | None, bands: str | None):
     from ..core.exposure import ThreatProfile
 
     if profile and bands:
-        raise SupplylineError("use either --profile FILE or --bands SPEC, not both")
+        raise InvalidArgumentError("use either --profile FILE or --bands SPEC, not both")
     if profile:
         return ThreatProfile.load(profile)
     if bands:
@@ -89,16 +91,148 @@ def _date_or_last(ws, date: str | None) -> str:
     return date if date else str(ws.history.last)
 
 
+# ----------------------------------------------------------------------------- checks
+# Every option is checked before any computation: a mistake is one line and exit code 2.
+
+def _number(opt: str, value: float, low: float | None = None, high: float | None = None,
+            *, low_open: bool = False) -> float:
+    """``value`` if finite and within [low, high] (``low_open``: (low, high]), else an
+    :class:`InvalidArgumentError` naming the option and the range."""
+    ok = isinstance(value, int | float) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f"<= {high:g}"
+        want = " and ".join(x for x in (lo, hi) if x) or "finite"
+        raise InvalidArgumentError(f"{opt} {value!r}: expected a number {want}")
+    return value
+
+
+def _parse_radii(text: str) -> tuple[float, ...]:
+    """``"5,10,20"`` -> (5.0, 10.0, 20.0): positive distinct km up to 500."""
+    parts = [x.strip() for x in text.split(",")]
+    if not any(parts):
+        raise InvalidArgumentError(f"--radii {text!r}: expected numbers in km, e.g. 5,10,20")
+    try:
+        radii = tuple(float(x) for x in parts if x)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"--radii {text!r}: expected numbers in km, e.g. 5,10,20") from None
+    for r in radii:
+        if not (math.isfinite(r) and 0 < r <= 500):
+            raise InvalidArgumentError(f"--radii {text!r}: radius {r:g} km is not in (0, 500]")
+    if len(set(radii)) != len(radii):
+        raise InvalidArgumentError(f"--radii {text!r}: each radius once")
+    return radii
+
+
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``"MINLON,MINLAT,MAXLON,MAXLAT"`` in degrees (min < max, lon/lat in range)."""
+    want = f"--bbox {text!r}: expected MINLON,MINLAT,MAXLON,MAXLAT in degrees"
+    try:
+        box = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidArgumentError(want) from None
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        raise InvalidArgumentError(want)
+    if not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
+        raise InvalidArgumentError(f"{want} (lon -180..180, lat -90..90, min < max)")
+    return box  # type: ignore[return-value]
+
+
+#: A --bbox may reach this far (degrees) beyond the network's extent.
+BBOX_MARGIN_DEG = 0.5
+
+
+def _check_bbox_extent(box: tuple[float, float, float, float], net) -> None:
+    """A --bbox must lie within the network's lon/lat extent (plus a small margin):
+    outside it there is nothing to measure and the metric projection is not meant for it."""
+    from ..crs import lonlat_xy
+
+    lon, lat = lonlat_xy(net.node_xy[:, 0], net.node_xy[:, 1])
+    ext = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    m = BBOX_MARGIN_DEG
+    if not (box[0] >= ext[0] - m and box[1] >= ext[1] - m and box[2] <= ext[2] + m
+            and box[3] <= ext[3] + m):
+        raise InvalidArgumentError(
+            f"--bbox {','.join(f'{v:g}' for v in box)}: outside the network extent "
+            f"{ext[0]:.2f},{ext[1]:.2f},{ext[2]:.2f},{ext[3]:.2f} (MINLON,MINLAT,MAXLON,MAXLAT);"
+            " give a box inside it")
+
+
+def _check_forecast_at(ws, forecast_at: str | None, start: str | None,
+                       end: str | None) -> str | None:
+    """--forecast-at as YYYY-MM-DD, when it lies in the timeline's range (--from .. --to,
+    within the control history)."""
+    if forecast_at is None:
+        return None
+    from ..data.control import parse_date
+
+    hist = ws.history
+    day = parse_date(forecast_at)
+    lo = max(parse_date(start), hist.first) if start else hist.first
+    hi = min(parse_date(end), hist.last) if end else hist.last
+    if not (lo <= day <= hi):
+        raise InvalidArgumentError(f"--forecast-at {day}: outside the timeline {lo} .. {hi} "
+                                   f"(control history {hist.first} .. {hist.last})")
+    return str(day)
+
+
+def _writable_dir(opt: str, target: Path, directory: Path) -> None:
+    """Fail (one line naming ``opt`` and ``target``) unless files can be created in
+    ``directory`` or, when it does not exist yet, in its nearest existing ancestor.
+    Tries a real temporary file: permission bits alone do not tell (root, read-only
+    mounts, immutable directories)."""
+    d = directory
+    while not d.exists() and d.parent != d:
+        d = d.parent
+    if d.exists() and not d.is_dir():
+        raise OutputError(f"{opt} {target}: {d} is a file, not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{opt} {target}: cannot write in {d} "
+                          f"({exc.strerror or exc})") from None
+
+
+def _check_output_file(opt: str, path: Path, suffixes: tuple[str, ...] | None = None) -> Path:
+    """An output file the command will write: right suffix, not a directory, in a
+    writable place. Checked before the computation."""
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise InvalidArgumentError(f"{opt} {path}: expected a file name ending in "
+                                   f"{', '.join(suffixes)}")
+    if path.is_dir():
+        raise OutputError(f"{opt} {path}: is a directory; give a file name")
+    _writable_dir(opt, path, path.parent)
+    return path
+
+
+def _check_output_dir(opt: str, path: Path) -> Path:
+    """An output directory the command will fill (created if missing)."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{opt} {path}: exists and is not a directory")
+    _writable_dir(opt, path, path)
+    return path
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"supplyline {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.",
+                                          callback=_show_version, is_eager=True)] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if version:
-        out.print(f"supplyline {__version__}")
-        raise typer.Exit()
 
 
 # ----------------------------------------------------------------------------- data
@@ -332,12 +466,13 @@ def routes_cmd(
 ) -> None:
     """Peacetime, held-avoiding and safest routes to rear hubs; resilience and bottlenecks."""
     if mode not in ("road", "rail", "both"):
-        raise SupplylineError(f"--mode {mode!r}: expected road, rail or both")
-    if output is not None and output.suffix.lower() not in (".geojson", ".gpkg", ".json"):
-        raise SupplylineError(f"--output {output}: expected a .geojson or .gpkg file name")
+        raise InvalidArgumentError(f"--mode {mode!r}: expected road, rail or both")
+    if output is not None:
+        _check_output_file("--output", output, (".geojson", ".gpkg", ".json"))
     modes = ("road", "rail") if mode == "both" else (mode,)
+    prof = _profile(profile, bands)
     with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        ws = _workspace(data, progress=prog, profile=prof)
         res = ws.routes(city, _date_or_last(ws, date), to=to, modes=modes, beyond_band=beyond,
                         main_roads_only=not all_roads)
         if output is not None:
@@ -370,44 +505,46 @@ def routes_cmd(
 def exposure_cmd(
     date: DateOpt = "",
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
-    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
-                      "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=".gpkg or .geojson "
+                      "with every edge, its clearance (km) and band. Without it nothing is "
+                      "written: only the summary is printed.")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
-                    "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
+                    "MINLON,MINLAT,MAXLON,MAXLAT (inside the network's extent).")] = None,
     profile: Annotated[Path | None, typer.Option(help="Threat profile file.")] = None,
     bands: Annotated[str | None, typer.Option(help="Bands NAME=KM,...")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every network edge's distance to held territory and threat band on a date (for GIS)."""
+    """Every network edge's distance to held territory and threat band on a date (for GIS).
+
+    The edges are written only with -o FILE (.gpkg or .geojson); without it (also with
+    --json) the command prints the summary and writes nothing."""
     if mode not in ("road", "rail"):
-        raise SupplylineError(f"--mode {mode!r}: expected road or rail")
-    if output.suffix.lower() not in (".gpkg", ".geojson", ".json"):
-        raise SupplylineError(f"--output {output}: expected a .gpkg or .geojson file name")
-    box = None
-    if bbox:
-        try:
-            box = tuple(float(x) for x in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
-            raise SupplylineError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
+        raise InvalidArgumentError(f"--mode {mode!r}: expected road or rail")
+    if output is not None:
+        _check_output_file("--output", output, (".gpkg", ".geojson", ".json"))
+    box = _parse_bbox(bbox) if bbox else None
+    prof = _profile(profile, bands)
     with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        ws = _workspace(data, progress=prog, profile=prof)
         day = _date_or_last(ws, date)
+        if box is not None:
+            _check_bbox_extent(box, ws.network(mode))
         with ws.step(f"Measuring every {mode} edge"):
             gdf = ws.edge_exposure(mode, day, bbox=box)
-        from ..io.cache import write_vector
+        if output is not None:
+            from ..io.cache import write_vector
 
-        write_vector(gdf, output, f"{mode}_exposure")
+            write_vector(gdf, output, f"{mode}_exposure")
     km = gdf.groupby("band")["length"].sum() / 1000
     summary = {"date": gdf["date"].iloc[0] if len(gdf) else day, "mode": mode,
-               "edges": int(len(gdf)), "output": str(output),
+               "edges": int(len(gdf)), "output": str(output) if output is not None else None,
                "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in ws.profile.names}}
     if as_json:
         _print_json(summary)
         return
-    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
+    where = f"written to {output}" if output is not None else "(not written: pass -o FILE)"
+    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} {where}")
     out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
                                          summary["km_by_band"].items()))
 
@@ -425,13 +562,10 @@ def encirclement_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ring occupancy around a city, flanks / pincer arms, and the corridor width."""
-    try:
-        rr = tuple(float(x) for x in radii.split(",") if x.strip())
-    except ValueError:
-        raise SupplylineError(
-            f"--radii {radii!r}: expected numbers in km, e.g. 5,10,20") from None
+    rr = _parse_radii(radii)
+    prof = _profile(profile, bands)
     with _progress() as prog:
-        ws = _workspace(data, progress=prog, profile=_profile(profile, bands))
+        ws = _workspace(data, progress=prog, profile=prof)
         res = ws.encirclement(city, _date_or_last(ws, date), radii_km=rr, to=to)
     if as_json:
         _print_json(res)
@@ -475,6 +609,8 @@ def distance_cmd(
 ) -> None:
     """Distance from held territory to a place, oblast boundary, road or railway, and the
     date it was first reached."""
+    _number("--radius", radius, 0, 500, low_open=True)
+    _number("--tolerance", tolerance, 0, 50)
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
         res = ws.proximity(city, _date_or_last(ws, date), place=place, oblast=oblast,
@@ -522,20 +658,31 @@ def timeline_cmd(
     from ..analysis.summary import timeline_analysis
     from ..analysis.timeline import TimelineParams, near_front_cities
 
+    _number("--workers", workers, 1, 256)
+    _number("--min-population", min_population, 0)
+    _number("--within-km", within_km, 0, 500, low_open=True)
+    if not cities and not all_near_front:
+        raise InvalidArgumentError("name at least one city, or use --all-near-front")
+    _check_output_dir("--output", output)
+    if scheduler is not None:
+        from ..analysis.scheduler import check_scheduler, parse_scheduler
+
+        check_scheduler(parse_scheduler(scheduler))
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
+        forecast_day = _check_forecast_at(ws, forecast_at, start, end)
         names = list(cities or [])
         if all_near_front:
             names += near_front_cities(ws, min_population=min_population, within_km=within_km,
                                        start=start, end=end)
         if not names:
-            raise SupplylineError("name at least one city, or use --all-near-front")
+            raise SupplylineError(f"no city of >= {min_population:,} people within "
+                                  f"{within_km:g} km of the front")
         res = timeline_analysis(ws, names, start, end,
                                 params=TimelineParams(main_roads_only=not all_roads),
-                                use_cache=not no_cache, progress=prog, forecast_at=forecast_at,
+                                use_cache=not no_cache, progress=prog, forecast_at=forecast_day,
                                 workers=workers, scheduler=scheduler)
     tl = res["timeline"]
-    output.mkdir(parents=True, exist_ok=True)
     import pandas as pd
 
     from ..io.cache import atomic_write
@@ -626,7 +773,9 @@ def places_cmd(
     from ..analysis.settlements import largest_not_held, population_by_band, settlements_change
 
     if not oblast and not city:
-        raise SupplylineError("give --oblast NAME or --city NAME")
+        raise InvalidArgumentError("give --oblast NAME or --city NAME")
+    _number("--radius", radius, 0, 500, low_open=True)
+    _number("--top", top, 1, 10_000)
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
         day = _date_or_last(ws, date)
@@ -659,7 +808,40 @@ def places_cmd(
         t.add_row(band, str(v["places"]), f"{v['population']:,}", f"{100 * v['share']:.1f}%")
     out.print(t)
     if "change" in res:
-        out.print_json(data=_strip(res["change"]))
+        _change_tables(res["change"], top)
+
+
+def _change_tables(ch: dict, top: int) -> None:
+    """``places --since`` in table mode: the change between the two dates."""
+    a, b = ch["start"], ch["end"]
+    pts = 100 * ch["held_share_change"]
+    out.print(f"[bold]Change {a['date']} -> {b['date']}[/bold]: population held "
+              f"{100 * a['held_share']:.1f}% -> {100 * b['held_share']:.1f}% "
+              f"({pts:+.1f} points)")
+    t = Table(title=f"Population by band, {a['date']} and {b['date']}")
+    for col in ("band", f"places {a['date']}", f"population {a['date']}",
+                f"places {b['date']}", f"population {b['date']}", "change", "moved in",
+                "moved out"):
+        t.add_column(col)
+    for band, v0 in a["by_band"].items():
+        v1 = b["by_band"].get(band, {"places": 0, "population": 0})
+        t.add_row(band, str(v0["places"]), f"{v0['population']:,}", str(v1["places"]),
+                  f"{v1['population']:,}", f"{ch['population_change'].get(band, 0):+,}",
+                  f"{ch['moved_into'].get(band, 0):,}", f"{ch['moved_out_of'].get(band, 0):,}")
+    out.print(t)
+    if ch["transitions"]:
+        t = Table(title="Places that changed band")
+        for col in ("from", "to", "places", "population"):
+            t.add_column(col)
+        for r in ch["transitions"][:top]:
+            t.add_row(r["from"], r["to"], str(r["places"]), f"{r['population']:,}")
+        out.print(t)
+    for key, label in (("newly_held", "newly held"), ("no_longer_held", "no longer held")):
+        g = ch[key]
+        names = ", ".join(f"{escape(n['name'])} ({n['population']:,})" for n in g["names"][:top])
+        more = f", ... {g['places'] - top} more" if g["places"] > top else ""
+        out.print(f"{label}: {g['places']} places, {g['population']:,} people"
+                  + (f": {names}{more}" if names else ""))
 
 
 @app.command("axes")
@@ -714,8 +896,9 @@ def map_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
-    from ..viz.maps import render_map
+    from ..viz.maps import MAP_FORMATS, render_map
 
+    _check_output_file("--output", output, tuple(MAP_FORMATS))
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
         with ws.step("Rendering the map"):
@@ -741,8 +924,9 @@ def animate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Animation of the front approaching a city, one frame per week by default."""
-    from ..viz.maps import animate
+    from ..viz.maps import ANIMATION_FORMATS, animate
 
+    _check_output_file("--output", output, tuple(ANIMATION_FORMATS))
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
         res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
@@ -768,6 +952,8 @@ def report_cmd(
     forecasts with their backtest."""
     from ..viz.report import build_report
 
+    _check_output_file("--output", output, (".html", ".htm"))
+    _number("--step-days", step_days, 1, 366)
     with _progress() as prog:
         ws = _workspace(data, progress=prog)
         res = build_report(ws, city, start, end, output, step_days=step_days, progress=prog)
@@ -778,27 +964,56 @@ def report_cmd(
                   f"{res['dates']} dates)")
 
 
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except SupplylineError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
+def _click_exception() -> type[BaseException]:
+    """The ``ClickException`` class of the click copy Typer uses: Typer >= 0.2x ships its
+    own (``typer._click``), older Typer re-exports ``click``; either way it is a base of
+    ``typer.BadParameter``."""
+    return next((c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                typer.BadParameter)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _usage_line(exc: BaseException) -> str:
+    """One line for a usage error: the command, what is wrong, where to look."""
+    msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") or "supplyline"
+    return f"{path}: {msg} (see '{path} --help')"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit: 0 on success, 2 for a user mistake (one line on stderr),
+    130 when interrupted (Ctrl-C), 1 for an environment failure (one line)."""
+    click_exception = _click_exception()
+    try:
+        rv = app(args=argv, standalone_mode=False)
+    except SupplylineError as exc:
+        _fail(str(exc), exc.exit_code)
+    except typer.Exit as exc:  # older Typer/click raise it instead of returning the code
+        rv = exc.exit_code
+    except typer.Abort:
+        _fail("interrupted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except click_exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `supplyline` / `supplyline data`
+            ctx = exc.ctx  # type: ignore[attr-defined]
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(2)
+        _fail(_usage_line(exc), int(getattr(exc, "exit_code", 2)) or 2)
+    except OSError as exc:  # a file system failure outside any checked write
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _fail(f"{where}{exc.strerror or exc}", 1)
+    # non-standalone Typer returns the code of typer.Exit (130 after Ctrl-C)
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    if code == 130:
+        err.print("interrupted", highlight=False)
+    sys.exit(code)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    prefix = "" if code == 130 else "[red]error:[/red] "
+    err.print(f"{prefix}{escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
