@@ -228,8 +228,8 @@ def _parse_profile_text(path: Path, text: str) -> object:
         try:
             import yaml  # optional dependency
         except ImportError:
-            raise DataFormatError(f"{path}: YAML profiles need PyYAML "
-                                  "(pip install pyyaml); or use .toml/.json") from None
+            raise DataFormatError(f"{path}: reading YAML needs PyYAML (pip install "
+                                  "pyyaml); or use a .toml/.json profile") from None
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
