@@ -985,7 +985,8 @@ def main(argv: list[str] | None = None) -> None:
     130 when interrupted (Ctrl-C), 1 for an environment failure (one line)."""
     click_exception = _click_exception()
     try:
-        rv = app(args=argv, standalone_mode=False)
+        _sweep_stale()
+        rv = app(args=argv, prog_name="supplyline", standalone_mode=False)
     except SupplylineError as exc:
         _fail(str(exc), exc.exit_code)
     except typer.Exit as exc:  # older Typer/click raise it instead of returning the code
@@ -1008,6 +1009,16 @@ def main(argv: list[str] | None = None) -> None:
     if code == 130:
         err.print("interrupted", highlight=False)
     sys.exit(code)
+
+
+def _sweep_stale() -> None:
+    """Remove temporary cache files left by a killed run (older than an hour)."""
+    from ..io.cache import sweep_stale
+
+    try:
+        sweep_stale()
+    except OSError:  # housekeeping never stops a command
+        pass
 
 
 def _fail(message: str, code: int) -> NoReturn:
