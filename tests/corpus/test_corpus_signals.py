@@ -21,6 +21,13 @@ from .helpers import run_subprocess, snapshot
 
 pytestmark = [pytest.mark.corpus, pytest.mark.realdata]
 
+#: Exit status 130 as a shell reports it: exit(130), or death by SIGINT (128 + 2). CPython
+#: ends with the latter after a handled Ctrl-C when the interrupt first surfaced inside C
+#: code that ran Python through PyRun_* (seen while Typer imports pydantic): it keeps an
+#: "unhandled KeyboardInterrupt" flag set by that inner run and re-sends SIGINT to itself
+#: after finalisation. Either way the message is "interrupted" and there is no traceback.
+INTERRUPTED = (130, -signal.SIGINT)
+
 
 def _start(args, *, cwd: Path, cache: Path) -> subprocess.Popen:
     # SIGINT restored to its default: a shell runs background jobs with it ignored
@@ -51,7 +58,7 @@ def test_ctrl_c_exits_130(after_s, shared_data, cache, baseline, tmp_path):
         p.kill()
         raise AssertionError("hang: no exit within 120 s of Ctrl-C") from None
     assert "Traceback" not in err, f"traceback: {err}"
-    assert p.returncode == 130, f"wrong: exit {p.returncode}: {err}"
+    assert p.returncode in INTERRUPTED, f"wrong: exit {p.returncode}: {err}"
     assert err.strip().splitlines()[-1] == "interrupted"
     assert not (tmp_path / "tl").exists() or not list((tmp_path / "tl").iterdir())
     assert [k for k, v in before.items() if snapshot(cache).get(k) != v] == []
@@ -75,14 +82,15 @@ def test_interrupted_cold_cache_build(sig, small_data, baseline, tmp_path):
         raise AssertionError("hang: no exit within 120 s of the signal") from None
     if sig == signal.SIGINT:
         assert "Traceback" not in err, f"traceback: {err}"
-        assert p.returncode in (130, 0), f"wrong: exit {p.returncode}: {err}"
+        assert p.returncode in (*INTERRUPTED, 0), f"wrong: exit {p.returncode}: {err}"
     _baseline_again(small_data, cache, tmp_path, baseline)
-    # whatever temporary files the stopped run left are swept once stale
+    # whatever temporary files the stopped run left are swept once stale (by any command)
     tmps = list(cache.rglob(".*.tmp"))
     old = time.time() - 7200
     for t in tmps:
         os.utime(t, (old, old))
-    _baseline_again(small_data, cache, tmp_path, baseline)
+    r = run_subprocess(["--version"], cwd=tmp_path, env={"SUPPLYLINE_CACHE": str(cache)})
+    assert r.returncode == 0, r.stderr
     assert [t for t in tmps if t.exists()] == []
 
 
