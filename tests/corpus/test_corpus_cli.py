@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from .helpers import expect_error, expect_ok, run_cli, snapshot, unchanged
+from .helpers import classify, expect_error, expect_ok, run_cli, snapshot, unchanged
 
 pytestmark = [pytest.mark.corpus, pytest.mark.realdata]
 
@@ -177,3 +177,18 @@ def test_places_since_renders_tables(shared_data, warm_cache, warm_before, intac
     assert "newly held: 13 places" in res.out and "Pokrovsk (60,127)" in res.out
     assert '"population_change"' not in res.out and not res.out.lstrip().startswith("{")
     intact(warm_cache, warm_before)
+
+
+def test_data_status_with_nothing_found_exits_nonzero(tmp_path, monkeypatch):
+    """typer.Exit codes reach the shell (non-standalone Typer returns them: main() used
+    to drop them and exit 0)."""
+    import supplyline.settings as settings
+
+    monkeypatch.setattr(settings, "_PROJECT_ROOT", tmp_path / "project")  # no ../shared
+    (tmp_path / "work").mkdir()
+    (tmp_path / "empty").mkdir()
+    res = run_cli(["data", "status", "--data", tmp_path / "empty"], cwd=tmp_path / "work",
+                  env={"SUPPLYLINE_CACHE": str(tmp_path / "cache"), "SUPPLYLINE_DATA": None})
+    assert classify(res) == "ok", f"{classify(res)}: {res.exc!r} {res.err}"
+    assert res.code not in (0, None), f"wrong: exit {res.code} with nothing found"
+    assert "missing" in res.out
