@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .._version import __version__
 from ..errors import InvalidArgumentError, SupplylineError
-from . import render
+from . import checks, render
 from .common import (
     BandsOpt,
     DataOpt,
@@ -29,7 +29,6 @@ from .common import (
     ProfileOpt,
     RoadsOpt,
     ToOpt,
-    check_output,
     err,
     options,
     out,
@@ -48,16 +47,20 @@ def _print_json(obj) -> None:
     print_json(obj)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"supplyline {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.",
+                                          callback=_show_version, is_eager=True)] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if version:
-        out.print(f"supplyline {__version__}")
-        raise typer.Exit()
 
 
 @app.command("network")
@@ -136,7 +139,8 @@ def routes_cmd(
     from ..analysis import queries
 
     modes = _modes(mode)
-    check_output(output, (".geojson", ".gpkg", ".json"), "GeoJSON or GeoPackage")
+    if output is not None:
+        checks.check_output_file("--output", output, (".geojson", ".gpkg", ".json"))
     prof = threat_profile(profile, bands)
     if beyond is not None:
         prof.threshold_m(beyond)  # an unknown band is an error before computing
@@ -154,71 +158,52 @@ def routes_cmd(
         render.routes(res.to_dict(), str(output) if output else None)
 
 
-def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    if not bbox:
-        return None
-    try:
-        box = tuple(float(x) for x in bbox.split(","))
-    except ValueError:
-        box = ()
-    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) \
-            or not (-180 <= box[0] <= 180 and -180 <= box[2] <= 180
-                    and -90 <= box[1] <= 90 and -90 <= box[3] <= 90):
-        raise InvalidArgumentError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
-    return box  # type: ignore[return-value]
-
-
 @app.command("exposure")
 def exposure_cmd(
     date: DateOpt = None,
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
-    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
-                      "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=".gpkg or .geojson "
+                      "with every edge, its clearance (km) and band (without it only the "
+                      "summary is printed).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
-                    "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
+                    "MINLON,MINLAT,MAXLON,MAXLAT (inside the network's extent).")] = None,
     profile: ProfileOpt = None,
     bands: BandsOpt = None,
     roads: RoadsOpt = "all",
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every network edge's distance to held territory and threat band on a date (for GIS)."""
+    """Every network edge's distance to held territory and threat band on a date (for GIS).
+
+    The edges are written only with -o FILE (.gpkg or .geojson); without it (also with
+    --json) the command prints the summary and writes nothing."""
     from ..analysis import queries
     from ..io.cache import write_vector
 
     (mode,) = _modes(mode, both=False)
-    check_output(output, (".gpkg", ".geojson", ".json"), "GeoPackage or GeoJSON")
-    box = _bbox(bbox)
+    if output is not None:
+        checks.check_output_file("--output", output, (".gpkg", ".geojson", ".json"))
+    box = checks.parse_bbox(bbox) if bbox else None
     with session(data, profile=threat_profile(profile, bands)) as ws:
+        if box is not None:
+            checks.check_bbox_extent(box, ws.network(mode))
         with ws.step(f"Measuring every {mode} edge"):
             gdf = queries.edge_exposure(ws, date, mode=mode, bbox=box,
                                         options=options(roads=roads))
-        if not len(gdf):
-            raise InvalidArgumentError(f"--bbox {bbox}: no {mode} edge there (the network "
-                                       "covers about 30-40.3 E, 46-50.6 N)")
-        write_vector(gdf, output, f"{mode}_exposure")
+        if output is not None:
+            write_vector(gdf, output, f"{mode}_exposure")
         names = ws.profile.names
-    km = gdf.groupby("band")["length_km"].sum()
-    summary = {"date": gdf["date"].iloc[0], "mode": mode, "edges": int(len(gdf)),
-               "output": str(output),
+    km = gdf.groupby("band")["length_km"].sum() if len(gdf) else {}
+    summary = {"date": gdf["date"].iloc[0] if len(gdf) else None, "mode": mode,
+               "edges": int(len(gdf)), "output": str(output) if output else None,
                "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in names}}
     if as_json:
         print_json(summary)
         return
-    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
+    where = f" written to {escape(str(output))}" if output else " (use -o FILE to write them)"
+    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']}{where}")
     out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
                                          summary["km_by_band"].items()))
-
-
-def _radii(radii: str) -> tuple[float, ...]:
-    try:
-        rr = tuple(float(x) for x in radii.split(",") if x.strip())
-    except ValueError:
-        rr = ()
-    if not rr or any(not 0 < r <= 200 for r in rr):
-        raise InvalidArgumentError(
-            f"--radii {radii!r}: expected positive numbers of km up to 200, e.g. 5,10,20")
-    return rr
 
 
 @app.command("encirclement")
@@ -235,7 +220,7 @@ def encirclement_cmd(
     """Ring occupancy around a city, flanks / pincer arms, and the corridor width."""
     from ..analysis import queries
 
-    opts = options(radii_km=_radii(radii))
+    opts = options(radii_km=checks.parse_radii(radii))
     with session(data, profile=threat_profile(profile, bands)) as ws:
         res = queries.encirclement(ws, city, date, to=to, options=opts)
     print_json(res) if as_json else render.encirclement(res.to_dict())
@@ -266,6 +251,8 @@ def distance_cmd(
     hub, and the date it was first reached."""
     from ..analysis import queries
 
+    checks.number("--radius", radius, 0, 500, low_open=True)
+    checks.number("--tolerance", tolerance, 0, 50)
     with session(data) as ws:
         res = queries.distance(ws, city, date, place=place, oblast=oblast, road=road, rail=rail,
                                route_to=route_to, route_mode=route_mode, radius_km=radius,
@@ -305,10 +292,14 @@ def timeline_cmd(
     from ..analysis.summary import timeline_analysis, write_tables
     from ..analysis.timeline import near_front_cities
 
-    if output.exists() and not output.is_dir():
-        raise InvalidArgumentError(f"--output {output}: exists and is not a directory")
-    if workers < 1:
-        raise InvalidArgumentError(f"--workers {workers}: expected 1 or more")
+    checks.number("--workers", workers, 1, 256)
+    checks.number("--min-population", min_population, 0)
+    checks.number("--within-km", within_km, 0, 500, low_open=True)
+    checks.check_output_dir("--output", output)
+    if scheduler is not None:
+        from ..analysis.scheduler import check_scheduler, parse_scheduler
+
+        check_scheduler(parse_scheduler(scheduler))
     opts = options(roads=roads, detour_cap=detour_cap,
                    **({"hubs": tuple(hub)} if hub else {}))
     with session(data) as ws:
@@ -318,6 +309,7 @@ def timeline_cmd(
                                        start=start, end=end)
         if not names:
             raise InvalidArgumentError("name at least one city, or use --all-near-front")
+        forecast_at = checks.check_forecast_at(ws, forecast_at, start, end)
         res = timeline_analysis(ws, names, start, end, options=opts, use_cache=not no_cache,
                                 progress=ws.progress, forecast_at=forecast_at,
                                 workers=workers, scheduler=scheduler)
@@ -359,6 +351,8 @@ def places_cmd(
         return
     if not oblast and not city:
         raise InvalidArgumentError("give --oblast NAME or --city NAME")
+    checks.number("--radius", radius, 0, 500, low_open=True)
+    checks.number("--top", top, 1, 10_000)
     with session(data) as ws:
         res = queries.places(ws, date, oblast=oblast, city=city, radius_km=radius, top=top,
                              since=since)
@@ -405,7 +399,7 @@ def map_cmd(
     """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
     from ..viz.maps import render_map
 
-    check_output(output, (".png", ".svg", ".pdf"), "map")
+    checks.check_output_file("--output", output, (".png", ".svg", ".pdf"))
     with session(data) as ws:
         with ws.step("Rendering the map"):
             res = render_map(ws, city, date, output, to=to, radius_km=radius, dpi=dpi)
@@ -431,7 +425,7 @@ def animate_cmd(
     """Animation of the front approaching a city, one frame per week by default."""
     from ..viz.maps import animate
 
-    check_output(output, (".gif", ".mp4"), "animation")
+    checks.check_output_file("--output", output, (".gif", ".mp4"))
     with session(data) as ws:
         res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
                       fps=fps, progress=ws.progress)
@@ -456,7 +450,8 @@ def report_cmd(
     forecasts with their backtest."""
     from ..viz.report import build_report
 
-    check_output(output, (".html", ".htm"), "HTML")
+    checks.check_output_file("--output", output, (".html", ".htm"))
+    checks.number("--step-days", step_days, 1, 366)
     with session(data) as ws:
         res = build_report(ws, city, start, end, output, step_days=step_days,
                            progress=ws.progress)
@@ -481,27 +476,67 @@ def schema_cmd(
     print_json(json_schema(kind))
 
 
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except SupplylineError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
+def _click_exception() -> type[BaseException]:
+    """The ``ClickException`` class of the click copy Typer uses: Typer >= 0.2x ships its
+    own (``typer._click``), older Typer re-exports ``click``; either way it is a base of
+    ``typer.BadParameter``."""
+    return next((c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                typer.BadParameter)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _usage_line(exc: BaseException) -> str:
+    """One line for a usage error: the command, what is wrong, where to look."""
+    msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") or "supplyline"
+    return f"{path}: {msg} (see '{path} --help')"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit: 0 on success, 2 for a user mistake (one line on stderr),
+    130 when interrupted (Ctrl-C), 1 for an environment failure (one line)."""
+    click_exception = _click_exception()
+    try:
+        _sweep_stale()
+        rv = app(args=argv, prog_name="supplyline", standalone_mode=False)
+    except SupplylineError as exc:
+        _fail(str(exc), exc.exit_code)
+    except typer.Exit as exc:  # older Typer/click raise it instead of returning the code
+        rv = exc.exit_code
+    except typer.Abort:
+        _fail("interrupted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except click_exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `supplyline` / `supplyline data`
+            ctx = exc.ctx  # type: ignore[attr-defined]
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(2)
+        _fail(_usage_line(exc), int(getattr(exc, "exit_code", 2)) or 2)
+    except OSError as exc:  # a file system failure outside any checked write
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _fail(f"{where}{exc.strerror or exc}", 1)
+    # non-standalone Typer returns the code of typer.Exit (130 after Ctrl-C)
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    if code == 130:
+        err.print("interrupted", highlight=False)
+    sys.exit(code)
+
+
+def _sweep_stale() -> None:
+    """Remove temporary cache files left by a killed run (older than an hour)."""
+    from ..io.cache import sweep_stale
+
+    try:
+        sweep_stale()
+    except OSError:  # housekeeping never stops a command
+        pass
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    prefix = "" if code == 130 else "[red]error:[/red] "
+    err.print(f"{prefix}{escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

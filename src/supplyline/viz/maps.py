@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from ..core.exposure import ThreatProfile
 from ..crs import metric_xy, to_metric
 from ..data.control import parse_date
 from ..errors import SupplylineError
+from ..io.cache import atomic_write
 
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
@@ -82,24 +82,20 @@ def _check_suffix(output: Path, formats: dict[str, str], what: str) -> str:
 
 
 def _write_atomic(output: Path, write: Callable[[Path], None]) -> None:
-    """``write(tmp)`` to a temp file beside ``output`` (same suffix), then os.replace."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.",
-                               suffix=output.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file would not be
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """``write(tmp)`` to a temporary file beside ``output`` with the same suffix (writers
+    pick the format from it), moved over ``output`` only when complete, mode 0644
+    (:func:`~supplyline.io.cache.atomic_write`: an unwritable location is one
+    :class:`~supplyline.errors.OutputError` line and leaves any existing file as it was)."""
+    def writer(tmp: Path) -> None:
+        named = tmp.with_name(tmp.name + output.suffix)
+        try:
+            write(named)
+            os.replace(named, tmp)
+        finally:
+            if named.exists():
+                named.unlink()
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    atomic_write(output, writer)
 
 
 def band_colours(profile: ThreatProfile) -> list[str]:
