@@ -34,18 +34,25 @@ def warm_cache(ws, shared_data, corpus_root) -> Path:
 
 #: The day files of the small data copy (the baseline date is the last).
 SMALL_DAYS = [f"202501{d}" for d in range(25, 32)]
+#: The API snapshots of those days (2025-01-26, 28, 30: the grey zone of the baseline
+#: date comes from the 30th, carried one day forward).
+SMALL_SNAPSHOTS = ["1737928017", "1738100560", "1738272210"]
 
 
 @pytest.fixture(scope="session")
 def small_data(shared_data, corpus_root) -> Path:
-    """Seven day files (2025-01-25..31) copied, EGM and oblasts linked: the baseline
-    query gives the same answer on it, and its control history rebuilds in a second.
-    Tests must not modify it (copy it: :func:`data_copy`)."""
+    """Seven day files (2025-01-25..31) and the API snapshots of those days copied, EGM
+    and oblasts linked: the baseline query gives the same answer on it, and its control
+    history rebuilds in a second. Tests must not modify it (copy it: :func:`data_copy`)."""
     d = corpus_root / "small-data"
     (d / "deepstate").mkdir(parents=True)
+    (d / "deepstate-raw").mkdir(parents=True)
     for day in SMALL_DAYS:
         name = f"deepstatemap_data_{day}.geojson"
         shutil.copyfile(shared_data / "deepstate" / name, d / "deepstate" / name)
+    for t in SMALL_SNAPSHOTS:
+        name = f"{t}.geojson"
+        shutil.copyfile(shared_data / "deepstate-raw" / name, d / "deepstate-raw" / name)
     (d / "egm").symlink_to(shared_data / "egm", target_is_directory=True)
     (d / "admin").symlink_to(shared_data / "admin", target_is_directory=True)
     return d

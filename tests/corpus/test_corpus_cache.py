@@ -124,6 +124,7 @@ def test_stale_temporary_files_are_swept(cache, small_data, small_baseline, inta
     stale_dir = cache / "derived" / "network" / ".0123456789abcdef.x1y2.tmp"
     stale_dir.mkdir()
     (stale_dir / "arrays.npz").write_bytes(os.urandom(4096))
+    (cache / "derived" / "control").mkdir(parents=True, exist_ok=True)
     stale_file = cache / "derived" / "control" / ".abc.parquet.q1w2.tmp"
     stale_file.write_bytes(os.urandom(4096))
     fresh = cache / "derived" / "control" / ".def.parquet.e3r4.tmp"
@@ -140,13 +141,13 @@ def test_stale_temporary_files_are_swept(cache, small_data, small_baseline, inta
 def _control_data_files(cache: Path) -> list[Path]:
     """The files of the control-history cache that hold data (not JSON metadata or
     manifests), whatever layout that cache has."""
-    found = sorted(p for p in (cache / "derived" / "control").rglob("*")
+    found = sorted(p for kind in ("control", "control-history")
+                   for p in (cache / "derived" / kind).rglob("*")
                    if p.is_file() and p.suffix != ".json")
     assert found, "no control cache in the warm cache"
     return found
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 @pytest.mark.parametrize("fault", [_flip, lambda p: _flip(p, 0.8, 64),
                                    lambda p: _flip(p, 0.3, 4)],
                          ids=["flip-middle", "flip-late", "flip-early-4-bytes"])
@@ -184,10 +185,10 @@ def test_unreadable_control_cache_is_a_miss(fault, cache, small_data, small_base
     intact(cache, data=small_data)
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 def test_control_cache_kind_is_a_file(cache, small_data, small_baseline, intact, tmp_path):
-    """derived/control is a file: run without caching (one warning), not an error."""
-    ctl = cache / "derived" / "control"
+    """derived/control-history is a file: run without caching (one warning), not an
+    error."""
+    ctl = cache / "derived" / "control-history"
     shutil.rmtree(ctl)
     ctl.write_text("x")
     res = _status(small_data, cache, tmp_path)
@@ -196,7 +197,6 @@ def test_control_cache_kind_is_a_file(cache, small_data, small_baseline, intact,
     intact(cache, data=small_data)
 
 
-@pytest.mark.xfail(strict=False, reason=f"{ISSUE15}; {ISSUE13}; {LEAD}")
 def test_readonly_cold_cache_runs_without_caching(readonly_dir, small_data, small_baseline,
                                                   tmp_path):
     """A cache directory that cannot be written: the query runs without caching and says
@@ -206,7 +206,6 @@ def test_readonly_cold_cache_runs_without_caching(readonly_dir, small_data, smal
     assert "without caching" in res.err
 
 
-@pytest.mark.xfail(strict=False, reason=f"{ISSUE15}; {ISSUE13}; {LEAD}")
 def test_cache_root_is_a_file(tmp_path, small_data, small_baseline):
     f = tmp_path / "cachefile"
     f.write_text("x")
@@ -215,7 +214,6 @@ def test_cache_root_is_a_file(tmp_path, small_data, small_baseline):
     assert "without caching" in res.err
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE13)
 def test_planted_pickle_is_never_loaded(cache, small_data, small_baseline, intact, tmp_path):
     """Whoever can write the cache must not run code in the next supplyline call."""
     import pickle
@@ -244,7 +242,6 @@ def test_truncated_places_cache_is_a_miss(cache, small_data, small_baseline, int
     intact(cache, data=small_data)
 
 
-@pytest.mark.xfail(strict=False, reason=LEAD)
 def test_timeline_cache_with_other_columns_is_a_miss(cache, shared_data, intact, tmp_path):
     import pandas as pd
 
@@ -254,8 +251,17 @@ def test_timeline_cache_with_other_columns_is_a_miss(cache, shared_data, intact,
     first = run_cli(args, cwd=tmp_path, env=env)
     expect_ok(first)
     ref = pd.read_parquet(tmp_path / "tl" / "days.parquet")
-    for p in sorted((cache / "derived" / "timeline").glob("*")):
-        pd.DataFrame({"a": [1, 2]}).to_parquet(p)
+    from supplyline.analysis.timeline import TIMELINE_CACHE_SCHEMA
+    from supplyline.io.cache import write_entry
+
+    entries = sorted(p for p in (cache / "derived" / "timeline").iterdir() if p.is_dir())
+    assert entries, "no timeline cache entry"
+    for d in entries:  # well-formed entries of the right schema, with other columns
+        def other(dest, d=d):
+            for name in ("days.parquet", "routes.parquet"):
+                pd.DataFrame({"a": [1, 2]}).to_parquet(dest / name)
+        write_entry("timeline", d.name, TIMELINE_CACHE_SCHEMA, other,
+                    root=cache / "derived")
     res = run_cli(args, cwd=tmp_path, env=env)
     expect_ok(res)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "tl" / "days.parquet"), ref)

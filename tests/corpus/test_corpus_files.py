@@ -241,7 +241,6 @@ EMPTY_DAYS = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 @pytest.mark.parametrize("text", [c[1] for c in EMPTY_DAYS], ids=[c[0] for c in EMPTY_DAYS])
 def test_day_without_polygons_is_not_a_vanished_front(text, data_copy, warm_cache, intact,
                                                       tmp_path):
@@ -261,7 +260,6 @@ def test_day_without_polygons_is_not_a_vanished_front(text, data_copy, warm_cach
     intact(warm_cache, before)
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 @pytest.mark.parametrize("day", ["20300101", "19990101"])
 def test_day_file_outside_plausible_dates_does_not_move_the_history(day, data_copy, warm_cache,
                                                                     intact, tmp_path):
@@ -279,7 +277,6 @@ def test_day_file_outside_plausible_dates_does_not_move_the_history(day, data_co
     intact(warm_cache, before)
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 def test_supplyline_data_that_does_not_exist_is_an_error(warm_cache, intact, tmp_path):
     """SUPPLYLINE_DATA=/nonexistent must not fall back to ../shared/data silently."""
     before = snapshot(warm_cache)
@@ -289,13 +286,13 @@ def test_supplyline_data_that_does_not_exist_is_an_error(warm_cache, intact, tmp
     intact(warm_cache, before)
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE15)
 def test_empty_deepstate_directory(data_copy, warm_cache, intact, tmp_path):
-    """--data DIR whose deepstate/ is empty: an error naming it, not a silent fall-back
-    to another data location's history (found by this corpus)."""
+    """--data DIR whose deepstate/ (and deepstate-raw/) are empty: an error naming it, not
+    a silent fall-back to another data location's history (found by this corpus)."""
     before = snapshot(warm_cache)
-    for p in (data_copy / "deepstate").iterdir():
-        p.unlink()
+    for sub in ("deepstate", "deepstate-raw"):
+        for p in (data_copy / sub).iterdir():
+            p.unlink()
     res = _query(data_copy, warm_cache, tmp_path)
     expect_error(res, "deepstate")
     intact(warm_cache, before)
@@ -312,7 +309,6 @@ def test_truncated_oblast_file(data_copy, shared_data, warm_cache, intact, tmp_p
     intact(warm_cache, before)
 
 
-@pytest.mark.xfail(strict=False, reason=ISSUE13)
 @pytest.mark.parametrize("content", [b"", b"random"], ids=["zero-bytes", "random-bytes"])
 def test_broken_egm_geopackage_is_named(content, data_copy, warm_cache, intact, tmp_path):
     before = snapshot(warm_cache)

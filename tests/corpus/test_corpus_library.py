@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+import supplyline as sl
 from supplyline.errors import (
     DataFormatError,
     DateOutOfRangeError,
@@ -113,19 +114,20 @@ def test_band_objects_of_the_wrong_type():
 def test_dates_outside_the_history(ws, intact, warm_cache):
     _raises(DateOutOfRangeError, ws.history.held, "1999-01-01")
     _raises(DateOutOfRangeError, ws.history.held, dt.date(2022, 1, 1))
-    _raises(DateOutOfRangeError, ws.status, "Pokrovsk", "31.01.2025")
+    _raises(DateOutOfRangeError, sl.status, "Pokrovsk", "31.01.2025", ws=ws)
     intact(warm_cache)
 
 
 def _routes_to_string(ws):
     """A string where a list is expected is one hub (or refused), never iterated by
     character ("place 'D' not found")."""
+    road = sl.AnalysisOptions(modes=("road",))
     try:
-        res = ws.routes("Pokrovsk", "2025-01-31", to="Dnipro", modes=("road",))
+        res = sl.routes("Pokrovsk", "2025-01-31", to="Dnipro", options=road, ws=ws)
     except SupplylineError as exc:
         assert "'D'" not in str(exc), f"wrong: {exc}"
         return
-    hubs = [p["hub"] for p in res["modes"]["road"]["pairs"]]
+    hubs = [p.hub.name for p in res.modes["road"].hubs]
     assert hubs == ["Dnipro"], f"wrong: hubs {hubs}"
 
 
@@ -137,20 +139,22 @@ def _timeline_workers_string(ws):
 
 
 LEAD_CASES = [
-    ("status-none", lambda ws: _raises(SupplylineError, ws.status, None, "2025-01-31")),
-    ("status-int", lambda ws: _raises(SupplylineError, ws.status, 123, "2025-01-31")),
-    ("status-bytes", lambda ws: _raises(SupplylineError, ws.status, b"x", "2025-01-31")),
-    ("radii-string", lambda ws: _raises(SupplylineError, ws.encirclement, "Pokrovsk",
-                                        "2025-01-31", radii_km="5,10")),
+    ("status-none", lambda ws: _raises(SupplylineError, sl.status, None, "2025-01-31", ws=ws)),
+    ("status-int", lambda ws: _raises(SupplylineError, sl.status, 123, "2025-01-31", ws=ws)),
+    ("status-bytes", lambda ws: _raises(SupplylineError, sl.status, b"x", "2025-01-31",
+                                        ws=ws)),
+    ("radii-string", lambda ws: _raises(SupplylineError, sl.AnalysisOptions,
+                                        radii_km="5,10")),
+    ("ws-not-a-workspace", lambda ws: _raises(SupplylineError, sl.status, "Pokrovsk",
+                                              "2025-01-31", ws="ws")),
     ("to-string", _routes_to_string),
     ("workers-string", _timeline_workers_string),
 ]
 
 
 @pytest.mark.realdata
-@pytest.mark.xfail(strict=False, reason=LEAD)
 @pytest.mark.parametrize("check", [c[1] for c in LEAD_CASES], ids=[c[0] for c in LEAD_CASES])
 def test_flat_api_arguments(check, ws, intact, warm_cache):
-    """The lead's new flat API validates these (placeholders until it is merged)."""
+    """The flat API validates its arguments: the project's one-line error classes."""
     check(ws)
     intact(warm_cache)

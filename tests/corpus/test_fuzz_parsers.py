@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from supplyline.analysis.scheduler import parse_scheduler
-from supplyline.cli.app import _number, _parse_bbox, _parse_radii
+from supplyline.cli.checks import number as _number
+from supplyline.cli.checks import parse_bbox as _parse_bbox
+from supplyline.cli.checks import parse_radii as _parse_radii
 from supplyline.core.exposure import BAND_NAME, MAX_BAND_KM, ThreatProfile
 from supplyline.data.control import parse_date
 from supplyline.errors import DataFormatError, DateOutOfRangeError, InvalidArgumentError

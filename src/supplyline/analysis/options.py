@@ -110,7 +110,14 @@ class AnalysisOptions:
         object.__setattr__(self, "hubs", tuple(str(h) for h in self.hubs))
         if not isinstance(self.max_hubs, int) or not 1 <= self.max_hubs <= 10:
             raise InvalidArgumentError(f"max_hubs {self.max_hubs!r}: expected 1-10")
-        radii = tuple(float(r) for r in self.radii_km)
+        try:
+            if isinstance(self.radii_km, str | bytes):
+                raise TypeError
+            radii = tuple(float(r) for r in self.radii_km)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"radii {self.radii_km!r}: expected a list of numbers of km, e.g. (5, 10, 20)"
+            ) from None
         if not radii or any(not math.isfinite(r) or not 0 < r <= 200 for r in radii) \
                 or len(set(radii)) != len(radii):
             raise InvalidArgumentError(

@@ -606,7 +606,11 @@ def _load_cached(key: str) -> dict:
     try:
         dfc = pd.read_parquet(entry.path("days.parquet"))
         rtc = pd.read_parquet(entry.path("routes.parquet"))
-    except Exception as exc:  # a damaged entry is just recomputed
+        missing = ({"date", "day_hash"} - set(dfc.columns)) or (
+            {"date", "mode", "hub_id"} - set(rtc.columns) if len(rtc) else set())
+        if missing:
+            raise ValueError(f"columns {sorted(missing)} missing")
+    except Exception as exc:  # a damaged or foreign entry is just recomputed
         log.warning("ignoring unreadable timeline cache %s: %s", entry.directory, exc)
         return {}
     routes_by_day = {} if not len(rtc) else {

@@ -89,9 +89,9 @@ def network_cmd(
 
 
 def _modes(mode: str, both: bool = True) -> tuple[str, ...]:
-    allowed = ("road", "rail", "both") if both else ("road", "rail")
-    if mode not in allowed:
-        raise InvalidArgumentError(f"--mode {mode!r}: expected {', '.join(allowed)}")
+    if mode not in (("road", "rail", "both") if both else ("road", "rail")):
+        want = "road, rail or both" if both else "road or rail"
+        raise InvalidArgumentError(f"--mode {mode!r}: expected {want}")
     return ("road", "rail") if mode == "both" else (mode,)
 
 

@@ -269,7 +269,7 @@ def places(d: dict[str, Any]) -> None:
                       f"{ch['population_change'][band]:+,}", f"{ch['moved_into'][band]:,}")
         out.print(t)
         nh = ch["newly_held"]
-        names = ", ".join(n["name"] for n in nh["names"][:12])
+        names = ", ".join(f"{n['name']} ({n['population']:,})" for n in nh["names"][:12])
         out.print(f"newly held: {nh['places']} places, {nh['population']:,} people"
                   + (f" ({escape(names)}{', ...' if nh['places'] > 12 else ''})" if names
                      else ""))
