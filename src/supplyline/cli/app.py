@@ -39,11 +39,13 @@ from .common import (
     threat_profile,
 )
 from .common import progress as _progress
+from .export import export_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
 data_app = typer.Typer(no_args_is_help=True, help="Find, check and download the input data.")
 app.add_typer(data_app, name="data")
+app.add_typer(export_app, name="export")
 
 
 def _print_json(obj) -> None:
