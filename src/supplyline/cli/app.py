@@ -39,6 +39,7 @@ from .common import (
     threat_profile,
 )
 from .common import progress as _progress
+from .export import SUFFIXES as EXPORT_SUFFIXES
 from .export import export_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
@@ -233,8 +234,9 @@ def routes_cmd(
     beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
                       "band.")] = "fpv",
     roads: RoadsOpt = "all",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
-                      ".geojson or .gpkg.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the routes "
+                      "as .gpkg, .parquet, .kml, .kmz, .csv or .geojson (see 'export "
+                      "routes').")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -242,16 +244,16 @@ def routes_cmd(
     from ..analysis import queries
 
     modes = _modes(mode)
-    check_output(output, (".geojson", ".gpkg", ".json"), "GeoJSON or GeoPackage")
+    check_output(output, EXPORT_SUFFIXES, "GeoPackage, GeoParquet, KML, KMZ, CSV or GeoJSON")
     prof = threat_profile(profile, bands)
     prof.threshold_m(beyond)  # an unknown band is an error before computing
     with session(data, profile=prof) as ws:
         res = queries.routes(ws, city, date, to=to, options=options(
             roads=roads, modes=modes, beyond_band=beyond))
         if output is not None:
-            from ..io.cache import write_vector
+            from ..viz.export import export, routes_layers
 
-            write_vector(res.to_geodataframe(), output, "routes")
+            export(routes_layers(ws, res), output)
     if as_json:
         print_json(res)
     else:
@@ -276,8 +278,9 @@ def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 def exposure_cmd(
     date: DateOpt = None,
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
-    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
-                      "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
+    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg, .parquet, .kml, "
+                      ".kmz, .csv or .geojson with every edge, its node ids, clearance (km) "
+                      "and band.")] = Path("exposure.gpkg"),
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
                     "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
     profile: ProfileOpt = None,
@@ -288,10 +291,10 @@ def exposure_cmd(
 ) -> None:
     """Every network edge's distance to held territory and threat band on a date (for GIS)."""
     from ..analysis import queries
-    from ..io.cache import write_vector
+    from ..viz.export import export, exposure_layers
 
     (mode,) = _modes(mode, both=False)
-    check_output(output, (".gpkg", ".geojson", ".json"), "GeoPackage or GeoJSON")
+    check_output(output, EXPORT_SUFFIXES, "GeoPackage, GeoParquet, KML, KMZ, CSV or GeoJSON")
     box = _bbox(bbox)
     with session(data, profile=threat_profile(profile, bands)) as ws:
         with ws.step(f"Measuring every {mode} edge"):
@@ -300,7 +303,7 @@ def exposure_cmd(
         if not len(gdf):
             raise InvalidArgumentError(f"--bbox {bbox}: no {mode} edge there (the network "
                                        "covers about 30-40.3 E, 46-50.6 N)")
-        write_vector(gdf, output, f"{mode}_exposure")
+        export(exposure_layers(ws, gdf, mode), output)
         names = ws.profile.names
     km = gdf.groupby("band")["length_km"].sum()
     summary = {"date": gdf["date"].iloc[0], "mode": mode, "edges": int(len(gdf)),

@@ -34,13 +34,13 @@ export_app = typer.Typer(no_args_is_help=True, help="Write results as GIS files:
                          "GeoPackage (.gpkg), GeoParquet (.parquet), KML/KMZ (.kml, .kmz) "
                          "or CSV (.csv), chosen by the file name.")
 
-SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".kml", ".kmz", ".csv")
+SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".kml", ".kmz", ".csv", ".geojson", ".json")
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output file: .gpkg, .parquet, "
                    ".kml, .kmz or .csv (one file per layer for .parquet and .csv).")]
 
 
 def _check(output: Path) -> None:
-    check_output(output, SUFFIXES, "GeoPackage, GeoParquet, KML, KMZ or CSV")
+    check_output(output, SUFFIXES, "GeoPackage, GeoParquet, KML, KMZ, CSV or GeoJSON")
 
 
 def _write(layers: list[Any], output: Path, title: str, as_json: bool) -> None:

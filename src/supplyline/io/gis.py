@@ -11,8 +11,9 @@ mode 0644; see :func:`~supplyline.io.cache.atomic_write`). What the files hold:
 - **GeoPackage**: one layer per kind, geometry as multi-geometry of one type per layer;
   a layer's QGIS style (``Layer.qml``) is stored in the ``layer_styles`` table as the
   default, so QGIS applies it (and a temporal setting) when the layer is opened.
-- **GeoParquet** and **CSV** hold one table per file: the first layer goes to the path
-  asked for, the others next to it as ``NAME.LAYER.parquet`` / ``NAME.LAYER.csv``. CSV
+- **GeoParquet**, **CSV** and **GeoJSON** hold one table per file: the first layer goes to
+  the path asked for, the others next to it as ``NAME.LAYER.parquet`` (``.csv``,
+  ``.geojson``); GeoJSON has no date type (ISO strings). CSV
   has the geometry as WKT in a ``wkt`` column (QGIS "delimited text" reads it); GeoParquet
   gets a ``.qml`` sidecar where the layer has a style (QGIS loads it with the file).
 - **KML/KMZ** (Google Earth): written here with XML escaping, one folder per layer, a
@@ -39,11 +40,11 @@ import pandas as pd
 import shapely
 
 from ..errors import InvalidArgumentError
-from .cache import atomic_write
+from .cache import atomic_write, write_vector
 
 #: Output formats by file suffix.
 FORMATS = {".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet", ".kml": "kml",
-           ".kmz": "kmz", ".csv": "csv"}
+           ".kmz": "kmz", ".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
 KML_NS = "http://www.opengis.net/kml/2.2"
 
 
@@ -128,6 +129,8 @@ def write_layers(layers: Sequence[Layer], path: Path, *, title: str = "supplylin
             if lay.qml:
                 q = p.with_suffix(".qml")
                 out.append(atomic_write(q, lambda tmp, t=lay.qml: tmp.write_text(t, "utf-8")))
+        elif fmt == "geojson":
+            out.append(write_vector(lay.frame, p, lay.name))
         else:
             out.append(atomic_write(p, lambda tmp, f=lay.frame: write_csv(f, tmp)))
     return out
