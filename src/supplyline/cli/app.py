@@ -41,12 +41,14 @@ from .common import (
 from .common import progress as _progress
 from .export import SUFFIXES as EXPORT_SUFFIXES
 from .export import export_app
+from .watch import watch_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
 data_app = typer.Typer(no_args_is_help=True, help="Find, check and download the input data.")
 app.add_typer(data_app, name="data")
 app.add_typer(export_app, name="export")
+app.command("watch")(watch_cmd)
 
 
 def _print_json(obj) -> None:
@@ -57,9 +59,14 @@ def _print_json(obj) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, tables "
+                    "and place names: en or uk (default $SUPPLYLINE_LANG, else en).")] = None,
 ) -> None:
+    from ..i18n import set_language
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    set_language(lang)
     if version:
         out.print(f"supplyline {__version__}")
         raise typer.Exit()
@@ -587,8 +594,17 @@ def schema_cmd(
 
 
 def main() -> None:
+    from ..i18n import use_language
+
+    with use_language(None):  # --lang holds for this run only
+        _run()
+
+
+def _run() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a typer.Exit(n) comes back as n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except SupplylineError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -600,10 +616,9 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # click usage errors (click's, or the copy typer vendors)
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None),
+                                                                  int):
             exc.show()
             sys.exit(exc.exit_code)
         raise
