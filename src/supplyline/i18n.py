@@ -18,8 +18,8 @@ Use
 ---
 >>> from supplyline.i18n import _, use_language
 >>> with use_language("uk"):
-...     _("held territory")
-'утримувана територія'
+...     _("Held territory")
+'Утримувана територія'
 
 The active language is a context variable: :func:`set_language` (the CLI's ``--lang``),
 :func:`use_language` (a block, e.g. one web request), otherwise ``SUPPLYLINE_LANG``
@@ -37,7 +37,7 @@ import ast
 import gettext
 import io
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -170,18 +170,24 @@ def N_(message: str) -> str:
 
 # --------------------------------------------------------------------------- domain words
 
-#: Default threat band names, statuses and route kinds shown translated (a profile's own
-#: band names are shown as given).
+#: Default threat band names, modes, route kinds and event kinds shown translated (a
+#: profile's own band names are shown as given).
 BAND_LABELS = {"held": N_("held"), "contact": N_("contact"), "fpv": N_("fpv"),
                "tube": N_("tube"), "rocket": N_("rocket"), "beyond": N_("beyond")}
 ROUTE_KINDS = {"peacetime": N_("peacetime"), "avoid_held": N_("avoid held"),
                "safest": N_("safest")}
 MODES = {"road": N_("road"), "rail": N_("rail")}
+EVENT_KINDS = {"band_entered": N_("front entered a band"),
+               "centre_held": N_("centre held"), "route_cut": N_("route cut"),
+               "route_under_fire": N_("route under fire"),
+               "route_reopened": N_("route reopened"), "route_eased": N_("route eased"),
+               "routes_dropped": N_("fewer independent routes"),
+               "line_reached": N_("line reached")}
 
 
 def band_label(name: str) -> str:
     """A band's name for display (the default names translated)."""
-    return pgettext("band", BAND_LABELS[name]) if name in BAND_LABELS else name
+    return _(BAND_LABELS[name]) if name in BAND_LABELS else name
 
 
 def status_label(status: str | None) -> str:
@@ -204,7 +210,17 @@ def route_kind_label(kind: str) -> str:
 
 def mode_label(mode: str) -> str:
     """A network mode (road, rail) for display."""
-    return pgettext("mode", MODES[mode]) if mode in MODES else mode
+    return _(MODES[mode]) if mode in MODES else mode
+
+
+def event_kind_label(kind: str) -> str:
+    """An event kind (``route_cut``, ...) for display."""
+    return _(EVENT_KINDS[kind]) if kind in EVENT_KINDS else kind.replace("_", " ")
+
+
+def oblast_label(name: str) -> str:
+    """An oblast's English name (``Donetsk Oblast``) in the active language."""
+    return pgettext("oblast", name)
 
 
 def place_name(place: Any, lang: str | None = None) -> str:
@@ -230,6 +246,70 @@ def catalogue(lang: str | None = None) -> dict[str, str]:
             if e["msgid"] and "msgid_plural" not in e and e["msgstr"][0]}
 
 
+# --------------------------------------------------------------------------- extraction
+
+#: Functions whose literal arguments are message ids: name -> (context arg, id args).
+KEYWORDS = {"_": (None, (0,)), "N_": (None, (0,)), "gettext_": (None, (0,)),
+            "ngettext": (None, (0, 1)), "pgettext": (0, (1,))}
+
+
+def extract_messages(paths: Iterable[Path]) -> set[tuple[str | None, str, str | None]]:
+    """The message ids of Python sources: ``(context, msgid, msgid_plural)`` of every
+    call of :data:`KEYWORDS` with literal strings, and (for Rich tables shown through
+    ``cli.render.Table``) of literal ``Table(title=...)`` and ``add_column(...)``
+    arguments, also when the headers come from a literal tuple in a ``for`` loop. What
+    ``pybabel extract`` finds, plus the table headers."""
+    import ast
+
+    found: set[tuple[str | None, str, str | None]] = set()
+
+    def lit(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            else None
+
+    for path in paths:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), str(path))
+        uses_table = "render.py" in str(path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
+                    f, ast.Attribute) else None
+                if name in KEYWORDS:
+                    ctx_i, id_i = KEYWORDS[name]
+                    args = [lit(a) for a in node.args]
+                    if len(args) > max(id_i) and all(args[i] for i in id_i):
+                        ctx = args[ctx_i] if ctx_i is not None else None
+                        found.add((ctx, args[id_i[0]], args[id_i[1]] if len(id_i) > 1
+                                   else None))
+                elif uses_table and name == "Table":
+                    for kw in node.keywords:
+                        if kw.arg == "title" and lit(kw.value):
+                            found.add((None, lit(kw.value), None))
+                elif uses_table and name == "add_column" and node.args and lit(node.args[0]):
+                    found.add((None, lit(node.args[0]), None))
+            elif uses_table and isinstance(node, ast.For) and \
+                    isinstance(node.iter, ast.Tuple | ast.List):
+                body = ast.dump(ast.Module(body=node.body, type_ignores=[]))
+                if "add_column" in body:
+                    for el in node.iter.elts:
+                        if lit(el):
+                            found.add((None, lit(el), None))
+    return found
+
+
+def missing_translations(lang: str = "uk", root: Path | None = None
+                         ) -> list[tuple[str | None, str, str | None]]:
+    """Message ids of the package sources (:func:`extract_messages`) without a
+    translation (or fuzzy) in the ``lang`` catalogue."""
+    src = root or Path(__file__).resolve().parent
+    entries, _header = parse_po(po_path(lang).read_text(encoding="utf-8"))
+    done = {(e.get("msgctxt"), e["msgid"]) for e in entries
+            if not e["fuzzy"] and all(e["msgstr"])}
+    return sorted((m for m in extract_messages(sorted(src.rglob("*.py")))
+                   if (m[0], m[1]) not in done), key=lambda m: (m[0] or "", m[1]))
+
+
 # --------------------------------------------------------------------------- .po reader
 
 def parse_po(text: str) -> tuple[list[dict[str, Any]], str]:
@@ -252,8 +332,9 @@ def parse_po(text: str) -> tuple[list[dict[str, Any]], str]:
             entries.append(cur)
         cur, key, fuzzy = {}, None, False
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+    # gettext lines end at "\n" only (str.splitlines would also split at \x1c-\x1e, \x85..)
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip(" \t\r")
         if not line:
             flush()
             continue
@@ -269,6 +350,7 @@ def parse_po(text: str) -> tuple[list[dict[str, Any]], str]:
             _append(cur, key, _unquote(line, lineno))
             continue
         word, _sp, rest = line.partition(" ")
+        rest = rest.strip(" \t")
         if word in ("msgctxt", "msgid") and ("msgstr" in cur or "forms" in cur):
             flush()
         if word.startswith("msgstr[") and word.endswith("]"):
@@ -279,7 +361,7 @@ def parse_po(text: str) -> tuple[list[dict[str, Any]], str]:
             key = (word, -1)
         else:
             raise ValueError(f"line {lineno}: unknown keyword {word!r}")
-        _append(cur, key, _unquote(rest.strip(), lineno), start=True)
+        _append(cur, key, _unquote(rest, lineno), start=True)
         if key[0] == "forms":
             cur["msgstr"] = True  # a msgstr seen: the next msgid starts a new entry
     flush()
@@ -344,6 +426,7 @@ def compile_po(text: str) -> bytes:
 
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "_", "band_label", "catalogue",
-           "compile_po", "get_language", "mode_label", "negotiate", "ngettext", "normalise",
-           "parse_po", "pgettext", "place_name", "route_kind_label", "set_language",
-           "status_label", "translations", "use_language"]
+           "compile_po", "event_kind_label", "get_language", "mode_label", "negotiate",
+           "ngettext", "normalise", "oblast_label", "parse_po", "pgettext", "place_name",
+           "route_kind_label", "set_language", "status_label", "translations",
+           "use_language"]

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from .._version import __version__
 from ..errors import InvalidArgumentError, SupplylineError
+from ..i18n import _, band_label, mode_label
 from . import render
 from .common import (
     BandsOpt,
@@ -319,9 +320,10 @@ def exposure_cmd(
     if as_json:
         print_json(summary)
         return
-    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
-    out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
-                                         summary["km_by_band"].items()))
+    out.print(escape(_("{n} {mode} edges on {date} written to {path}").format(
+        n=f"{summary['edges']:,}", mode=mode_label(mode), date=summary["date"], path=output)))
+    out.print(escape(_("km by band:") + " " + ", ".join(
+        f"{band_label(b)} {v:,.0f}" for b, v in summary["km_by_band"].items())))
 
 
 def _radii(radii: str) -> tuple[float, ...]:
@@ -524,7 +526,7 @@ def map_cmd(
     if as_json:
         print_json(res)
     else:
-        out.print(f"map written to {escape(str(res.get('output', output)))}")
+        out.print(escape(_("map written to {path}").format(path=res.get("output", output))))
 
 
 @app.command("animate")
@@ -550,7 +552,8 @@ def animate_cmd(
     if as_json:
         print_json(res)
     else:
-        out.print(f"{res.get('frames')} frames written to {escape(str(res.get('path', output)))}")
+        out.print(escape(_("{n} frames written to {path}").format(
+            n=res.get("frames"), path=res.get("path", output))))
 
 
 @app.command("report")
@@ -575,8 +578,8 @@ def report_cmd(
     if as_json:
         print_json(res)
     else:
-        out.print(f"report written to {escape(res['path'])} ({res['bytes'] / 1e6:.1f} MB, "
-                  f"{res['dates']} dates)")
+        out.print(escape(_("report written to {path} ({mb} MB, {n} dates)").format(
+            path=res["path"], mb=f"{res['bytes'] / 1e6:.1f}", n=res["dates"])))
 
 
 @app.command("schema")
@@ -606,15 +609,16 @@ def _run() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except SupplylineError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]{escape(_('error:'))}[/red] {escape(str(exc))}", highlight=False,
+                  soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        err.print("aborted")
+        err.print(_("aborted"))
         sys.exit(130)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print(_("interrupted"))
         sys.exit(130)
     except Exception as exc:  # click usage errors (click's, or the copy typer vendors)
         if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None),
