@@ -76,11 +76,27 @@ def normalise(lang: str | None) -> str | None:
 
 
 def get_language() -> str:
-    """The active language: set for this context, else ``SUPPLYLINE_LANG``, else English."""
+    """The active language: set for this context, else ``SUPPLYLINE_LANG``, else English
+    (also when ``SUPPLYLINE_LANG`` names a language without a catalogue: the CLI reports
+    that as an error with :func:`check_environment`, a message must still be shown)."""
     lang = _active.get()
     if lang is not None:
         return lang
-    return normalise(get_settings().lang) or DEFAULT_LANGUAGE
+    try:
+        return normalise(get_settings().lang) or DEFAULT_LANGUAGE
+    except InvalidArgumentError:
+        return DEFAULT_LANGUAGE
+
+
+def check_environment() -> None:
+    """Raise :class:`InvalidArgumentError` when ``SUPPLYLINE_LANG`` is not a language of
+    :data:`LANGUAGES`."""
+    value = get_settings().lang
+    try:
+        normalise(value)
+    except InvalidArgumentError:
+        msg = f"SUPPLYLINE_LANG {value!r}: expected one of {', '.join(LANGUAGES)}"
+        raise InvalidArgumentError(msg) from None
 
 
 def set_language(lang: str | None) -> str:
@@ -426,7 +442,8 @@ def compile_po(text: str) -> bytes:
 
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "_", "band_label", "catalogue",
-           "compile_po", "event_kind_label", "get_language", "mode_label", "negotiate",
-           "ngettext", "normalise", "oblast_label", "parse_po", "pgettext", "place_name",
+           "check_environment", "compile_po", "event_kind_label", "extract_messages",
+           "get_language", "missing_translations", "mode_label", "negotiate", "ngettext",
+           "normalise", "oblast_label", "parse_po", "pgettext", "place_name",
            "route_kind_label", "set_language", "status_label", "translations",
            "use_language"]

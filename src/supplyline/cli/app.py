@@ -63,11 +63,13 @@ def _main(
     lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, tables "
                     "and place names: en or uk (default $SUPPLYLINE_LANG, else en).")] = None,
 ) -> None:
-    from ..i18n import set_language
+    from ..i18n import check_environment, set_language
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     set_language(lang)
+    if lang is None:
+        check_environment()
     if version:
         out.print(f"supplyline {__version__}")
         raise typer.Exit()
