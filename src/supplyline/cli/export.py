@@ -70,8 +70,7 @@ def export_routes(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Routes to the rear hubs (with km per band), their edges (node ids), the
-    bottlenecks, the city and its hubs."""
+    """Routes to the rear hubs (km per band), their edges (node ids), bottlenecks, hubs."""
     from ..analysis import queries
     from ..viz.export import routes_layers
     from .app import _modes
@@ -125,8 +124,7 @@ def export_rings(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rings around a city with their held share and share per band, and the narrowest
-    point of the corridor."""
+    """Rings around a city (held share, share per band) and the corridor's narrowest point."""
     from ..analysis import queries
     from ..viz.export import rings_layers
     from .app import _radii
@@ -153,9 +151,7 @@ def export_held(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Held territory (and the grey zone where known) of a date or a date range: one
-    feature per day with a DATE field (QGIS temporal controller, Google Earth time
-    slider)."""
+    """Held territory (and grey zone) of a day or range: one feature per day, DATE field."""
     from .app import _bbox
 
     _check(output)
@@ -183,8 +179,7 @@ def export_places(
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every place of an area: held or not, distance to held territory (km), band and
-    population."""
+    """Every place of an area: held or not, km to held territory, band, population."""
     from ..viz.export import places_layers
 
     _check(output)

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import InvalidArgumentError
-from ..i18n import _, get_language, ngettext
+from ..i18n import _, get_language, ngettext, place_name
 from .common import DataOpt, JsonOpt, RoadsOpt, err, options, out, print_json, session
 
 
@@ -78,7 +78,7 @@ def watch_cmd(
         if atom is not None:
             write_atom(atom, [st.alerts[i] for i in ids], lang=lang,
                        title=_("supplyline alerts: {cities}").format(
-                           cities=", ".join(c["name"] for c in found.cities)))
+                           cities=", ".join(place_name(c) for c in found.cities)))
     summary = {"state": str(path), "data_last": found.last, "kinds": list(kinds),
                "alerts": len(found.alerts), "new": len(new), "pending": len(found.pending),
                "pending_alerts": [{"city": a["city"], "date": a["date"], "kind": a["kind"],
