@@ -294,23 +294,24 @@ def extract_messages(paths: Iterable[Path]) -> set[tuple[str | None, str, str | 
                 if name in KEYWORDS:
                     ctx_i, id_i = KEYWORDS[name]
                     args = [lit(a) for a in node.args]
-                    if len(args) > max(id_i) and all(args[i] for i in id_i):
+                    msgid = args[id_i[0]] if len(args) > max(id_i) else None
+                    if msgid and all(args[i] for i in id_i):
                         ctx = args[ctx_i] if ctx_i is not None else None
-                        found.add((ctx, args[id_i[0]], args[id_i[1]] if len(id_i) > 1
-                                   else None))
+                        found.add((ctx, msgid, args[id_i[1]] if len(id_i) > 1 else None))
                 elif uses_table and name == "Table":
                     for kw in node.keywords:
-                        if kw.arg == "title" and lit(kw.value):
-                            found.add((None, lit(kw.value), None))
-                elif uses_table and name == "add_column" and node.args and lit(node.args[0]):
-                    found.add((None, lit(node.args[0]), None))
+                        if kw.arg == "title" and (title := lit(kw.value)):
+                            found.add((None, title, None))
+                elif uses_table and name == "add_column" and node.args and \
+                        (header := lit(node.args[0])):
+                    found.add((None, header, None))
             elif uses_table and isinstance(node, ast.For) and \
                     isinstance(node.iter, ast.Tuple | ast.List):
                 body = ast.dump(ast.Module(body=node.body, type_ignores=[]))
                 if "add_column" in body:
                     for el in node.iter.elts:
-                        if lit(el):
-                            found.add((None, lit(el), None))
+                        if text := lit(el):
+                            found.add((None, text, None))
     return found
 
 
@@ -420,16 +421,18 @@ def compile_po(text: str) -> bytes:
     for e in entries:
         if e["fuzzy"] or not all(e["msgstr"]):
             continue
-        k = _key(e)
+        key = _key(e)
         if "msgid_plural" in e:
-            k += "\x00" + e["msgid_plural"]
-        pairs[k.encode()] = "\x00".join(e["msgstr"]).encode()
+            key += "\x00" + e["msgid_plural"]
+        pairs[key.encode()] = "\x00".join(e["msgstr"]).encode()
     keys = sorted(pairs)
     ids = b"".join(k + b"\x00" for k in keys)
     strs = b"".join(pairs[k] + b"\x00" for k in keys)
     n = len(keys)
     start = 7 * 4 + 16 * n
-    koffs, voffs, pos = [], [], 0
+    koffs: list[int] = []
+    voffs: list[int] = []
+    pos = 0
     for k in keys:
         koffs += [len(k), start + pos]
         pos += len(k) + 1

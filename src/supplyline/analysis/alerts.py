@@ -93,7 +93,8 @@ def collect_alerts(ws: Workspace, cities: list[str], kinds: tuple[str, ...] = DE
     tl = res["timeline"]
     places = {(p.ident or p.name): p for p in tl.cities}
     hubs = _hub_names(ws, tl.routes)
-    alerts, pending = [], []
+    alerts: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
     for e in res["events"]:
         if e["kind"] not in kinds:
             continue

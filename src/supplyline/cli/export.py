@@ -47,14 +47,15 @@ def _write(layers: list[Any], output: Path, title: str, as_json: bool) -> None:
     from ..viz.export import export
 
     files = export(layers, output, title=title)
-    summary = {"output": str(output), "files": [str(f) for f in files],
-               "layers": {lay.name: int(len(lay.frame)) for lay in layers}}
+    counts = {lay.name: int(len(lay.frame)) for lay in layers}
+    summary: dict[str, Any] = {"output": str(output), "files": [str(f) for f in files],
+                               "layers": counts}
     if as_json:
         print_json(summary)
         return
-    counts = ", ".join(f"{k} {v:,}" for k, v in summary["layers"].items())
     out.print(_("written: {files}").format(files=escape(", ".join(summary["files"]))))
-    out.print(_("layers: {counts}").format(counts=escape(counts)))
+    out.print(_("layers: {counts}").format(
+        counts=escape(", ".join(f"{k} {v:,}" for k, v in counts.items()))))
 
 
 @export_app.command("routes")

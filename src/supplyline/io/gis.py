@@ -32,6 +32,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -119,21 +120,36 @@ def write_layers(layers: Sequence[Layer], path: Path, *, title: str = "supplylin
     if fmt in ("kml", "kmz"):
         data = kml_document(tidy_layers, title).encode("utf-8")
         if fmt == "kml":
-            return [atomic_write(path, lambda tmp: tmp.write_bytes(data))]
+            return [atomic_write(path, lambda tmp: write_bytes(tmp, data))]
         return [atomic_write(path, lambda tmp: _write_kmz(tmp, data))]
-    out = []
+    out: list[Path] = []
     for i, lay in enumerate(tidy_layers):
         p = path if i == 0 else sibling(path, lay.name)
+        frame = lay.frame
         if fmt == "parquet":
-            out.append(atomic_write(p, lambda tmp, f=lay.frame: f.to_parquet(tmp, index=False)))
+            out.append(atomic_write(p, partial(write_parquet, frame)))
             if lay.qml:
-                q = p.with_suffix(".qml")
-                out.append(atomic_write(q, lambda tmp, t=lay.qml: tmp.write_text(t, "utf-8")))
+                qml = lay.qml.encode("utf-8")
+                out.append(atomic_write(p.with_suffix(".qml"), partial(_put, qml)))
         elif fmt == "geojson":
-            out.append(write_vector(lay.frame, p, lay.name))
+            out.append(write_vector(frame, p, lay.name))
         else:
-            out.append(atomic_write(p, lambda tmp, f=lay.frame: write_csv(f, tmp)))
+            out.append(atomic_write(p, partial(write_csv, frame)))
     return out
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (a writer for :func:`atomic_write`)."""
+    Path(path).write_bytes(data)
+
+
+def _put(data: bytes, path: Path) -> None:
+    write_bytes(path, data)
+
+
+def write_parquet(frame: Any, path: Path) -> None:
+    """GeoParquet (WKB geometry, GeoParquet metadata; dates as ``date32``)."""
+    frame.to_parquet(path, index=False)
 
 
 def sibling(path: Path, layer: str) -> Path:

@@ -49,6 +49,7 @@ from typing import IO, Any, Protocol
 from .._version import __version__
 from ..errors import AlertStateError, DeliveryError, InvalidArgumentError
 from .cache import atomic_write
+from .gis import write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ class AlertState:
         """Write the state atomically (mode 0600: it may name private webhook hosts)."""
         doc = {"schema": STATE_SCHEMA, "saved": _now(), "alerts": self.alerts,
                "delivered": self.delivered, "destinations": self.destinations}
-        text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write(self.path, lambda tmp: tmp.write_text(text, "utf-8"), mode=0o600)
+        data = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        atomic_write(self.path, lambda tmp: write_bytes(tmp, data), mode=0o600)
 
     def record(self, alerts: Iterable[dict[str, Any]], now: str | None = None) -> list[str]:
         """Add alerts not yet recorded (with the time ``recorded``); returns their ids."""
@@ -417,5 +418,5 @@ def atom_from_state(path: Path, *, lang: str = "en", cities: Iterable[str] | Non
 
 def write_atom(path: Path, alerts: Iterable[dict[str, Any]], **kw: Any) -> Path:
     """Write :func:`atom_feed` to ``path`` atomically (mode 0644)."""
-    text = atom_feed(alerts, **kw)
-    return atomic_write(Path(path), lambda tmp: tmp.write_text(text, "utf-8"))
+    data = atom_feed(alerts, **kw).encode("utf-8")
+    return atomic_write(Path(path), lambda tmp: write_bytes(tmp, data))

@@ -98,7 +98,9 @@ def routes_layers(ws: Any, res: Any) -> list[Layer]:
     city = d["city"]
     rows, geoms, erows, egeoms, brows, bgeoms = [], [], [], [], [], []
     for mode, block in res.modes.items():
-        net = ws.network(mode) if not block.error else None
+        if block.error:
+            continue
+        net = ws.network(mode)
         for pair, pd_ in zip(block.hubs, d["modes"][mode]["hubs"], strict=True):
             for kind in ("peacetime", "avoid_held", "safest"):
                 r, rd = getattr(pair, kind), pd_[kind]
