@@ -19,6 +19,7 @@ from rich.table import Table
 
 from .._version import __version__
 from ..errors import InvalidArgumentError, SupplylineError
+from ..i18n import _, band_label, mode_label
 from . import checks, render
 from .common import (
     BandsOpt,
@@ -37,10 +38,15 @@ from .common import (
     threat_profile,
 )
 from .data import data_app
+from .export import SUFFIXES as EXPORT_SUFFIXES
+from .export import export_app
+from .watch import watch_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
 app.add_typer(data_app, name="data")
+app.add_typer(export_app, name="export")
+app.command("watch")(watch_cmd)
 
 
 def _print_json(obj) -> None:
@@ -58,9 +64,16 @@ def _main(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.",
                                           callback=_show_version, is_eager=True)] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, tables "
+                    "and place names: en or uk (default $SUPPLYLINE_LANG, else en).")] = None,
 ) -> None:
+    from ..i18n import check_environment, set_language
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    set_language(lang)
+    if lang is None:
+        check_environment()
 
 
 @app.command("network")
@@ -71,7 +84,7 @@ def network_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or load) the routable network and report its connected components."""
-    modes = _modes(mode)
+    modes = checks.modes(mode)
     rep = {}
     with session(data, use_cache=not no_cache) as ws:
         for m in modes:
@@ -86,13 +99,6 @@ def network_cmd(
         for k, v in r.items():
             t.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
         out.print(t)
-
-
-def _modes(mode: str, both: bool = True) -> tuple[str, ...]:
-    if mode not in (("road", "rail", "both") if both else ("road", "rail")):
-        want = "road, rail or both" if both else "road or rail"
-        raise InvalidArgumentError(f"--mode {mode!r}: expected {want}")
-    return ("road", "rail") if mode == "both" else (mode,)
 
 
 # ----------------------------------------------------------------------------- analyses
@@ -129,8 +135,9 @@ def routes_cmd(
              "every band are always shown).")] = None,
     detour_cap: DetourCapOpt = 1.5,
     roads: RoadsOpt = "all",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
-                      ".geojson or .gpkg.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the routes "
+                      "as .gpkg, .parquet, .kml, .kmz, .csv or .geojson (see 'export "
+                      "routes').")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -138,9 +145,9 @@ def routes_cmd(
     cap), the length / clearance trade-off, and resilience per band with its cuts."""
     from ..analysis import queries
 
-    modes = _modes(mode)
+    modes = checks.modes(mode)
     if output is not None:
-        checks.check_output_file("--output", output, (".geojson", ".gpkg", ".json"))
+        checks.check_output_file("--output", output, EXPORT_SUFFIXES)
     prof = threat_profile(profile, bands)
     if beyond is not None:
         prof.threshold_m(beyond)  # an unknown band is an error before computing
@@ -149,9 +156,9 @@ def routes_cmd(
         res = queries.routes(ws, city, date, to=to, options=options(
             roads=roads, modes=modes, detour_cap=detour_cap, **extra))
         if output is not None:
-            from ..io.cache import write_vector
+            from ..viz.export import export, routes_layers
 
-            write_vector(res.to_geodataframe(), output, "routes")
+            export(routes_layers(ws, res), output)
     if as_json:
         print_json(res)
     else:
@@ -162,9 +169,9 @@ def routes_cmd(
 def exposure_cmd(
     date: DateOpt = None,
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help=".gpkg or .geojson "
-                      "with every edge, its clearance (km) and band (without it only the "
-                      "summary is printed).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=".gpkg, .parquet, "
+                      ".kml, .kmz, .csv or .geojson with every edge, its node ids, clearance "
+                      "(km) and band (without it only the summary is printed).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
                     "MINLON,MINLAT,MAXLON,MAXLAT (inside the network's extent).")] = None,
     profile: ProfileOpt = None,
@@ -178,11 +185,11 @@ def exposure_cmd(
     The edges are written only with -o FILE (.gpkg or .geojson); without it (also with
     --json) the command prints the summary and writes nothing."""
     from ..analysis import queries
-    from ..io.cache import write_vector
+    from ..viz.export import export, exposure_layers
 
-    (mode,) = _modes(mode, both=False)
+    (mode,) = checks.modes(mode, both=False)
     if output is not None:
-        checks.check_output_file("--output", output, (".gpkg", ".geojson", ".json"))
+        checks.check_output_file("--output", output, EXPORT_SUFFIXES)
     box = checks.parse_bbox(bbox) if bbox else None
     with session(data, profile=threat_profile(profile, bands)) as ws:
         if box is not None:
@@ -191,7 +198,7 @@ def exposure_cmd(
             gdf = queries.edge_exposure(ws, date, mode=mode, bbox=box,
                                         options=options(roads=roads))
         if output is not None:
-            write_vector(gdf, output, f"{mode}_exposure")
+            export(exposure_layers(ws, gdf, mode), output)
         names = ws.profile.names
     km = gdf.groupby("band")["length_km"].sum() if len(gdf) else {}
     summary = {"date": gdf["date"].iloc[0] if len(gdf) else None, "mode": mode,
@@ -200,10 +207,15 @@ def exposure_cmd(
     if as_json:
         print_json(summary)
         return
-    where = f" written to {escape(str(output))}" if output else " (use -o FILE to write them)"
-    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']}{where}")
-    out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
-                                         summary["km_by_band"].items()))
+    if output:
+        out.print(escape(_("{n} {mode} edges on {date} written to {path}").format(
+            n=f"{summary['edges']:,}", mode=mode_label(mode), date=summary["date"],
+            path=output)))
+    else:
+        out.print(escape(_("{n} {mode} edges on {date} (use -o FILE to write them)").format(
+            n=f"{summary['edges']:,}", mode=mode_label(mode), date=summary["date"])))
+    out.print(escape(_("km by band:") + " " + ", ".join(
+        f"{band_label(b)} {v:,.0f}" for b, v in summary["km_by_band"].items())))
 
 
 @app.command("encirclement")
@@ -406,7 +418,7 @@ def map_cmd(
     if as_json:
         print_json(res)
     else:
-        out.print(f"map written to {escape(str(res.get('output', output)))}")
+        out.print(escape(_("map written to {path}").format(path=res.get("output", output))))
 
 
 @app.command("animate")
@@ -432,7 +444,8 @@ def animate_cmd(
     if as_json:
         print_json(res)
     else:
-        out.print(f"{res.get('frames')} frames written to {escape(str(res.get('path', output)))}")
+        out.print(escape(_("{n} frames written to {path}").format(
+            n=res.get("frames"), path=res.get("path", output))))
 
 
 @app.command("report")
@@ -494,7 +507,15 @@ def _usage_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit: 0 on success, 2 for a user mistake (one line on stderr),
-    130 when interrupted (Ctrl-C), 1 for an environment failure (one line)."""
+    130 when interrupted (Ctrl-C), 1 for an environment failure (one line). ``--lang``
+    holds for this run only."""
+    from ..i18n import use_language
+
+    with use_language(None):
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
     click_exception = _click_exception()
     try:
         _sweep_stale()
@@ -504,9 +525,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:  # older Typer/click raise it instead of returning the code
         rv = exc.exit_code
     except typer.Abort:
-        _fail("interrupted", 130)
+        _fail(_("interrupted"), 130)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _fail(_("interrupted"), 130)
     except click_exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `supplyline` / `supplyline data`
             ctx = exc.ctx  # type: ignore[attr-defined]
@@ -519,7 +540,7 @@ def main(argv: list[str] | None = None) -> None:
     # non-standalone Typer returns the code of typer.Exit (130 after Ctrl-C)
     code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     if code == 130:
-        err.print("interrupted", highlight=False)
+        err.print(_("interrupted"), highlight=False)
     sys.exit(code)
 
 
@@ -534,7 +555,7 @@ def _sweep_stale() -> None:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    prefix = "" if code == 130 else "[red]error:[/red] "
+    prefix = "" if code == 130 else f"[red]{escape(_('error:'))}[/red] "
     err.print(f"{prefix}{escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 

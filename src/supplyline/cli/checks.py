@@ -134,3 +134,11 @@ def check_output_dir(opt: str, path: Path) -> Path:
         raise OutputError(f"{opt} {path}: exists and is not a directory")
     writable_dir(opt, path, path)
     return path
+
+
+def modes(mode: str, both: bool = True) -> tuple[str, ...]:
+    """The modes a --mode asks for: road, rail (or both, where ``both`` is allowed)."""
+    if mode not in (("road", "rail", "both") if both else ("road", "rail")):
+        want = "road, rail or both" if both else "road or rail"
+        raise InvalidArgumentError(f"--mode {mode!r}: expected {want}")
+    return ("road", "rail") if mode == "both" else (mode,)

@@ -1,14 +1,48 @@
 """Terminal rendering of results (Rich tables). Every value shown comes from a result's
-``to_dict()``: the same figures the JSON, the tables on disk and the web show."""
+``to_dict()``: the same figures the JSON, the tables on disk and the web show.
+
+Text is in the active language (:mod:`supplyline.i18n`, ``--lang``): table titles and
+column headers through :class:`Table`, sentences through ``_()``, statuses and bands
+through their labels, place names through :func:`localised` (the Ukrainian name where
+the data has one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Table as RichTable
 
+from ..i18n import _, band_label, oblast_label, place_name, status_label
 from .common import out
+
+
+class Table(RichTable):
+    """A Rich table with its title and column headers in the active language (looked up in
+    the message catalogue; one without a translation is shown as written)."""
+
+    def __init__(self, *args: Any, title: Any = None, **kw: Any) -> None:
+        super().__init__(*args, title=_(title) if isinstance(title, str) and title else title,
+                         **kw)
+
+    def add_column(self, header: Any = "", *args: Any, **kw: Any) -> None:
+        super().add_column(_(header) if isinstance(header, str) and header else header,
+                           *args, **kw)
+
+
+def localised(d: Any) -> Any:
+    """A copy of a result dict with every place's ``name`` in the active language (its
+    ``name_uk`` in Ukrainian where the data has one) and oblast names translated."""
+    if isinstance(d, list):
+        return [localised(v) for v in d]
+    if not isinstance(d, dict):
+        return d
+    out_ = {k: localised(v) for k, v in d.items()}
+    if "name" in out_ and "name_uk" in out_:
+        out_["name"] = place_name(out_)
+        if isinstance(out_.get("oblast"), str):
+            out_["oblast"] = oblast_label(out_["oblast"])
+    return out_
 
 
 def _km(v: float | None, nd: int = 1) -> str:
@@ -28,41 +62,46 @@ def _status_colour(s: str | None) -> str:
     if s is None:
         return "-"
     c = "red" if s == "cut" else "green" if s == "open" else "yellow"
-    return f"[{c}]{escape(s)}[/{c}]"
+    return f"[{c}]{escape(status_label(s))}[/{c}]"
 
 
 def header(d: dict[str, Any]) -> None:
-    c = d["city"]
+    c = localised(d["city"])
     where = f", {c['oblast']}" if c.get("oblast") else ""
-    data = "" if d["data_exact"] else (f" [yellow](data of {d['data_date']}, the last known "
-                                       "day)[/yellow]")
-    out.print(f"[bold]{escape(c['name'])}[/bold]{escape(where)} (pop. {c['population']:,}) "
-              f"on {d['date']}{data}")
+    data = "" if d["data_exact"] else (" [yellow]" + escape(_(
+        "(data of {day}, the last known day)").format(day=d["data_date"])) + "[/yellow]")
+    out.print(f"[bold]{escape(c['name'])}[/bold]{escape(where)} " + escape(_(
+        "(pop. {population}) on {date}").format(population=f"{c['population']:,}",
+                                                date=d["date"])) + data)
     if d.get("lookup") and d["lookup"]["how"] not in ("exact", "identifier", "given"):
-        out.print(f"  lookup: {escape(d['lookup']['note'])}")
+        out.print("  " + escape(_("lookup: {note}").format(note=d["lookup"]["note"])))
     if d.get("lookup") and d["lookup"].get("warning"):
-        out.print(f"  [yellow]warning: {escape(d['lookup']['warning'])}[/yellow]")
+        out.print("  [yellow]" + escape(_("warning: {text}").format(
+            text=d["lookup"]["warning"])) + "[/yellow]")
     if "centre_held" in d:
         front, held = d.get("distance_to_front_km"), d.get("distance_to_held_km")
         if d["centre_held"]:
-            out.print("  [red]the city centre is inside held territory[/red]")
+            out.print("  [red]" + _("the city centre is inside held territory") + "[/red]")
         elif front is not None:
-            band = f" (band: {d['centre_band']})" if d.get("centre_band") else ""
-            also = (f"; to held territory {held:.1f} km" if held is not None
-                    and abs(held - front) >= 0.05 else "")
-            out.print(f"  distance from the centre to the front: [bold]{front:.1f} km"
-                      f"[/bold]{band}{also}")
+            band = (" " + _("(band: {band})").format(band=band_label(d["centre_band"]))
+                    if d.get("centre_band") else "")
+            also = ("; " + _("to held territory {km} km").format(km=f"{held:.1f}")
+                    if held is not None and abs(held - front) >= 0.05 else "")
+            out.print("  " + _("distance from the centre to the front: {km}").format(
+                km=f"[bold]{front:.1f} {_('km')}[/bold]") + escape(band + also))
         if d.get("method"):
-            out.print(f"  [dim]measured from {escape(d['method']['measured_from'])}[/dim]")
+            out.print("  [dim]" + escape(_("measured from {what}").format(
+                what=d["method"]["measured_from"])) + "[/dim]")
 
 
 def method_line(m: dict[str, Any]) -> None:
-    out.print(f"[dim]method: {escape(m['road_network'])}; hubs: "
-              f"{escape(m['hubs'] if isinstance(m['hubs'], str) else ', '.join(m['hubs']))}"
-              "[/dim]")
+    hubs = m["hubs"] if isinstance(m["hubs"], str) else ", ".join(m["hubs"])
+    out.print("[dim]" + escape(_("method: {network}; hubs: {hubs}").format(
+        network=m["road_network"], hubs=hubs)) + "[/dim]")
 
 
 def status(d: dict[str, Any]) -> None:
+    d = localised(d)
     header(d)
     t = Table(title="Rear hubs")
     for col in ("hub", "oblast", "population", "km", "direction"):
@@ -117,6 +156,7 @@ def _route_row(t: Table, label: str, r: dict[str, Any], cap: float | None,
 
 
 def routes(d: dict[str, Any], output: str | None = None) -> None:
+    d = localised(d)
     header(d)
     cap = d["clearance_cap_km"]
     for mode, m in d["modes"].items():
@@ -156,6 +196,7 @@ def routes(d: dict[str, Any], output: str | None = None) -> None:
 
 
 def encirclement(d: dict[str, Any]) -> None:
+    d = localised(d)
     header(d)
     t = Table(title="Ring occupancy (share of bearings)")
     names = list(d["rings"][0]["band_share"]) if d["rings"] else []
@@ -222,6 +263,7 @@ def flanks(f: dict[str, Any]) -> None:
 
 
 def distance(d: dict[str, Any]) -> None:
+    d = localised(d)
     for r in d["targets"]:
         if r.get("lookup") and r["lookup"].get("warning"):
             out.print(f"[yellow]warning: {escape(r['lookup']['warning'])}[/yellow]")
@@ -239,6 +281,7 @@ def distance(d: dict[str, Any]) -> None:
 
 
 def places(d: dict[str, Any]) -> None:
+    d = localised(d)
     lnh = d["largest_not_held"]
     area = d["area"]
     where = area.get("oblast") or f"{area.get('radius_km', 0):g} km of {area.get('city')}"
@@ -278,6 +321,7 @@ def places(d: dict[str, Any]) -> None:
 
 
 def axes(d: dict[str, Any]) -> None:
+    d = localised(d)
     t = Table(title=f"Axes from {escape(d['city']['name'])} ({d['length_km']:g} x "
                     f"{d['width_km']:g} km)")
     for col in ("axis", "people/km2", "largest places", "road km/km2", "rivers", "held"):
