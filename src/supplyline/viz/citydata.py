@@ -37,9 +37,9 @@ from ..errors import SupplylineError
 from .palette import palette_json
 
 PAGE_SCHEMA = 1
-#: Half-width of the map region around the city: the farthest hub plus a margin, within
-#: these limits (km).
-REGION_MIN_KM, REGION_MAX_KM, REGION_MARGIN_KM = 60.0, 130.0, 15.0
+#: Half-width of the map region around the city (km): its base lines are drawn and
+#: coloured by band; routes are drawn in full wherever they go.
+REGION_KM = 120.0
 #: Half-width of the first view around the city (km).
 VIEW_KM = 35.0
 #: Simplification tolerances (m, metric CRS).
@@ -122,15 +122,14 @@ class CityRegion:
         return shapely.box(*self.box)
 
 
-def city_region(ws: Any, place: Any, hubs: list[Any]) -> CityRegion:
-    """The region of ``place``'s page: a square around it reaching its farthest hub (plus
-    a margin, within :data:`REGION_MIN_KM` to :data:`REGION_MAX_KM`), and the edges the
-    routes may use (the options' road classes, every railway) whose midpoint lies in it:
-    exactly the edges :func:`~supplyline.analysis.queries.edge_exposure` returns for the
-    region's bbox."""
+def city_region(ws: Any, place: Any) -> CityRegion:
+    """The region of ``place``'s page: a square of :data:`REGION_KM` around it (the same
+    for every date and range, so a page and its dates agree on the lines), and the edges
+    the routes may use (the options' road classes, every railway) whose midpoint lies in
+    it: exactly the edges :func:`~supplyline.analysis.queries.edge_exposure` returns for
+    the region's bbox."""
     cxy = np.asarray(place.xy, dtype=float)
-    far = max([float(np.hypot(*(np.asarray(h.xy) - cxy))) / 1000 for h in hubs] or [0.0])
-    r = 1000 * min(REGION_MAX_KM, max(REGION_MIN_KM, far + REGION_MARGIN_KM))
+    r = REGION_KM * 1000
     lon0, lat0 = lonlat_xy(cxy[0] - r, cxy[1] - r)
     lon1, lat1 = lonlat_xy(cxy[0] + r, cxy[1] + r)
     bbox = tuple(round(float(v), 5) for v in (lon0, lat0, lon1, lat1))
@@ -256,7 +255,7 @@ def _territory(ws: Any, region: CityRegion, held: Any) -> dict[str, Any]:
         z = shapely.simplify(shapely.clip_by_rect(z, x0, y0, x1, y1), ZONE_SIMPLIFY_M)
         zones.append({"index": i + 1, "band": b.name, "max_km": b.max_km,
                       "geometry": geojson(z)})
-    grey, known = _grey_zone(ws, held)
+    grey, known = grey_zone(ws, held)
     if grey is not None:
         grey = geojson(shapely.simplify(shapely.clip_by_rect(grey, x0 - m, y0 - m, x1 + m,
                                                              y1 + m), HELD_SIMPLIFY_M))
@@ -265,7 +264,7 @@ def _territory(ws: Any, region: CityRegion, held: Any) -> dict[str, Any]:
             "grey": grey, "grey_known": known, "zones": zones}
 
 
-def _grey_zone(ws: Any, held: Any) -> tuple[Any, bool]:
+def grey_zone(ws: Any, held: Any) -> tuple[Any, bool]:
     """The contested ("grey") zone of the day when the control history has one
     (``ControlHistory.contested(date)``), as a metric geometry, and whether it is
     known. The DeepState daily files carry none: (None, False)."""
@@ -401,10 +400,9 @@ def page_data(ws: Any, place: Any, days: pd.DataFrame, events: list[dict],
     """The fixed part of a city page: ``days`` are the city's timeline rows (any range),
     ``events`` its events and ``summary`` its trends and forecasts
     (:func:`~supplyline.analysis.summary.timeline_analysis`'s per-city summary);
-    ``region`` and ``base`` when already built (they depend on the city and its hubs
-    only)."""
+    ``region`` and ``base`` when already built (they depend on the city only)."""
     hubs = page_hubs(ws, place, days)
-    region = region or city_region(ws, place, hubs)
+    region = region or city_region(ws, place)
     base = base if base is not None else base_layers(ws, region)
     series = series_data(days)
     cxy = np.asarray(place.xy)
@@ -418,6 +416,7 @@ def page_data(ws: Any, place: Any, days: pd.DataFrame, events: list[dict],
         "range": [series["date"][0], series["date"][-1]] if series["date"] else [None, None],
         "history": {"first": str(ws.history.first), "last": str(ws.history.last)},
         "palette": palette_json(ws.profile), "radii": radii,
+        "clearance_cap_km": ws.profile.cap_m / 1000,
         "area_column": next((c for c in days.columns if c.startswith("held_area_")), None),
         "bbox": list(region.bbox),
         "view": [round(float(x), 5) for x in (lon0, lat0, lon1, lat1)],
@@ -443,5 +442,5 @@ def page_hubs(ws: Any, place: Any, days: pd.DataFrame) -> list[Any]:
     return [ws.find(h).place for h in ids]
 
 
-__all__ = ["CityRegion", "base_layers", "city_region", "day_data", "geojson", "page_data",
-           "page_hubs", "series_data"]
+__all__ = ["CityRegion", "base_layers", "city_region", "day_data", "geojson", "grey_zone",
+           "page_data", "page_hubs", "series_data"]
