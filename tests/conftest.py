@@ -66,3 +66,24 @@ def run_cli(*args: str, data=None) -> CliResult:
     finally:
         sys.argv = old
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+#: the small board the web tests serve: places >= 100,000 within 50 km of held territory
+#: on some day since BOARD_START (five cities, ~53 days; built once per session)
+BOARD_START = "2026-07-01"
+
+
+@pytest.fixture(scope="session")
+def board_dir(ws, tmp_path_factory):
+    from supplyline.analysis.board import BoardSpec, build_tables
+
+    d = tmp_path_factory.mktemp("board")
+    build_tables(ws, d, BoardSpec(100_000, 50.0, BOARD_START), workers=1)
+    return d
+
+
+@pytest.fixture(scope="session")
+def real_board(ws, board_dir):
+    from supplyline.analysis.board import Board
+
+    return Board.load(board_dir, ws)

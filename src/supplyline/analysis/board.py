@@ -51,10 +51,12 @@ CHANGES_DAYS = 7
 
 @dataclass(frozen=True)
 class BoardSpec:
-    """Which cities the sweep covers (the CLI's ``--all-near-front`` thresholds)."""
+    """Which cities and days the sweep covers: the CLI's ``--all-near-front`` thresholds,
+    and the first day of the tables (None: the start of the history)."""
 
     min_population: int = 10_000
     within_km: float = 50.0
+    start: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.min_population, bool) or not isinstance(self.min_population, int) \
@@ -63,6 +65,12 @@ class BoardSpec:
                 f"min_population {self.min_population!r}: expected a whole number >= 0")
         if not (isinstance(self.within_km, int | float) and 0 < self.within_km <= 500):
             raise InvalidArgumentError(f"within_km {self.within_km!r}: expected 0-500 km")
+        if self.start is not None:
+            object.__setattr__(self, "start", str(parse_date(self.start)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"min_population": self.min_population, "within_km": float(self.within_km),
+                "start": self.start}
 
 
 def default_tables_dir() -> Path:
@@ -81,7 +89,7 @@ def expected_manifest(ws: Any, spec: BoardSpec) -> dict[str, Any]:
     return {"schema": BOARD_SCHEMA, "history": {
         "first": str(hist.first), "last": str(hist.last), "days": len(hist.dates),
         "last_day_hash": day_hash(hist.geoms[-1])},
-        "spec": {"min_population": spec.min_population, "within_km": float(spec.within_km)},
+        "spec": spec.as_dict(),
         "options": json.loads(json.dumps(ws.options.key(), default=str)),
         "bands": {b.name: b.max_km for b in ws.profile.bands}}
 
@@ -125,14 +133,14 @@ def build_tables(ws: Any, directory: Path, spec: BoardSpec = BoardSpec(), *,
     directory = Path(directory)
     expected = expected_manifest(ws, spec)
     cities = near_front_cities(ws, min_population=spec.min_population,
-                               within_km=spec.within_km)
+                               within_km=spec.within_km, start=spec.start)
     if not cities:
         raise DataFormatError("the near-front sweep found no city: nothing for the board")
-    res = timeline_analysis(ws, cities, progress=progress, workers=workers)
+    res = timeline_analysis(ws, cities, spec.start, None, progress=progress, workers=workers)
     (directory / MANIFEST).unlink(missing_ok=True)
     write_tables(res, directory)
     manifest = expected | {"cities": len(cities), "built": dt.datetime.now(
-        dt.timezone.utc).isoformat(timespec="seconds"), "stats": res["stats"]}
+        dt.UTC).isoformat(timespec="seconds"), "stats": res["stats"]}
     atomic_write(directory / MANIFEST, lambda p: p.write_text(
         json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
     return manifest
@@ -236,7 +244,7 @@ class Board:
         if spec is None:
             s = (manifest or {}).get("spec") or {}
             spec = BoardSpec(int(s.get("min_population", 10_000)),
-                             float(s.get("within_km", 50.0)))
+                             float(s.get("within_km", 50.0)), s.get("start"))
         if band_names is None:
             band_names = [b.name for b in ws.profile.bands] if ws is not None else \
                 list((manifest or {}).get("bands") or {})

@@ -576,6 +576,8 @@ def serve_cmd(
                               "many people...")] = 10_000,
     within_km: Annotated[float, typer.Option(help="...within this distance of held "
                          "territory on some day.")] = 50.0,
+    board_from: Annotated[str | None, typer.Option("--board-from", help="First day of the "
+                          "board's tables (default: the start of the history).")] = None,
     timeout: Annotated[float, typer.Option(help="Time limit of one analysis request "
                        "(s).")] = 20.0,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the board in a "
@@ -592,7 +594,7 @@ def serve_cmd(
     if not timeout > 0:
         raise InvalidArgumentError(f"--timeout {timeout}: expected seconds > 0")
     check_listen(host, port)
-    spec = BoardSpec(min_population, within_km)
+    spec = BoardSpec(min_population, within_km, board_from)
     directory = tables or default_tables_dir()
     with session(data) as ws:
         _, what = prepare_board(ws, directory, spec, build=not no_build, workers=workers,

@@ -281,7 +281,7 @@ async def axes(request: Request, city: CityPath, date: DateQ = None,
 # --------------------------------------------------------------------------- maps
 
 @router.get("/exposure", summary="Every route edge's clearance and band (GeoJSON)")
-async def exposure(request: Request, bbox: BboxQ, date: DateQ = None,
+async def exposure(request: Request, bbox: BboxQ = None, date: DateQ = None,
                    mode: Annotated[str, Query(pattern="^(road|rail)$")] = "road") -> Response:
     """The edges routes may use in ``bbox`` (at most 2 x 1.5 degrees) with their
     clearance from held territory and band on the date, as GeoJSON in lon/lat

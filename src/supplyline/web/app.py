@@ -90,7 +90,10 @@ def _load_board(ws: Any, directory: Path) -> tuple[Any, str | None]:
     from ..analysis.board import Board, BoardSpec, expected_manifest, read_manifest, tables_state
 
     manifest = read_manifest(directory)
-    spec = BoardSpec(**(manifest or {}).get("spec", {})) if manifest else BoardSpec()
+    try:
+        spec = BoardSpec(**(manifest or {}).get("spec", {}))
+    except (TypeError, SupplylineError):
+        spec = BoardSpec()
     state, why = tables_state(directory, expected_manifest(ws, spec))
     if state == "missing":
         return None, f"{why}; `supplyline serve` builds them"
