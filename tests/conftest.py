@@ -75,8 +75,17 @@ BOARD_START = "2026-07-01"
 
 @pytest.fixture(scope="session")
 def board_dir(ws, tmp_path_factory):
-    from supplyline.analysis.board import BoardSpec, build_tables
+    """The board tables of the web tests: built small here, or ready tables named by
+    SUPPLYLINE_TEST_BOARD (e.g. the full board of ``make screenshots``)."""
+    import os
 
+    from supplyline.analysis.board import BoardSpec, build_tables, read_manifest
+
+    given = os.environ.get("SUPPLYLINE_TEST_BOARD")
+    if given:
+        if read_manifest(Path(given)) is None:
+            pytest.skip(f"SUPPLYLINE_TEST_BOARD={given}: no board tables there")
+        return Path(given)
     d = tmp_path_factory.mktemp("board")
     build_tables(ws, d, BoardSpec(100_000, 50.0, BOARD_START), workers=1)
     return d

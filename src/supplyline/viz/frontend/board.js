@@ -168,6 +168,7 @@
     map = new maplibregl.Map({container: "front-map", style: SL.mapStyle(P),
                               bounds: C.bounds, attributionControl: false, dragRotate: false,
                               pitchWithRotate: false, fadeDuration: 0, maxZoom: 13});
+    window.supplylineMap = map;  // for scripted checks (tests, the console)
     map.touchZoomRotate.disableRotation();
     map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
     map.addControl(new maplibregl.ScaleControl({unit: "metric"}), "bottom-left");

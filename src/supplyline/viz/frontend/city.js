@@ -176,6 +176,7 @@
                               attributionControl: false, dragRotate: false,
                               pitchWithRotate: false, maxZoom: 15, minZoom: 5,
                               fadeDuration: 0});
+    window.supplylineMap = map;  // for scripted checks (tests, the console)
     map.touchZoomRotate.disableRotation();
     map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
     map.addControl(new maplibregl.ScaleControl({unit: "metric"}), "bottom-left");
