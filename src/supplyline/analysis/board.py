@@ -217,6 +217,7 @@ class Board:
         self.radii = [c.removeprefix("ring_held_share_").removesuffix("km")
                       for c in days.columns if c.startswith("ring_held_share_")]
         self._area = next((c for c in days.columns if c.startswith("held_area_")), None)
+        self._np: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._pivots = self._pivot_days()
         self._worst = self._pivot_worst()
 
@@ -338,11 +339,21 @@ class Board:
             changes_from=str(since.date()), changes=self.events_between(since, day),
             method=dict(self.summary.get("method") or {}))
 
+    def _arrays(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """A pivot's values and, per cell, the row of the last value at or before it (-1:
+        none), computed once per table."""
+        key = id(table)
+        if key not in self._np:
+            vals = table.to_numpy(dtype=float)
+            rows = np.where(np.isnan(vals), -1, np.arange(len(vals))[:, None])
+            self._np[key] = (vals, np.maximum.accumulate(rows, axis=0))
+        return self._np[key]
+
     def _asof(self, table: pd.DataFrame, i: int, k: int) -> tuple[float, int]:
         """The last value at or before row ``i`` in column ``k`` and its row (-1: none)."""
-        col = table.iloc[: i + 1, k].to_numpy(dtype=float)
-        ok = np.flatnonzero(~np.isnan(col))
-        return (float(col[ok[-1]]), int(ok[-1])) if len(ok) else (math.nan, -1)
+        vals, last = self._arrays(table)
+        j = int(last[i, k])
+        return (float(vals[j, k]), j) if j >= 0 else (math.nan, -1)
 
     def _value(self, name: str, i: int, k: int) -> float | None:
         t = self._pivots.get(name)
@@ -391,7 +402,7 @@ class Board:
         def series(t: pd.DataFrame | None, nd: int = 2) -> list[float | None]:
             if t is None:
                 return []
-            v = t.iloc[lo: i + 1, k].to_numpy(dtype=float)
+            v = self._arrays(t)[0][lo: i + 1, k]
             return [None if math.isnan(x) else round(float(x), nd) for x in v]
 
         out: dict[str, Any] = {"first": str(self.dates[lo].date()),

@@ -63,15 +63,17 @@ def key_of(name: str, **params: Any) -> str:
 
 async def respond(request: Request, key: str, compute: Any, *, dated: bool,
                   analysis: bool = True, timeout: float | None = None) -> Response:
-    """The answer of ``key`` as JSON with ETag, Cache-Control and gzip; 304 when the
-    client's copy is current (nothing is computed then)."""
+    """The answer of ``key`` as JSON with ETag, Cache-Control, gzip and ``X-Cache``
+    (hit: from the answer cache; miss: computed for this request); 304 when the client's
+    copy is current (nothing is computed then)."""
     svc = service(request)
     etag = svc.etag(key)
     headers = {"ETag": etag, "Vary": "Accept-Encoding",
                "Cache-Control": "public, max-age=3600" if dated else "no-cache"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    a = await svc.answer(key, compute, on_analysis_thread=analysis, timeout=timeout)
+    a, cached = await svc.answer(key, compute, on_analysis_thread=analysis, timeout=timeout)
+    headers["X-Cache"] = "hit" if cached else "miss"
     if "gzip" in request.headers.get("accept-encoding", "") and len(a.body) > 1024:
         headers["Content-Encoding"] = "gzip"
         return Response(a.gz, media_type="application/json", headers=headers)

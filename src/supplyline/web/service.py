@@ -142,21 +142,23 @@ class Service:
                               "computation already started goes on: retry shortly") from None
 
     async def answer(self, key: str, compute: Callable[[], Any], *,
-                     on_analysis_thread: bool = True, timeout: float | None = None) -> Answer:
-        """The cached answer of ``key``, else ``compute()`` (on the analysis thread, or on
-        a pool thread for answers that never touch the workspace), encoded and cached.
-        The answer is cached even when the request timed out before it was ready."""
+                     on_analysis_thread: bool = True, timeout: float | None = None
+                     ) -> tuple[Answer, bool]:
+        """The cached answer of ``key`` (and True), else ``compute()`` (on the analysis
+        thread, or on a pool thread for answers that never touch the workspace), encoded
+        and cached (and False). The answer is cached even when the request timed out
+        before it was ready."""
         hit = self.cache.get(key)
         if hit is not None:
-            return hit
+            return hit, True
 
-        def run(*_: Any) -> Answer:
+        def run(*_: Any) -> tuple[Answer, bool]:
             again = self.cache.get(key)  # computed meanwhile by an earlier request
             if again is not None:
-                return again
+                return again, True
             a = self.make_answer(key, compute())
             self.cache.put(key, a)
-            return a
+            return a, False
 
         if on_analysis_thread:
             return await self.analyse(run, timeout=timeout)
