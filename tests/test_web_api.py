@@ -316,3 +316,33 @@ def test_pages(client):
     city = client.get(f"/city/{CITY}?date={DATE}")
     assert city.status_code == 200 and '"city":"geonames:704422"' in city.text
     assert "<title>Pokrovsk — supplyline</title>" in city.text
+
+
+def test_one_computation_per_answer_and_a_bounded_queue():
+    from supplyline.web.service import Service, ServiceBusy
+
+    svc = Service(object(), timeout_s=5)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.1)
+        return {"n": len(calls)}
+
+    async def same_key():
+        return await asyncio.gather(*[svc.answer("k", compute) for _ in range(6)])
+
+    res = asyncio.run(same_key())
+    assert calls == [1] and {a.body for a, _ in res} == {b'{"n":1}'}
+    assert sorted(shared for _, shared in res) == [False] + [True] * 5
+
+    svc.max_queue = 2
+
+    async def flood():
+        return await asyncio.gather(*[svc.analyse(lambda ws: time.sleep(0.1))
+                                      for _ in range(4)], return_exceptions=True)
+
+    out = asyncio.run(flood())
+    busy = [r for r in out if isinstance(r, ServiceBusy)]
+    assert len(busy) == 2 and "2 analyses are waiting" in str(busy[0])
+    svc.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -76,14 +77,20 @@ async def city_page(request: Request, city: Annotated[str, Path(min_length=1, ma
     svc = service(request)
     check_date(date)
     check_range(start, end)
-    try:
-        place = await svc.analyse(lambda ws: ws.find(city).place)
+    try:  # resolved once per spelling on the analysis thread, then from the cache
+        a, _ = await svc.answer(f"find?city={city!r}", lambda: _found(svc.ws, city))
     except PlaceNotFoundError as exc:
         return _html(f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Not found"
                      f"</title><p>{html.escape(str(exc))}</p><p>{NAV}</p></html>", 404)
-    return _html(render_page("city", title=f"{place.name} — supplyline", nav=NAV, config={
-        "mode": "server", "api": "/api", "city": place.ident or place.name, "date": date,
+    place = json.loads(a.body)
+    return _html(render_page("city", title=f"{place['name']} — supplyline", nav=NAV, config={
+        "mode": "server", "api": "/api", "city": place["id"], "date": date,
         "from": start, "to": end}))
+
+
+def _found(ws: Any, city: str) -> dict[str, str]:
+    p = ws.find(city).place
+    return {"id": p.ident or p.name, "name": p.name}
 
 
 @router.get("/docs", include_in_schema=False)

@@ -11,9 +11,10 @@ key of the endpoint and its normalised parameters; its ETag is a hash of that ke
 the data stamp (app version, the control history's last day and its territory, the board
 tables), so a client's ``If-None-Match`` is answered 304 without computing anything.
 
-Every analysis has a time limit (:attr:`Service.timeout_s`): past it the request gets a
-503 with ``Retry-After``; a computation already running finishes in the background and
-its answer is cached, so the retry is fast; one still waiting in the queue is cancelled.
+Requests for an answer being computed wait for that computation (no second one). Every
+analysis has a time limit (:attr:`Service.timeout_s`): past it the request gets a 503
+with ``Retry-After``; the computation goes on and its answer is cached, so the retry is
+fast. At most :data:`MAX_QUEUE` analyses wait for the thread; more get a 503 at once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from ..errors import SupplylineError
 DEFAULT_TIMEOUT_S = 20.0
 #: default size of the response cache (MiB of raw JSON)
 DEFAULT_CACHE_MB = 256
+#: analyses that may wait for the analysis thread; more get a 503 at once (load shedding)
+MAX_QUEUE = 64
 
 
 class ServiceBusy(SupplylineError):
@@ -126,48 +129,71 @@ class Service:
         self.timeout_s = float(timeout_s)
         self.cache = AnswerCache(int(cache_mb * 1024 * 1024))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="supplyline-analysis")
+        #: analyses submitted and not finished (touched on the event loop only)
+        self.queued = 0
+        self.max_queue = MAX_QUEUE
+        self._inflight: dict[str, asyncio.Future] = {}
         self._stamp: str | None = None
         self.stamp_info: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ running
     async def analyse(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
                       **kw: Any) -> Any:
-        """``fn(ws, *args, **kw)`` on the analysis thread, within the time limit."""
-        fut = self._pool.submit(fn, self.ws, *args, **kw)
+        """``fn(ws, *args, **kw)`` on the analysis thread, within the time limit (a
+        computation that has started goes on past it); a 503 at once when
+        :attr:`max_queue` analyses are already waiting."""
         limit = self.timeout_s if timeout is None else timeout
+        return await self._wait(self._submit(fn, *args, **kw), limit)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> asyncio.Future:
+        if self.queued >= self.max_queue:
+            raise ServiceBusy(f"busy: {self.queued} analyses are waiting; retry shortly")
+        self.queued += 1
+        fut = asyncio.wrap_future(self._pool.submit(fn, self.ws, *args, **kw))
+        fut.add_done_callback(self._done)
+        return fut
+
+    def _done(self, fut: asyncio.Future) -> None:
+        self.queued -= 1
+        if not fut.cancelled():
+            fut.exception()  # retrieved: nobody may be waiting any more
+
+    @staticmethod
+    async def _wait(fut: asyncio.Future, limit: float) -> Any:
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(fut), limit)
+            return await asyncio.wait_for(asyncio.shield(fut), limit)
         except TimeoutError:
-            raise ServiceBusy(f"the answer took longer than the {limit:g} s limit; a "
-                              "computation already started goes on: retry shortly") from None
+            raise ServiceBusy(f"the answer took longer than the {limit:g} s limit; it is "
+                              "still being computed: retry shortly") from None
 
     async def answer(self, key: str, compute: Callable[[], Any], *,
                      on_analysis_thread: bool = True, timeout: float | None = None
                      ) -> tuple[Answer, bool]:
-        """The cached answer of ``key`` (and True), else ``compute()`` (on the analysis
-        thread, or on a pool thread for answers that never touch the workspace), encoded
-        and cached (and False). The answer is cached even when the request timed out
-        before it was ready."""
+        """The answer of ``key`` and whether it was there already: from the cache, else
+        from the same computation another request started, else ``compute()`` (on the
+        analysis thread, or on a pool thread for answers that never touch the
+        workspace), encoded and cached. The answer is cached even when the request timed
+        out before it was ready."""
         hit = self.cache.get(key)
         if hit is not None:
             return hit, True
+        fut = self._inflight.get(key)
+        shared = fut is not None
+        if fut is None:
+            def run(*_: Any) -> Answer:
+                a = self.make_answer(key, compute())
+                self.cache.put(key, a)
+                return a
 
-        def run(*_: Any) -> tuple[Answer, bool]:
-            again = self.cache.get(key)  # computed meanwhile by an earlier request
-            if again is not None:
-                return again, True
-            a = self.make_answer(key, compute())
-            self.cache.put(key, a)
-            return a, False
-
-        if on_analysis_thread:
-            return await self.analyse(run, timeout=timeout)
-        limit = self.timeout_s if timeout is None else timeout
-        try:
-            return await asyncio.wait_for(asyncio.to_thread(run), limit)
-        except TimeoutError:
-            raise ServiceBusy(f"the answer took longer than the {limit:g} s limit; "
-                              "retry shortly") from None
+            if on_analysis_thread:
+                fut = self._submit(run)
+            else:
+                fut = asyncio.ensure_future(asyncio.to_thread(run))
+                fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._inflight[key] = fut
+            fut.add_done_callback(lambda _, key=key: self._inflight.pop(key, None))
+        a = await self._wait(fut, self.timeout_s if timeout is None else timeout)
+        return a, shared
 
     def make_answer(self, key: str, obj: Any) -> Answer:
         body = encode(obj)
