@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                       rnd.sample(dates, min(12, len(dates))), "35,46.5,39.5,50.5")
         rss0 = _rss_mib(proc.pid)
         idle = asyncio.run(idle_uncached(base, world, args.uncached, rnd))
+        busy0 = httpx.get(base + "/api/health", timeout=30).json()["analysis"]["busy_s"]
         sampler = Sampler(proc.pid)
         sampler.start()
         load0 = os.getloadavg()
@@ -309,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stop.set()
         sampler.join()
         load1 = os.getloadavg()
-        cache = httpx.get(base + "/api/health", timeout=30).json()["cache"]
+        after = httpx.get(base + "/api/health", timeout=30).json()
+        cache, analysis = after["cache"], after["analysis"]
     finally:
         proc.terminate()
         try:
@@ -333,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                           "second_half_mean": round(statistics.mean(rss[half:]), 1),
                           "second_half_growth": round(rss[-1] - rss[half], 1)},
            "answer_cache": cache,
+           "analysis_thread": analysis | {
+               "busy_share_during_load": round((analysis["busy_s"] - busy0) / wall, 2)},
            "machine": {"cpus": os.cpu_count(), "loadavg_before": load0,
                        "loadavg_after": load1}}
     args.json.write_text(json.dumps(out, indent=2))
@@ -355,6 +359,9 @@ def _print(o: dict) -> None:
     print(f"server RSS MiB: after warm-up {m['after_warm_up']}, peak {m['peak']}, end "
           f"{m['end']}, second half {m['first_half_mean']} -> {m['second_half_mean']} "
           f"(growth {m['second_half_growth']})")
+    a = o["analysis_thread"]
+    print(f"analysis thread busy {a['busy_share_during_load']:.0%} of the load run "
+          f"({a['done']} analyses in all)")
     print(f"machine: {o['machine']}")
 
 

@@ -151,7 +151,9 @@ async def health(request: Request) -> dict[str, Any]:
             "board": ({"ready": True, "first": str(b.first), "last": str(b.last),
                        "cities": len(b.city_ids)} if b is not None else
                       {"ready": False, "note": svc.board_note}),
-            "cache": svc.cache.stats(), "time_limit_s": svc.timeout_s}
+            "cache": svc.cache.stats(), "time_limit_s": svc.timeout_s,
+            "analysis": {"thread": 1, "waiting": svc.queued, "max_waiting": svc.max_queue,
+                         "done": svc.analyses, "busy_s": round(svc.busy_s, 1)}}
 
 
 @router.get("/schema/{kind}", summary="JSON Schema of a result kind")

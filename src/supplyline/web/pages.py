@@ -77,15 +77,23 @@ async def city_page(request: Request, city: Annotated[str, Path(min_length=1, ma
     svc = service(request)
     check_date(date)
     check_range(start, end)
-    try:  # resolved once per spelling on the analysis thread, then from the cache
-        a, _ = await svc.answer(f"find?city={city!r}", lambda: _found(svc.ws, city))
-    except PlaceNotFoundError as exc:
-        return _html(f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Not found"
-                     f"</title><p>{html.escape(str(exc))}</p><p>{NAV}</p></html>", 404)
-    place = json.loads(a.body)
+    place = _board_place(svc.board, city)
+    if place is None:
+        try:  # resolved once per spelling on the analysis thread, then from the cache
+            a, _ = await svc.answer(f"find?city={city!r}", lambda: _found(svc.ws, city))
+        except PlaceNotFoundError as exc:
+            return _html(f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Not "
+                         f"found</title><p>{html.escape(str(exc))}</p><p>{NAV}</p></html>", 404)
+        place = json.loads(a.body)
     return _html(render_page("city", title=f"{place['name']} — supplyline", nav=NAV, config={
         "mode": "server", "api": "/api", "city": place["id"], "date": date,
         "from": start, "to": end}))
+
+
+def _board_place(board: Any, city: str) -> dict[str, str] | None:
+    """A city of the board named by its id: no need to ask the workspace."""
+    ref = board.places.get(city) if board is not None else None
+    return None if ref is None else {"id": ref.id, "name": ref.name}
 
 
 def _found(ws: Any, city: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -132,6 +133,8 @@ class Service:
         #: analyses submitted and not finished (touched on the event loop only)
         self.queued = 0
         self.max_queue = MAX_QUEUE
+        #: analyses run and the analysis thread's busy time (s)
+        self.analyses, self.busy_s = 0, 0.0
         self._inflight: dict[str, asyncio.Future] = {}
         self._stamp: str | None = None
         self.stamp_info: dict[str, Any] = {}
@@ -149,9 +152,18 @@ class Service:
         if self.queued >= self.max_queue:
             raise ServiceBusy(f"busy: {self.queued} analyses are waiting; retry shortly")
         self.queued += 1
-        fut = asyncio.wrap_future(self._pool.submit(fn, self.ws, *args, **kw))
+        fut = asyncio.wrap_future(self._pool.submit(self._timed, fn, *args, **kw))
         fut.add_done_callback(self._done)
         return fut
+
+    def _timed(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """``fn(ws, ...)`` on the analysis thread, counting its time."""
+        t0 = time.perf_counter()
+        try:
+            return fn(self.ws, *args, **kw)
+        finally:
+            self.analyses += 1
+            self.busy_s += time.perf_counter() - t0
 
     def _done(self, fut: asyncio.Future) -> None:
         self.queued -= 1
