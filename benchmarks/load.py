@@ -8,7 +8,8 @@ sweep), waits for ``/api/health``, then:
 
 1. **idle latency of uncached city-dates**: one client asks ``--uncached`` city-dates
    nobody asked before, one after another (what a user meets on a quiet server);
-2. **the load**: ``--clients`` users for ``--seconds`` (and at most ``--max-requests``),
+2. **the load**: ``--clients`` users for ``--seconds`` (and at most ``--max-requests``;
+   after ``--warm-up`` seconds of the same load, not recorded, when given),
    each repeating a browser-like mix with a think time of 0-``--think`` s between
    actions: the board (HTML, ``/api/board`` of a date, its territory map layer), a city
    page (HTML, page data, static files revalidated with ETags), date changes on the city
@@ -275,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--max-requests", type=int, default=50_000)
     ap.add_argument("--think", type=float, default=1.0, help="max think time (s)")
+    ap.add_argument("--warm-up", type=float, default=0.0,
+                    help="seconds of the same load before the measured run (not recorded)")
     ap.add_argument("--uncached", type=int, default=20, help="idle uncached city-dates")
     ap.add_argument("--tables", type=Path, help="ready board tables (else the default)")
     ap.add_argument("--no-build", action="store_true")
@@ -301,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
                       rnd.sample(dates, min(12, len(dates))), "35,46.5,39.5,50.5")
         rss0 = _rss_mib(proc.pid)
         idle = asyncio.run(idle_uncached(base, world, args.uncached, rnd))
+        if args.warm_up > 0:  # the same load first, not recorded: a server in use
+            asyncio.run(run_load(base, world, args.clients, args.warm_up, args.max_requests,
+                                 args.think, args.seed + 1000))
+            world.records.clear()
         busy0 = httpx.get(base + "/api/health", timeout=30).json()["analysis"]["busy_s"]
         sampler = Sampler(proc.pid)
         sampler.start()
@@ -322,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     rss = [m for _, m in sampler.samples]
     half = len(rss) // 2
     out = {"command": "python benchmarks/load.py " + " ".join(argv or sys.argv[1:]),
-           "clients": args.clients, "think_s": [0, args.think],
+           "clients": args.clients, "think_s": [0, args.think], "warm_up_s": args.warm_up,
            "server": {"startup_s": health["startup_s"], "history": health.get("history"),
                       "board_cities": len(board["cities"]), "time_limit_s": args.timeout},
            "idle_uncached_city_date_ms": {"n": len(idle), "p50": round(pct(idle, 50), 1),
