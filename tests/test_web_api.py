@@ -346,3 +346,16 @@ def test_one_computation_per_answer_and_a_bounded_queue():
     busy = [r for r in out if isinstance(r, ServiceBusy)]
     assert len(busy) == 2 and "2 analyses are waiting" in str(busy[0])
     svc.close()
+
+
+@pytest.mark.realdata
+def test_base_layers_geojson(client):
+    box = "36.5,48.0,37.4,48.5"  # around Pokrovsk, with the oblast boundary to its west
+    for layer, prop in (("roads", "route_number"), ("railways", "class"), ("rivers", "name"),
+                        ("oblasts", "iso"), ("places", "population")):
+        fc = client.get(f"/api/base/{layer}?bbox={box}").json()
+        assert fc["layer"] == layer and fc["features"], layer
+        assert all(prop in f["properties"] for f in fc["features"])
+    places = client.get(f"/api/base/places?bbox={box}").json()["features"]
+    assert places[0]["properties"]["name"] == "Pokrovsk"  # the largest first
+    assert "layer" in _err(client.get(f"/api/base/farms?bbox={box}"), 400)

@@ -221,6 +221,58 @@ def _places(ws: Any, box: Any, city: Any) -> list[dict[str, Any]]:
     return out
 
 
+BASE_LAYERS = ("roads", "railways", "rivers", "oblasts", "places")
+
+
+def base_geojson(ws: Any, layer: str, bbox: tuple[float, float, float, float]
+                 ) -> dict[str, Any]:
+    """One base layer in a lon/lat ``bbox`` as GeoJSON: ``roads`` and ``railways`` (the
+    edges routes may use, with class and route numbers), ``rivers`` (EGM watercourses),
+    ``oblasts`` (boundaries) or ``places`` (GeoNames places of >= 1,000 people)."""
+    if layer not in BASE_LAYERS:
+        raise SupplylineError(f"layer {layer!r}: expected one of {', '.join(BASE_LAYERS)}")
+    x0, y0 = metric_xy(bbox[0], bbox[1])
+    x1, y1 = metric_xy(bbox[2], bbox[3])
+    box = shapely.box(float(x0), float(y0), float(x1), float(y1))
+    feats: list[dict[str, Any]] = []
+
+    def add(geom: Any, props: dict[str, Any]) -> None:
+        g = geojson(geom)
+        if g is not None:
+            feats.append({"type": "Feature", "properties": plain(props), "geometry": g})
+
+    if layer in ("roads", "railways"):
+        mode = "road" if layer == "roads" else "rail"
+        net = ws.network(mode)
+        ids = np.sort(net.edge_tree.query(box, predicate="intersects"))
+        ids = ids[route_edges(ws, mode, ws.options)[ids]]
+        for e, g in zip(ids, shapely.intersection(net.geoms[ids], box), strict=True):
+            add(g, {"edge_id": int(e), "class": net.attr["cls"][e],
+                    "route_number": net.attr["ref"][e] or None,
+                    "e_route": net.attr["eref"][e] or None,
+                    "length_km": round(float(net.length[e]) / 1000, 3)})
+    elif layer == "rivers":
+        from ..data.egm import egm_extras
+
+        egm = egm_extras(ws.sources.require("egm"))
+        for i in np.sort(egm.river_tree.query(box, predicate="intersects")):
+            add(shapely.intersection(egm.rivers[i], box), {"name": egm.river_names[i] or None})
+    elif layer == "oblasts":
+        for o in ws.gazetteer.oblasts:
+            add(shapely.intersection(shapely.boundary(o.geometry), box),
+                {"name": o.name_en, "name_uk": o.name_uk, "iso": o.iso})
+    else:
+        g = ws.gazetteer
+        pl, xy = g.places, g.xy
+        sel = np.flatnonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0)
+                             & (xy[:, 1] <= y1) & (pl["population"].to_numpy() >= 1000))
+        for i in sel[np.argsort(-pl["population"].to_numpy()[sel], kind="stable")]:
+            add(shapely.points(*xy[i]), {"id": pl["ident"].iat[i], "name": pl["name"].iat[i],
+                                         "name_uk": pl["name_uk"].iat[i] or None,
+                                         "population": int(pl["population"].iat[i])})
+    return {"type": "FeatureCollection", "layer": layer, "bbox": list(bbox), "features": feats}
+
+
 # --------------------------------------------------------------------------- one date
 
 def day_data(ws: Any, region: CityRegion, date: Any) -> dict[str, Any]:
@@ -442,5 +494,5 @@ def page_hubs(ws: Any, place: Any, days: pd.DataFrame) -> list[Any]:
     return [ws.find(h).place for h in ids]
 
 
-__all__ = ["CityRegion", "base_layers", "city_region", "day_data", "geojson", "grey_zone",
-           "page_data", "page_hubs", "series_data"]
+__all__ = ["BASE_LAYERS", "CityRegion", "base_geojson", "base_layers", "city_region",
+           "day_data", "geojson", "grey_zone", "page_data", "page_hubs", "series_data"]

@@ -341,6 +341,25 @@ def territory_geojson(ws: Any, date: Any, bbox: Any, simplify_m: float) -> dict[
     return {"type": "FeatureCollection", "grey_known": known, "features": feats}
 
 
+@router.get("/base/{layer}", summary="Base map layers from the project's own data (GeoJSON)")
+async def base(request: Request,
+               layer: Annotated[str, Path(pattern="^(roads|railways|rivers|oblasts|places)$",
+                                          description="roads, railways, rivers, oblasts or "
+                                                      "places")],
+               bbox: BboxQ = None) -> Response:
+    """The map's context in ``bbox`` (at most 2 x 1.5 degrees), from the project's own
+    data: main roads and railways (EuroGlobalMap, the edges routes use, with class and
+    route numbers), rivers (EuroGlobalMap), oblast boundaries (OpenStreetMap) and
+    places (GeoNames, >= 1,000 people)."""
+    from ..viz.citydata import base_geojson
+
+    if bbox is None:
+        raise InvalidArgumentError("bbox: required (west,south,east,north in degrees)")
+    box, ws = check_bbox(bbox, MAX_EXPOSURE_BBOX), service(request).ws
+    return await respond(request, key_of("base", layer=layer, bbox=box),
+                         lambda: base_geojson(ws, layer, box), dated=True)
+
+
 # --------------------------------------------------------------------------- board
 
 @router.get("/board", summary="Every near-front city on a date (from the sweep tables)")
