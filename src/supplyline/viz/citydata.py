@@ -380,7 +380,7 @@ def _routes(ws: Any, place: Any, date: Any) -> dict[str, Any]:
                       "geometry": json.loads(shapely.to_geojson(
                           shapely.transform(g, lambda xy: np.round(xy, COORD_DECIMALS))))})
     for mode, block in res.modes.items():
-        d = block.to_dict() if hasattr(block, "to_dict") else plain(block)
+        d = plain(block)
         fig["modes"][mode] = {
             "status": block.status, "best_min_clearance_km": block.best_min_clearance_km,
             "disjoint_routes": block.disjoint_routes, "error": block.error,

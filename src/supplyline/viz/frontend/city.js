@@ -145,6 +145,8 @@
     document.getElementById("map").classList.add("busy");
     return source.day(d).then(function (day) {
       if (my !== seq) { return; }
+      var line = document.getElementById("status-line");
+      if (line.className === "error") { line.textContent = ""; line.className = "muted"; }
       applyDay(day);
       document.getElementById("map").classList.remove("busy");
       document.body.setAttribute("data-date", d);
