@@ -86,3 +86,33 @@ def run_cli(*args: str, data=None) -> CliResult:
     finally:
         sys.argv = old
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+#: the small board the web tests serve: places >= 100,000 within 50 km of held territory
+#: on some day since BOARD_START (five cities, ~53 days; built once per session)
+BOARD_START = "2026-07-01"
+
+
+@pytest.fixture(scope="session")
+def board_dir(ws, tmp_path_factory):
+    """The board tables of the web tests: built small here, or ready tables named by
+    SUPPLYLINE_TEST_BOARD (e.g. the full board of ``make screenshots``)."""
+    import os
+
+    from supplyline.analysis.board import BoardSpec, build_tables, read_manifest
+
+    given = os.environ.get("SUPPLYLINE_TEST_BOARD")
+    if given:
+        if read_manifest(Path(given)) is None:
+            pytest.skip(f"SUPPLYLINE_TEST_BOARD={given}: no board tables there")
+        return Path(given)
+    d = tmp_path_factory.mktemp("board")
+    build_tables(ws, d, BoardSpec(100_000, 50.0, BOARD_START), workers=1)
+    return d
+
+
+@pytest.fixture(scope="session")
+def real_board(ws, board_dir):
+    from supplyline.analysis.board import Board
+
+    return Board.load(board_dir, ws)

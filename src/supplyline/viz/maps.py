@@ -18,7 +18,9 @@ import math
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -31,6 +33,18 @@ from ..crs import metric_xy, to_metric
 from ..data.control import parse_date
 from ..errors import SupplylineError
 from ..io.cache import atomic_write
+from .palette import (
+    BOTTLENECK,
+    HELD_ALPHA,
+    HELD_EDGE,
+    HELD_FILL,
+    HUB_COLOURS,
+    LOCAL_ROAD,
+    NARROW_FILL,
+    OBLAST_LINE,
+    band_dashes,
+)
+from .palette import band_colours as _palette_colours
 
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
@@ -40,29 +54,15 @@ ATTRIBUTION = ("Control: DeepStateMap · Network: © EuroGeographics (EuroGlobal
 BAND_NOTE = ("Threat bands are assumed reach distances from held territory "
              "(strategic scale), not measurements.")
 
-#: Held territory: a semi-transparent red-brown fill over white.
-HELD_FILL = "#8c2d19"
-HELD_ALPHA = 0.35
-HELD_EDGE = "#5e1a0c"
-#: The held fill as rendered over the white background (RGB 0-255), for checks.
+#: Colours and patterns come from the shared palette (:mod:`supplyline.viz.palette`).
 HELD_FILL_RGB = tuple(
     round(255 - HELD_ALPHA * (255 - int(HELD_FILL[i:i + 2], 16))) for i in (1, 3, 5))
-#: Network colours by band: held (dark), nearest band (red) ... farthest (yellow), beyond.
-HELD_LINE = "#2b1b17"
-BAND_RAMP = ("#c0152a", "#f4511e", "#fb9a29", "#e9c21f")
-BEYOND_LINE = "#7f9c83"
-#: One colour per rear hub (kept away from the band colours).
-HUB_COLOURS = ("#1565c0", "#8e24aa", "#00838f", "#3949ab", "#6d4c41")
-OBLAST_LINE = "#a0a0a0"
-LOCAL_ROAD = "#c8c8c8"
 #: Local roads are drawn (thin, grey, not by band) only on maps up to this wide.
 LOCAL_ROADS_MAX_WIDTH_M = 120_000.0
 ROAD_WIDTHS = {"secondary": 0.8, "primary": 1.5, "motorway": 2.3}
 MAIN_ROAD_CLASSES = ("motorway", "primary", "secondary")
 DASH = (0, (4, 3))
 RAIL_WIDTH = 2.2
-BOTTLENECK = "#00e5ff"
-NARROW_FILL = "#ffeb3b"
 
 #: Map body width (inches); its height follows the extent within these limits.
 MAP_WIDTH_IN = 9.0
@@ -99,16 +99,15 @@ def _write_atomic(output: Path, write: Callable[[Path], None]) -> None:
 
 
 def band_colours(profile: ThreatProfile) -> list[str]:
-    """Line colour per band index: held, each band (nearest first), beyond."""
-    from matplotlib.colors import LinearSegmentedColormap, to_hex
+    """Line colour per band index: held, each band (nearest first), beyond (the shared
+    palette's, :func:`supplyline.viz.palette.band_colours`)."""
+    return _palette_colours(profile)
 
-    n = len(profile.bands)
-    if n == len(BAND_RAMP):
-        mid = list(BAND_RAMP)
-    else:
-        cmap = LinearSegmentedColormap.from_list("bands", BAND_RAMP)
-        mid = [to_hex(cmap(t)) for t in np.linspace(0, 1, n)]
-    return [HELD_LINE, *mid, BEYOND_LINE]
+
+def band_linestyles(profile: ThreatProfile) -> list:
+    """Matplotlib line style per band index: the palette's dash patterns (scaled by the
+    line width, as matplotlib does by default); held and beyond solid."""
+    return ["solid" if d is None else (0, d) for d in band_dashes(profile)]
 
 
 def _flatten(geoms, keep: tuple[int, ...]) -> np.ndarray:
@@ -459,13 +458,55 @@ def _figure(width_in: float, height_in: float):
 
 
 # ---------------------------------------------------------------------- static map
+@dataclass
+class _Scene:
+    """What a static map of a city-day shows, from the queries the CLI uses."""
+
+    place: Any
+    held: Any
+    ground: Any
+    hubs: list
+    #: hub name -> {"status", "routes": {"safest"|"peacetime": {found, edge_ids, length_km}}}
+    pairs: dict
+    #: road resilience: disjoint_routes, beyond_band, bottleneck_edges [{edge, x, y}]
+    resilience: dict | None
+    #: narrowest_xy, connected, width_km (empty without hubs)
+    corridor: dict
+    centre_held: bool
+    distance_km: float | None
+
+
+@dataclass
+class _Frame:
+    """The map's extent and what fits in it."""
+
+    ext: tuple[float, float, float, float]
+    map_w: float
+    map_h: float
+    hub_cols: dict
+    hub_in: list
+    show_narrow: bool
+    show_local: bool
+
+    @property
+    def box(self):
+        return shapely.box(*self.ext)
+
+    @property
+    def width_m(self) -> float:
+        return self.ext[2] - self.ext[0]
+
+    def inside(self, xy) -> bool:
+        return bool(self.ext[0] < xy[0] < self.ext[2] and self.ext[1] < xy[1] < self.ext[3])
+
+
 def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                to: list[str] | None = None, radius_km: float | None = None,
                dpi: int = 150) -> dict:
     """A static map of ``city`` on ``date``: held territory, threat band limits, main
-    roads and railways coloured by band, road routes to the rear hubs (peacetime dashed,
-    safest bold), the narrowest open-ground corridor, bottleneck segments, places,
-    oblast boundaries, scale bar, north arrow, legend and attribution.
+    roads and railways coloured (and patterned) by band, road routes to the rear hubs
+    (peacetime dashed, safest bold), the narrowest open-ground corridor, bottleneck
+    segments, places, oblast boundaries, scale bar, north arrow, legend and attribution.
 
     The format follows the suffix of ``output`` (.png, .svg, .pdf). The extent is the
     city and its hubs with a margin, or a square of ``radius_km`` around the city.
@@ -473,89 +514,119 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
     """
     t0 = time.perf_counter()
     output = Path(output)
+    fmt = _check_map_args(output, radius_km, dpi)
+    scene = _map_scene(ws, city, date, to)
+    frame = _map_frame(scene, radius_km, ws.profile)
+    colours = band_colours(ws.profile)
+    sections = _legend_sections(ws.profile, colours, scene, frame)
+    fig, ax, lax, layout = _map_figure(frame, sections, dpi)
+    counts: dict = {}
+    _draw_oblasts(ax, ws, frame.box, counts)
+    _draw_held_and_bands(ax, scene.held, frame, ws.profile, colours, counts)
+    _draw_networks(ax, ws, scene.ground, frame, colours, counts)
+    _draw_routes(ax, ws.network("road"), scene, frame, counts)
+    _draw_markers_and_labels(ax, ws, scene, frame, counts)
+    _draw_titles(fig, scene, layout)
+    _make_legends(lax, sections, 0.0)
+    _write_atomic(output, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi,
+                                                  facecolor="white"))
+    return {
+        "output": str(output), "format": fmt, "city": scene.place.name,
+        "date": str(scene.held.requested), "data_date": str(scene.held.date),
+        "data_exact": scene.held.exact, "extent_m": [round(v, 1) for v in frame.ext],
+        "hubs": [h.name for h in scene.hubs], "counts": counts,
+        "size_px": [round(layout["fig_w"] * dpi), round(layout["fig_h"] * dpi)],
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _check_map_args(output: Path, radius_km: float | None, dpi: int) -> str:
     fmt = _check_suffix(output, MAP_FORMATS, "map")
     if radius_km is not None and not (0 < radius_km <= 500):
         raise SupplylineError(f"radius {radius_km!r} km: expected a number in (0, 500]")
     if not (20 <= dpi <= 1200):
         raise SupplylineError(f"dpi {dpi!r}: expected 20-1200")
+    return fmt
 
-    profile = ws.profile
+
+def _map_scene(ws, city: str, date, to) -> _Scene:
+    """Routes (road), resilience and the corridor of the city-day, as the CLI asks them."""
     cd = city_day(ws, city, date, to=to)
-    place, held = cd.place, cd.held
-    cxy = np.asarray(place.xy)
-    hubs = cd.hubs
-    hub_names = [h.name for h in hubs]
-    pairs: dict[str, dict] = {}
+    place, held, hubs = cd.place, cd.held, cd.hubs
+    if not hubs:
+        local = local_figures(place, cd.ground, ws.options)
+        return _Scene(place, held, cd.ground, hubs, {}, None, {}, local["centre_held"],
+                      local["distance_to_front_km"])
+    names = [h.ident or h.name for h in hubs]
+    rr = queries.routes(ws, place, held.requested, to=names,
+                        options=ws.options.with_(modes=("road",)))
+    enc = queries.encirclement(ws, place, held.requested, to=names)
+    road_block = rr.modes["road"]
+    pairs = {pair.hub.name: {"status": pair.status, "routes": {
+        k: {"found": r.found, "edge_ids": r.edge_ids, "length_km": r.length_km}
+        for k, r in (("safest", pair.safest), ("peacetime", pair.peacetime))}}
+        for pair in road_block.hubs}
     res = None
+    if road_block.resilience is not None:
+        rs = road_block.resilience
+        # the bottleneck drawn is the cut of the last band that still has routes
+        band = rs.bottleneck_band or "held"
+        n = next((b.disjoint_routes for b in rs.by_band if b.band == band), 0)
+        res = {"disjoint_routes": n, "beyond_band": band,
+               "bottleneck_edges": [{"edge": b.edge, "x": float(xy[0]), "y": float(xy[1])}
+                                    for b in rs.bottleneck
+                                    for xy in [metric_xy(b.lon, b.lat)]]}
     corridor: dict = {}
-    if hubs:
-        rr = queries.routes(ws, place, held.requested, to=[h.ident or h.name for h in hubs],
-                            options=ws.options.with_(modes=("road",)))
-        enc = queries.encirclement(ws, place, held.requested,
-                                   to=[h.ident or h.name for h in hubs])
-        road_block = rr.modes["road"]
-        for pair in road_block.hubs:
-            pairs[pair.hub.name] = {"status": pair.status, "routes": {
-                k: {"found": r.found, "edge_ids": r.edge_ids, "length_km": r.length_km}
-                for k, r in (("safest", pair.safest), ("peacetime", pair.peacetime))}}
-        if road_block.resilience is not None:
-            rs = road_block.resilience
-            # the bottleneck drawn is the cut of the last band that still has routes
-            band = rs.bottleneck_band or "held"
-            n = next((b.disjoint_routes for b in rs.by_band if b.band == band), 0)
-            res = {"disjoint_routes": n, "beyond_band": band,
-                   "bottleneck_edges": [
-                       {"edge": b.edge, "x": float(xy[0]), "y": float(xy[1])}
-                       for b in rs.bottleneck for xy in [metric_xy(b.lon, b.lat)]]}
-        if enc.corridor_narrowest is not None:
-            nx_, ny_ = metric_xy(enc.corridor_narrowest.lon, enc.corridor_narrowest.lat)
-            corridor = {"narrowest_xy": (float(nx_), float(ny_)),
-                        "connected": enc.corridor_connected, "width_km": enc.corridor_width_km}
-    centre_held = rr.centre_held if hubs else local_figures(place, cd.ground,
-                                                             ws.options)["centre_held"]
-    dist_km = (rr.distance_to_front_km if hubs else
-               local_figures(place, cd.ground, ws.options)["distance_to_front_km"])
+    if enc.corridor_narrowest is not None:
+        nx_, ny_ = metric_xy(enc.corridor_narrowest.lon, enc.corridor_narrowest.lat)
+        corridor = {"narrowest_xy": (float(nx_), float(ny_)),
+                    "connected": enc.corridor_connected, "width_km": enc.corridor_width_km}
+    return _Scene(place, held, cd.ground, hubs, pairs, res, corridor, rr.centre_held,
+                  rr.distance_to_front_km)
 
-    # ---- extent
+
+def _map_frame(scene: _Scene, radius_km: float | None, profile: ThreatProfile) -> _Frame:
+    """The extent (the city and its hubs with a margin, or a square of ``radius_km``)
+    grown to the map's aspect, and which optional things fit in it."""
+    cxy = np.asarray(scene.place.xy)
     if radius_km is not None:
         r = radius_km * 1000
         ext = (cxy[0] - r, cxy[1] - r, cxy[0] + r, cxy[1] + r)
     else:
-        pts = np.asarray([cxy, *[h.xy for h in hubs]])
+        pts = np.asarray([cxy, *[h.xy for h in scene.hubs]])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         margin = max(20_000.0, 0.12 * float((hi - lo).max())) if len(pts) > 1 else 40_000.0
         ext = (lo[0] - margin, lo[1] - margin, hi[0] + margin, hi[1] + margin)
     map_w = MAP_WIDTH_IN
     map_h = float(np.clip(map_w * (ext[3] - ext[1]) / (ext[2] - ext[0]), *MAP_HEIGHT_IN))
     ext = _expand_to_aspect(ext, map_w / map_h)
-    box = shapely.box(*ext)
-    width_m = ext[2] - ext[0]
-
-    def inside(xy) -> bool:
-        return bool(ext[0] < xy[0] < ext[2] and ext[1] < xy[1] < ext[3])
-
-    colours = band_colours(profile)
-    hub_cols = {h.name: HUB_COLOURS[i % len(HUB_COLOURS)] for i, h in enumerate(hubs)}
-    nxy = corridor.get("narrowest_xy")
+    hub_cols = {h.name: HUB_COLOURS[i % len(HUB_COLOURS)] for i, h in enumerate(scene.hubs)}
+    frame = _Frame(ext, map_w, map_h, hub_cols, [], False,
+                   ext[2] - ext[0] <= LOCAL_ROADS_MAX_WIDTH_M)
+    frame.hub_in = [h for h in scene.hubs if frame.inside(h.xy)]
     # the neck matters only when it is open and within reach of the bands (the open-ground
     # distance field is capped, so a far-off "narrowest point" is arbitrary)
-    show_narrow = (bool(nxy) and inside(nxy) and bool(corridor.get("connected"))
-                   and 0 < corridor.get("width_km", 0) < 2 * profile.bands[-1].max_km)
-    hub_in = [h for h in hubs if inside(h.xy)]
+    c = scene.corridor
+    nxy = c.get("narrowest_xy")
+    frame.show_narrow = (bool(nxy) and frame.inside(nxy) and bool(c.get("connected"))
+                         and 0 < c.get("width_km", 0) < 2 * profile.bands[-1].max_km)
+    return frame
 
-    # ---- layout: map left, legend right; the legend may make the figure taller
-    sections = _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
-                                show_narrow, bool(hub_in),
-                                ext[2] - ext[0] <= LOCAL_ROADS_MAX_WIDTH_M)
+
+def _map_figure(frame: _Frame, sections: list, dpi: int):
+    """Figure with the map axes on the left and the legend axes on the right (the legend
+    may make the figure taller than the map)."""
     leg_h = _legend_height_in(sections, LEGEND_WIDTH_IN, dpi)
     top_in, bottom_in, left_in, gap_in, right_in = 0.95, 0.55, 0.25, 0.3, 0.15
-    body_h = max(map_h, leg_h)
-    fig_w = left_in + map_w + gap_in + LEGEND_WIDTH_IN + right_in
+    body_h = max(frame.map_h, leg_h)
+    fig_w = left_in + frame.map_w + gap_in + LEGEND_WIDTH_IN + right_in
     fig_h = top_in + body_h + bottom_in
     fig = _figure(fig_w, fig_h)
     fig.set_dpi(dpi)
-    map_y = bottom_in + body_h - map_h
-    ax = fig.add_axes((left_in / fig_w, map_y / fig_h, map_w / fig_w, map_h / fig_h))
+    map_y = bottom_in + body_h - frame.map_h
+    ax = fig.add_axes((left_in / fig_w, map_y / fig_h, frame.map_w / fig_w,
+                       frame.map_h / fig_h))
+    ext = frame.ext
     ax.set_xlim(ext[0], ext[2])
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal")
@@ -564,19 +635,27 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
     for sp in ax.spines.values():
         sp.set_color("#555555")
         sp.set_linewidth(0.8)
-    counts: dict = {}
+    lax = fig.add_axes(((left_in + frame.map_w + gap_in) / fig_w, bottom_in / fig_h,
+                        LEGEND_WIDTH_IN / fig_w, body_h / fig_h))
+    lax.axis("off")
+    return fig, ax, lax, {"fig_w": fig_w, "fig_h": fig_h, "left_in": left_in}
 
-    # ---- oblast boundaries
+
+def _draw_oblasts(ax, ws, box, counts: dict) -> None:
     obl = [_clip(shapely.boundary(o.geometry), box) for o in ws.gazetteer.oblasts]
     obl = [g for g in obl if not g.is_empty]
     _add_lines(ax, obl, colors=OBLAST_LINE, linewidths=0.7, zorder=1)
     counts["oblast_boundaries"] = len(obl)
 
-    # ---- held territory and band outlines
+
+def _draw_held_and_bands(ax, held, frame: _Frame, profile: ThreatProfile, colours: list,
+                         counts: dict) -> None:
+    """Held territory (fill and outline) and the outline of each band around it."""
+    box, width_m = frame.box, frame.width_m
     simplify_m = max(20.0, width_m / 5000)
     held_clip = shapely.simplify(_clip(held.geometry, shapely.buffer(box, 2000)), simplify_m)
-    counts["held_polygons"] = _add_polygons(ax, held_clip, facecolor=HELD_FILL, alpha=HELD_ALPHA,
-                                            edgecolor="none", zorder=2)
+    counts["held_polygons"] = _add_polygons(ax, held_clip, facecolor=HELD_FILL,
+                                            alpha=HELD_ALPHA, edgecolor="none", zorder=2)
     _add_lines(ax, held_clip, colors=HELD_EDGE, linewidths=0.9, zorder=2.1)
     outlines = _band_outlines(held.geometry, box, profile, max(50.0, width_m / 3000))
     counts["band_outlines"] = 0
@@ -585,24 +664,22 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                       zorder=3, capstyle="butt") is not None:
             counts["band_outlines"] += 1
 
-    # ---- local roads (context only, on small extents), main roads and railways by band
-    show_local = width_m <= LOCAL_ROADS_MAX_WIDTH_M
-    counts["local_road_edges"] = 0
-    if show_local:
-        road = ws.network("road")
-        ids = _edge_ids_in(road, box)
-        ids = ids[~np.isin(road.attr["cls"][ids], MAIN_ROAD_CLASSES)]
-        _add_lines(ax, road.geoms[ids], colors=LOCAL_ROAD, linewidths=0.5, zorder=1.5)
-        counts["local_road_edges"] = int(len(ids))
+
+def _draw_networks(ax, ws, ground, frame: _Frame, colours: list, counts: dict) -> None:
+    """Local roads (context only, on small extents), then railways and main roads by
+    their band on the day (colour and dash pattern)."""
+    box = frame.box
+    counts["local_road_edges"] = _draw_local_roads(ax, ws, box) if frame.show_local else 0
+    styles = band_linestyles(ws.profile)
     by_band: dict[str, dict[str, int]] = {}
     for mode in ("rail", "road"):
         net = ws.network(mode)
         ids = _edge_ids_in(net, box)
         if mode == "road":
             ids = ids[np.isin(net.attr["cls"][ids], MAIN_ROAD_CLASSES)]
-        bands = _edge_bands(ws, mode, cd.ground, ids)
+        bands = _edge_bands(ws, mode, ground, ids)
         counts[f"{mode}_edges"] = int(len(ids))
-        by_band[mode] = {profile.names[b]: int((bands == b).sum()) for b in np.unique(bands)}
+        by_band[mode] = {ws.profile.names[b]: int((bands == b).sum()) for b in np.unique(bands)}
         if mode == "rail":
             for b in np.unique(bands):
                 _draw_rail(ax, net.geoms[ids[bands == b]], colours[b], RAIL_WIDTH, 4 + 0.02 * b)
@@ -615,17 +692,30 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                            linewidths=ROAD_WIDTHS[c] + 1.4, zorder=5 + k)
             for b in np.unique(bands[sel]):
                 _add_lines(ax, net.geoms[ids[sel & (bands == b)]], colors=colours[b],
-                           linewidths=ROAD_WIDTHS[c], zorder=5 + k + 0.1 + 0.01 * b)
+                           linewidths=ROAD_WIDTHS[c], linestyles=[styles[b]],
+                           capstyle="butt" if styles[b] != "solid" else "round",
+                           zorder=5 + k + 0.1 + 0.01 * b)
     counts["edges_by_band"] = by_band
 
-    # ---- routes (safest: wide translucent band under the roads; peacetime: dashed on top)
-    counts["routes"] = 0
+
+def _draw_local_roads(ax, ws, box) -> int:
     road = ws.network("road")
-    for i, h in enumerate(hubs):
-        pr = pairs.get(h.name)
+    ids = _edge_ids_in(road, box)
+    ids = ids[~np.isin(road.attr["cls"][ids], MAIN_ROAD_CLASSES)]
+    _add_lines(ax, road.geoms[ids], colors=LOCAL_ROAD, linewidths=0.5, zorder=1.5)
+    return int(len(ids))
+
+
+def _draw_routes(ax, road, scene: _Scene, frame: _Frame, counts: dict) -> None:
+    """Safest routes as wide translucent bands under the roads, peacetime routes dashed
+    on top, and the bottleneck edges of the resilience cut."""
+    box = frame.box
+    counts["routes"] = 0
+    for i, h in enumerate(scene.hubs):
+        pr = scene.pairs.get(h.name)
         if pr is None:
             continue
-        col = hub_cols[h.name]
+        col = frame.hub_cols[h.name]
         safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
         if safe["found"]:
             _add_lines(ax, _clip(_route_lines(road, safe["edge_ids"]), box), colors=col,
@@ -635,49 +725,65 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
             _add_lines(ax, _clip(_route_lines(road, peace["edge_ids"]), box), colors=col,
                        linewidths=1.6, linestyles=[DASH], zorder=8.5, capstyle="butt")
             counts["routes"] += 1
-    bott = res["bottleneck_edges"] if res else []
+    bott = scene.resilience["bottleneck_edges"] if scene.resilience else []
     if bott:
         ids = np.asarray([b["edge"] for b in bott], dtype=np.int64)
         _add_lines(ax, road.geoms[ids], colors="black", linewidths=6.5, zorder=9)
         _add_lines(ax, road.geoms[ids], colors=BOTTLENECK, linewidths=3.5, zorder=9.1)
     counts["bottleneck_edges"] = len(bott)
 
-    # ---- markers and labels
-    fig.canvas.draw()  # fixes the transforms for label placement
+
+def _draw_markers_and_labels(ax, ws, scene: _Scene, frame: _Frame, counts: dict) -> None:
+    """Scale bar, north arrow, the city, hubs, corridor neck, bottlenecks and places;
+    labels placed by priority (city, corridor, hubs, places largest first)."""
+    place, ext = scene.place, frame.ext
+    cxy = np.asarray(place.xy)
+    ax.figure.canvas.draw()  # fixes the transforms for label placement
     lab = _Labeller(ax)
     lab.block(_scale_bar(ax, ext))
-    lab.block(_north_arrow(ax, place.lon, place.lat, map_w / map_h))
+    lab.block(_north_arrow(ax, place.lon, place.lat, frame.map_w / frame.map_h))
     ax.scatter([cxy[0]], [cxy[1]], s=150, marker="o", facecolor="white", edgecolor="black",
                linewidth=2.2, zorder=12)
     ax.scatter([cxy[0]], [cxy[1]], s=18, marker="o", color="black", zorder=12.1)
     lab.block_point(cxy[0], cxy[1], 8)
-    for h in hub_in:
-        ax.scatter([h.xy[0]], [h.xy[1]], s=90, marker="s", facecolor=hub_cols[h.name],
+    for h in frame.hub_in:
+        ax.scatter([h.xy[0]], [h.xy[1]], s=90, marker="s", facecolor=frame.hub_cols[h.name],
                    edgecolor="white", linewidth=1.5, zorder=11)
         lab.block_point(h.xy[0], h.xy[1], 6)
-    if show_narrow:
+    nxy = scene.corridor.get("narrowest_xy")
+    if frame.show_narrow:
         ax.scatter([nxy[0]], [nxy[1]], s=80, marker="D", facecolor=NARROW_FILL,
                    edgecolor="black", linewidth=1.4, zorder=12.2)
         lab.block_point(nxy[0], nxy[1], 5)
-    counts["narrowest_corridor"] = show_narrow
-    for b in bott:  # a marker too: a cut edge can be shorter than a millimetre on the map
-        if inside((b["x"], b["y"])):
+    counts["narrowest_corridor"] = frame.show_narrow
+    for b in scene.resilience["bottleneck_edges"] if scene.resilience else []:
+        if frame.inside((b["x"], b["y"])):  # a cut edge can be shorter than a millimetre
             ax.scatter([b["x"]], [b["y"]], s=70, marker="X", facecolor=BOTTLENECK,
                        edgecolor="black", linewidth=1.0, zorder=12.3)
             lab.block_point(b["x"], b["y"], 5)
-    others = _pick_places(ws, box, [(place.xy, place.population),
-                                    *[(h.xy, h.population) for h in hub_in]], MAX_PLACES,
-                          max(3000.0, width_m / 45),
-                          (place.name, *[h.name for h in hub_in]))
+    others = _pick_places(ws, frame.box, [(place.xy, place.population),
+                                          *[(h.xy, h.population) for h in frame.hub_in]],
+                          MAX_PLACES, max(3000.0, frame.width_m / 45),
+                          (place.name, *[h.name for h in frame.hub_in]))
     dots = _place_dots(ax, lab, others)
-    # labels by priority: city, corridor, hubs, places (largest first)
+    _label_by_priority(lab, scene, frame, others, dots, counts)
+
+
+def _label_by_priority(lab, scene: _Scene, frame: _Frame, others: list, dots: list,
+                       counts: dict) -> None:
+    """Labels: the city, the corridor neck, hubs, then places (largest first); a place
+    whose label finds no room loses its dot too."""
+    place = scene.place
+    cxy = np.asarray(place.xy)
+    nxy = scene.corridor.get("narrowest_xy")
     lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
-    if show_narrow:
-        lab.place(nxy[0], nxy[1], f"narrowest corridor\n{corridor['width_km']:.1f} km clear",
+    if frame.show_narrow:
+        lab.place(nxy[0], nxy[1],
+                  f"narrowest corridor\n{scene.corridor['width_km']:.1f} km clear",
                   gap=2, fontsize=8, fontstyle="italic", zorder=14, linespacing=1.0)
-    for h in hub_in:
+    for h in frame.hub_in:
         lab.place(h.xy[0], h.xy[1], h.name, gap=2, fontsize=10, fontweight="bold",
-                  color=hub_cols[h.name], zorder=14)
+                  color=frame.hub_cols[h.name], zorder=14)
     n_lab = 0
     for (name, x, y, pop), dot in zip(others, dots, strict=True):
         if lab.place(x, y, name, fontsize=9 if pop >= 50_000 else 8, zorder=13,
@@ -688,36 +794,27 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
     counts["places"] = len(others)
     counts["places_labelled"] = n_lab
 
-    # ---- title, attribution, legend
+
+def _draw_titles(fig, scene: _Scene, layout: dict) -> None:
+    """Title, subtitle (what is shown, where the front is, which data day) and the
+    attribution and band note along the bottom."""
+    place, held = scene.place, scene.held
+    fig_h = layout["fig_h"]
     title = f"{place.name}, {place.oblast}" if place.oblast else place.name
     data_txt = (f"control data of {held.date}" if held.exact
                 else f"data of {held.date} (last known day before {held.requested})")
-    where = ("city centre is held" if centre_held
-             else f"centre {dist_km:.1f} km from the front")
+    where = ("city centre is held" if scene.centre_held
+             else f"centre {scene.distance_km:.1f} km from the front")
     what = "Held territory, threat bands, main roads and railways by exposure"
-    if hubs:
+    if scene.hubs:
         what += ", road routes to rear hubs"
-    x0 = left_in / fig_w
+    x0 = layout["left_in"] / layout["fig_w"]
     fig.text(x0, 1 - 0.2 / fig_h, f"{title} — {held.requested}", fontsize=16,
              fontweight="bold", va="top", ha="left")
     fig.text(x0, 1 - 0.6 / fig_h, f"{what} · {where} · {data_txt}", fontsize=9.5, va="top",
              ha="left", color="#333333")
     fig.text(x0, 0.3 / fig_h, ATTRIBUTION, fontsize=7.5, color="#444444", va="center")
     fig.text(x0, 0.12 / fig_h, BAND_NOTE, fontsize=7, color="#666666", va="center")
-    lax = fig.add_axes(((left_in + map_w + gap_in) / fig_w, bottom_in / fig_h,
-                        LEGEND_WIDTH_IN / fig_w, body_h / fig_h))
-    lax.axis("off")
-    _make_legends(lax, sections, 0.0)
-
-    _write_atomic(output, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                  facecolor="white"))
-    return {
-        "output": str(output), "format": fmt, "city": place.name,
-        "date": str(held.requested), "data_date": str(held.date), "data_exact": held.exact,
-        "extent_m": [round(v, 1) for v in ext], "hubs": hub_names, "counts": counts,
-        "size_px": [round(fig_w * dpi), round(fig_h * dpi)],
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
 
 
 def _safest_width(i: int) -> float:
@@ -725,68 +822,77 @@ def _safest_width(i: int) -> float:
     return max(3.5, 10.0 - 2.8 * i)
 
 
-def _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
-                     show_narrow: bool, show_hubs: bool, show_local: bool) -> list:
+def _legend_sections(profile, colours, scene: _Scene, frame: _Frame) -> list:
+    """(title, handles, labels) of each legend block."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     def line(**kw):
         return Line2D([], [], **kw)
 
-    def blank():
-        return line(linestyle="none")
-
+    styles = band_linestyles(profile)
     sections = [
         ("Territory",
          [Patch(facecolor=HELD_FILL, alpha=HELD_ALPHA, edgecolor=HELD_EDGE, linewidth=0.9),
           line(color=OBLAST_LINE, lw=0.8)],
-         [f"held territory ({held.date})", "oblast boundary"]),
+         [f"held territory ({scene.held.date})", "oblast boundary"]),
         ("Threat band limits (assumed)",
          [line(color=colours[i + 1], lw=1.2, linestyle=DASH) for i in range(len(profile.bands))],
          [f"{b.name}: {b.max_km:g} km from held" for b in profile.bands]),
         ("Main roads and railways by band",
-         [line(color=colours[i], lw=2.3) for i in range(len(profile.names))]
+         [line(color=colours[i], lw=2.3, linestyle=styles[i], dash_capstyle="butt")
+          for i in range(len(profile.names))]
          + [_Side(line(color="#555555", lw=ROAD_WIDTHS[c], solid_capstyle="butt")
                   for c in ("motorway", "primary", "secondary")),
             _rail_handle("#555555")],
          [_band_label(profile, i) for i in range(len(profile.names))]
          + ["M / primary / secondary road", "railway"]),
     ]
-    if show_local:
+    if frame.show_local:
         sections[-1][1].append(line(color=LOCAL_ROAD, lw=0.8))
         sections[-1][2].append("local road (not by band)")
-    if pairs:
-        hh, hl = [], []
-        for i, h in enumerate(hubs):
-            pr = pairs.get(h.name)
-            if pr is None:
-                continue
-            col = hub_cols[h.name]
-            safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
-            hh.append((line(color=col, lw=_safest_width(i), alpha=0.45),
-                       line(color=col, lw=1.6, linestyle=DASH)))
-            detail = (f"safest {safe['length_km']:.0f} km" if safe["found"]
-                      else "no held-free route")
-            if peace["found"]:
-                detail += f" · peacetime {peace['length_km']:.0f} km"
-            hl.append(f"{h.name}: {pr['status']}\n{detail}")
-        hh += [line(color="#777777", lw=6, alpha=0.45),
-               line(color="#555555", lw=1.6, linestyle=DASH)]
-        hl += ["safest route (furthest from held)", "peacetime (shortest) route"]
-        sections.append(("Road routes to rear hubs", hh, hl))
+    if scene.pairs:
+        sections.append(_route_legend(scene, frame, line))
+    sections.append(_marker_legend(scene, frame, line))
+    return sections
+
+
+def _route_legend(scene: _Scene, frame: _Frame, line) -> tuple:
+    hh, hl = [], []
+    for i, h in enumerate(scene.hubs):
+        pr = scene.pairs.get(h.name)
+        if pr is None:
+            continue
+        col = frame.hub_cols[h.name]
+        safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
+        hh.append((line(color=col, lw=_safest_width(i), alpha=0.45),
+                   line(color=col, lw=1.6, linestyle=DASH)))
+        detail = (f"safest {safe['length_km']:.0f} km" if safe["found"]
+                  else "no held-free route")
+        if peace["found"]:
+            detail += f" · peacetime {peace['length_km']:.0f} km"
+        hl.append(f"{h.name}: {pr['status']}\n{detail}")
+    hh += [line(color="#777777", lw=6, alpha=0.45),
+           line(color="#555555", lw=1.6, linestyle=DASH)]
+    hl += ["safest route (furthest from held)", "peacetime (shortest) route"]
+    return ("Road routes to rear hubs", hh, hl)
+
+
+def _marker_legend(scene: _Scene, frame: _Frame, line) -> tuple:
     mh = [line(marker="o", markersize=10, markerfacecolor="white", markeredgecolor="black",
                markeredgewidth=2, linestyle="none"),
           line(marker="o", markersize=6, markerfacecolor="#303030", markeredgecolor="white",
                linestyle="none")]
-    ml = [place.name, "place (size ~ population)"]
-    if show_hubs:
+    ml = [scene.place.name, "place (size ~ population)"]
+    if frame.hub_in:
         mh.append(line(marker="s", markersize=8, markerfacecolor="#777777",
                        markeredgecolor="white", linestyle="none"))
         ml.append("rear hub")
-    if show_narrow:
+    if frame.show_narrow:
         mh.append(line(marker="D", markersize=7, markerfacecolor=NARROW_FILL,
                        markeredgecolor="black", linestyle="none"))
         ml.append("narrowest open-ground corridor")
+    res = scene.resilience
     if res is not None:
         n, band = res["disjoint_routes"], res["beyond_band"]
         where = "avoiding held ground" if band == "held" else f"beyond {band}"
@@ -794,15 +900,17 @@ def _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
             mh.append((line(color="black", lw=6), line(color=BOTTLENECK, lw=3),
                        line(marker="X", markersize=8, markerfacecolor=BOTTLENECK,
                             markeredgecolor="black", linestyle="none")))
-            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) {where}")
+            ml.append(f"bottleneck: {n} disjoint road\nroute(s) {where}")
         else:
-            mh.append(blank())
-            ml.append("no main-road route avoids\nheld ground: no bottleneck to show")
-    sections.append(("Markers", mh, ml))
-    return sections
+            mh.append(line(linestyle="none"))
+            ml.append("no road route avoids\nheld ground: no bottleneck to show")
+    return ("Markers", mh, ml)
 
 
 # ---------------------------------------------------------------------- animation
+ANIM_MAP_IN, ANIM_TOP_IN, ANIM_BOTTOM_IN, ANIM_DPI = 7.0, 0.85, 0.45, 100
+
+
 def _frame_dates(start: dt.date, end: dt.date, step_days: int) -> list[dt.date]:
     n = (end - start).days // step_days + 1
     return [start + dt.timedelta(days=k * step_days) for k in range(n)]
@@ -817,12 +925,31 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
     limits, the city, main roads and railways, the date and the centre's distance to held
     territory. ``progress`` (a rich Progress) is advanced once per frame.
     """
-    from matplotlib import animation
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     t0 = time.perf_counter()
     output = Path(output)
+    fmt = _check_animation_args(output, step_days, radius_km, fps)
+    s, e = parse_date(start), parse_date(end)
+    if e < s:
+        raise SupplylineError(f"end {e} is before start {s}")
+    ws.history.index_on(s)  # a start before the history raises DateOutOfRangeError
+    dates = _frame_dates(s, e, int(step_days))
+    place = ws.find(city).place
+    cxy, r = np.asarray(place.xy), radius_km * 1000
+    ext = (cxy[0] - r, cxy[1] - r, cxy[0] + r, cxy[1] + r)
+    fig, ax = _animation_figure(ext)
+    _draw_animation_context(ax, ws, place, ext)
+    frames = _HeldFrames(ax, ws, place, ext, _animation_texts(fig, ax, ws.profile, step_days))
+    _write_animation(output, fmt, fig, dates, frames.draw, fps, progress)
+    size = fig.get_size_inches()
+    return {"output": str(output), "format": fmt, "city": place.name, "frames": len(dates),
+            "start": str(dates[0]), "end": str(dates[-1]), "step_days": int(step_days),
+            "fps": fps, "size_px": [round(size[0] * ANIM_DPI), round(size[1] * ANIM_DPI)],
+            "per_frame": frames.rows, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _check_animation_args(output: Path, step_days: int, radius_km: float, fps: int) -> str:
+    from matplotlib import animation
+
     fmt = _check_suffix(output, ANIMATION_FORMATS, "animation")
     if fmt == "mp4" and not animation.writers.is_available("ffmpeg"):
         raise SupplylineError(f"{output}: mp4 output needs ffmpeg on PATH (not found); "
@@ -833,33 +960,26 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
         raise SupplylineError(f"radius {radius_km!r} km: expected a number in (0, 500]")
     if not (1 <= fps <= 60):
         raise SupplylineError(f"fps {fps!r}: expected 1-60")
-    s, e = parse_date(start), parse_date(end)
-    if e < s:
-        raise SupplylineError(f"end {e} is before start {s}")
-    hist = ws.history
-    hist.index_on(s)  # a start before the history raises DateOutOfRangeError
-    dates = _frame_dates(s, e, int(step_days))
-    place = ws.find(city).place
-    profile = ws.profile
-    cxy = np.asarray(place.xy)
-    r = radius_km * 1000
-    ext = (cxy[0] - r, cxy[1] - r, cxy[0] + r, cxy[1] + r)
-    box = shapely.box(*ext)
-    fill_box = shapely.buffer(box, 2000, join_style="mitre")
-    simplify_m = max(20.0, 2 * r / 4000)
-    colours = band_colours(profile)
+    return fmt
 
-    map_in, top_in, bottom_in, dpi = 7.0, 0.85, 0.45, 100
-    fig_w, fig_h = map_in + 0.3, map_in + top_in + bottom_in
+
+def _animation_figure(ext):
+    fig_w, fig_h = ANIM_MAP_IN + 0.3, ANIM_MAP_IN + ANIM_TOP_IN + ANIM_BOTTOM_IN
     fig = _figure(fig_w, fig_h)
-    ax = fig.add_axes((0.15 / fig_w, bottom_in / fig_h, map_in / fig_w, map_in / fig_h))
+    ax = fig.add_axes((0.15 / fig_w, ANIM_BOTTOM_IN / fig_h, ANIM_MAP_IN / fig_w,
+                       ANIM_MAP_IN / fig_h))
     ax.set_xlim(ext[0], ext[2])
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    return fig, ax
 
-    # static layers, drawn once
+
+def _draw_animation_context(ax, ws, place, ext) -> None:
+    """What every frame shares, drawn once: oblast boundaries, railways and main roads
+    (grey), scale bar, north arrow, the city and the larger places with labels."""
+    box = shapely.box(*ext)
     obl = [_clip(shapely.boundary(o.geometry), box) for o in ws.gazetteer.oblasts]
     _add_lines(ax, [g for g in obl if not g.is_empty], colors=OBLAST_LINE, linewidths=0.7,
                zorder=1)
@@ -876,21 +996,31 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
                        zorder=5 + k)
         _add_lines(ax, road.geoms[sel], colors=col, linewidths=ROAD_WIDTHS[c],
                    zorder=5 + k + 0.1)
-    fig.canvas.draw()
+    ax.figure.canvas.draw()
     lab = _Labeller(ax)
     lab.block(_scale_bar(ax, ext))
     lab.block(_north_arrow(ax, place.lon, place.lat, 1.0))
+    cxy = np.asarray(place.xy)
     ax.scatter([cxy[0]], [cxy[1]], s=130, facecolor="white", edgecolor="black", linewidth=2.2,
                zorder=12)
     ax.scatter([cxy[0]], [cxy[1]], s=16, color="black", zorder=12.1)
     lab.block_point(cxy[0], cxy[1], 8)
-    others = _pick_places(ws, box, [(place.xy, place.population)], 8, max(3000.0, 2 * r / 35),
-                          (place.name,))
+    others = _pick_places(ws, box, [(place.xy, place.population)], 8,
+                          max(3000.0, (ext[2] - ext[0]) / 35), (place.name,))
     dots = _place_dots(ax, lab, others)
     lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
     for (name, x, y, _), dot in zip(others, dots, strict=True):
         if not lab.place(x, y, name, fontsize=8.5, zorder=13, color="#202020"):
             dot.remove()
+
+
+def _animation_texts(fig, ax, profile: ThreatProfile, step_days: int) -> tuple:
+    """Legend and attribution (fixed), and the title and subtitle each frame sets."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    colours = band_colours(profile)
+    fig_w, fig_h = fig.get_size_inches()
     handles = [Patch(facecolor=HELD_FILL, alpha=HELD_ALPHA, edgecolor=HELD_EDGE),
                Line2D([], [], color=HELD_EDGE, lw=1.0, alpha=0.45, linestyle=(0, (1.5, 1.5))),
                *[Line2D([], [], color=colours[i + 1], lw=1.2, linestyle=DASH)
@@ -905,69 +1035,86 @@ def animate(ws, city: str, start: str | dt.date, end: str | dt.date, output: str
                      va="top", ha="left")
     sub = fig.text(0.15 / fig_w, 1 - 0.55 / fig_h, "", fontsize=9.5, va="top", ha="left",
                    color="#333333")
+    return title, sub
 
-    rows = []
-    task = progress.add_task(f"Rendering {len(dates)} frames", total=len(dates)) \
-        if progress is not None else None
-    prev = None
-    dynamic: list = []
 
-    def frame(d: dt.date) -> None:
-        nonlocal prev
-        for a in dynamic:
+class _HeldFrames:
+    """Draws one date's held territory, the previous frame's front and the band limits,
+    and sets the title; keeps a row of figures per frame."""
+
+    def __init__(self, ax, ws, place, ext, texts) -> None:
+        self.ax, self.ws, self.place = ax, ws, place
+        self.box = shapely.box(*ext)
+        self.fill_box = shapely.buffer(self.box, 2000, join_style="mitre")
+        self.simplify_m = max(20.0, (ext[2] - ext[0]) / 4000)
+        self.colours = band_colours(ws.profile)
+        self.title, self.sub = texts
+        self.prev = None
+        self.dynamic: list = []
+        self.rows: list[dict] = []
+
+    def draw(self, d: dt.date) -> None:
+        from matplotlib.patches import PathPatch
+
+        ax, ws = self.ax, self.ws
+        for a in self.dynamic:
             a.remove()
-        dynamic.clear()
-        held = hist.held(d)
-        g = shapely.simplify(_clip(held.geometry, fill_box), simplify_m)
-        if prev is not None:
-            c = _add_lines(ax, prev, colors=HELD_EDGE, linewidths=1.0, alpha=0.45,
-                           linestyles=[(0, (1.5, 1.5))], zorder=3.5, capstyle="butt")
-            dynamic.append(c)
+        self.dynamic.clear()
+        held = ws.history.held(d)
+        g = shapely.simplify(_clip(held.geometry, self.fill_box), self.simplify_m)
+        if self.prev is not None:
+            self.dynamic.append(_add_lines(ax, self.prev, colors=HELD_EDGE, linewidths=1.0,
+                                           alpha=0.45, linestyles=[(0, (1.5, 1.5))],
+                                           zorder=3.5, capstyle="butt"))
         path = _polygon_path(g)
         if path is not None:
-            from matplotlib.patches import PathPatch
+            self.dynamic.append(ax.add_patch(PathPatch(path, facecolor=HELD_FILL,
+                                                       alpha=HELD_ALPHA, edgecolor="none",
+                                                       zorder=2)))
+            self.dynamic.append(_add_lines(ax, g, colors=HELD_EDGE, linewidths=0.9,
+                                           zorder=2.1))
+        outlines = _band_outlines(held.geometry, self.box, ws.profile, self.simplify_m * 2)
+        for i, o in enumerate(outlines):
+            self.dynamic.append(_add_lines(ax, o, colors=self.colours[i + 1], linewidths=1.0,
+                                           linestyles=[DASH], zorder=3, capstyle="butt"))
+        self.dynamic[:] = [a for a in self.dynamic if a is not None]
+        self._caption(d, held)
+        self.prev = g
 
-            dynamic.append(ax.add_patch(PathPatch(path, facecolor=HELD_FILL, alpha=HELD_ALPHA,
-                                                  edgecolor="none", zorder=2)))
-            dynamic.append(_add_lines(ax, g, colors=HELD_EDGE, linewidths=0.9, zorder=2.1))
-        for i, o in enumerate(_band_outlines(held.geometry, box, profile, simplify_m * 2)):
-            dynamic.append(_add_lines(ax, o, colors=colours[i + 1], linewidths=1.0,
-                                      linestyles=[DASH], zorder=3, capstyle="butt"))
-        dynamic[:] = [a for a in dynamic if a is not None]
-        d_km, _ = centre_distance(place, ws.ground(held))
+    def _caption(self, d: dt.date, held) -> None:
+        d_km, _ = centre_distance(self.place, self.ws.ground(held))
         dist = math.inf if d_km is None else d_km * 1000
         inside = dist == 0
-        band = profile.band_name(dist, inside)
-        title.set_text(f"{place.name} — {d}")
+        band = self.ws.profile.band_name(dist, inside)
+        self.title.set_text(f"{self.place.name} — {d}")
         where = ("centre held" if inside else
                  f"centre {dist / 1000:.1f} km from held territory ({band})"
                  if math.isfinite(dist) else "no held territory")
         data = "" if held.exact else f" · data of {held.date}"
-        sub.set_text(f"{where}{data}")
-        rows.append({"date": str(d), "data_date": str(held.date),
-                     "distance_km": round(dist / 1000, 2) if math.isfinite(dist) else None,
-                     "band": band})
-        prev = g
+        self.sub.set_text(f"{where}{data}")
+        self.rows.append({"date": str(d), "data_date": str(held.date),
+                          "distance_km": round(dist / 1000, 2) if math.isfinite(dist) else None,
+                          "band": band})
 
-    if fmt == "gif":
-        writer = animation.PillowWriter(fps=fps)
-    else:
-        writer = animation.FFMpegWriter(fps=fps)
+
+def _write_animation(output: Path, fmt: str, fig, dates: list, draw, fps: int,
+                     progress) -> None:
+    from matplotlib import animation
+
+    writer = animation.PillowWriter(fps=fps) if fmt == "gif" else animation.FFMpegWriter(fps=fps)
+    task = (progress.add_task(f"Rendering {len(dates)} frames", total=len(dates))
+            if progress is not None else None)
 
     def write(tmp: Path) -> None:
-        with writer.saving(fig, str(tmp), dpi):
+        with writer.saving(fig, str(tmp), ANIM_DPI):
             for d in dates:
-                frame(d)
+                draw(d)
                 writer.grab_frame(facecolor="white")
                 if task is not None:
                     progress.advance(task)
 
     _write_atomic(output, write)
-    return {"output": str(output), "format": fmt, "city": place.name, "frames": len(dates),
-            "start": str(dates[0]), "end": str(dates[-1]), "step_days": int(step_days),
-            "fps": fps, "size_px": [round(fig_w * dpi), round(fig_h * dpi)],
-            "per_frame": rows, "seconds": round(time.perf_counter() - t0, 2)}
 
 
 __all__ = ["ATTRIBUTION", "HELD_FILL", "HELD_FILL_RGB", "animate", "band_colours",
-           "render_map"]
+           "band_linestyles", "render_map"]
