@@ -82,7 +82,34 @@ def test_unknown_path_and_missing_board(nodata):
     assert "not found: /api/nothing" in _err(nodata.get("/api/nothing"), 404)
     r = nodata.get("/api/board")
     assert "supplyline serve" in _err(r, 503) and r.headers["retry-after"]
-    assert "not implemented" in _err(nodata.get("/feeds/events.atom"), 501)
+    feed = nodata.get("/feeds/events.atom")  # no watcher state, no board: an empty feed
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith(
+        "application/atom+xml") and "<entry>" not in feed.text
+
+
+def test_events_feed_serves_the_watchers_alerts(nodata, tmp_path, monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    from supplyline.io.notify import AlertState
+
+    monkeypatch.setenv("SUPPLYLINE_STATE", str(tmp_path))
+    state = AlertState.load(tmp_path / "watch.json")
+    for n, (kind, city) in enumerate([("route_cut", "geonames:1"), ("band_entered", "x:2")]):
+        state.alerts[f"a{n}"] = {"id": f"a{n}", "city_id": city, "city": "<b>Town</b>",
+                                 "kind": kind, "subject": "road to Hub", "date": "2025-06-0"
+                                 f"{n + 1}", "title": {"en": f"<b>Town</b> {kind}",
+                                                       "uk": "<b>Місто</b>"},
+                                 "summary": {"en": "detail"}}
+    state.save()
+    r = nodata.get("/feeds/events.atom?lang=uk&events=route_cut")
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)  # well-formed: the markup in names is escaped text
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
+    assert titles == ["<b>Місто</b>"]
+    link = root.find("a:entry/a:link", ns).get("href")
+    assert link.endswith("/city/geonames:1?date=2025-06-01")
+    assert "bogus" in _err(nodata.get("/feeds/events.atom?events=bogus"), 400)
 
 
 def test_read_only(nodata):
