@@ -388,7 +388,7 @@ def test_cli_fetch_update_status(api, tmp_path, monkeypatch):
         f"{_unix(2025, 9, 3)}.geojson", f"{_unix(2025, 9, 4)}.geojson"]
     assert doc["history"]["days"] == 4 and doc["history"]["last"] == "2025-09-04"
     assert doc["history"]["cache"]["parsed"] == 2 and doc["history"]["cache"]["reused"] == 2
-    assert doc["timeline"] is None  # the hook is not wired yet
+    assert doc["timeline"] is None  # no board tables stored: nothing to update
     cache_raw = tmp_path / "cache" / "data" / "deepstate-raw"
     assert sorted(p.name for p in cache_raw.iterdir()) == sorted(doc["deepstate_api"]
                                                                   ["downloaded"])
@@ -401,6 +401,54 @@ def test_cli_fetch_update_status(api, tmp_path, monkeypatch):
         h.held("2025-09-02").geometry.area * 2, rel=0.01)
     r = _cli("data", "status", "--data", str(data))
     assert "4 days 2025-09-01..2025-09-04" in r.stdout
+
+
+def test_update_refreshes_stored_board_tables(api, tmp_path, monkeypatch):
+    """``data update`` rebuilds stored board tables that the new days made stale, with
+    the spec they were built with; tables built with other options are left alone."""
+    from supplyline.analysis import board
+    from supplyline.analysis.context import Workspace
+
+    state, base = api
+    data = _data_dir(tmp_path)
+    stored = data / "deepstate-raw"
+    stored.mkdir()
+    ident = _unix(2025, 9, 1)
+    state.snapshots[ident] = _fc(shapely.box(37.0, 48.0, 37.1, 48.1))
+    (stored / f"{ident}.geojson").write_bytes(state.snapshots[ident])
+    spec = board.BoardSpec(min_population=5000, within_km=30.0)
+    tables = board.default_tables_dir()
+    tables.mkdir(parents=True)
+    stamp = board.expected_manifest(Workspace(data), spec)
+    (tables / board.MANIFEST).write_text(json.dumps(stamp))
+    for t in board.TABLES:
+        (tables / t).write_text("")
+    built: list = []
+
+    def fake_build(ws, directory, spec_, **kw):
+        built.append((ws.history.last, spec_))
+        return {"cities": 3, "history": {"first": str(ws.history.first),
+                                         "last": str(ws.history.last)}}
+
+    monkeypatch.setattr(board, "build_tables", fake_build)
+    monkeypatch.setenv("SUPPLYLINE_DEEPSTATE_API", base)
+    r = _cli("data", "update", "--source", "deepstate-api", "--data", str(data), "--json")
+    assert json.loads(r.stdout)["timeline"]["state"] == "ready" and not built
+    state.snapshots[_unix(2025, 9, 2)] = _fc(shapely.box(37.0, 48.0, 37.2, 48.1))
+    r = _cli("data", "update", "--source", "deepstate-api", "--data", str(data), "--json")
+    doc = json.loads(r.stdout)
+    assert doc["timeline"] == {"directory": str(tables), "state": "updated", "cities": 3,
+                               "first": "2025-09-01", "last": "2025-09-02"}
+    assert built == [(dt.date(2025, 9, 2), spec)]
+    r = _cli("data", "update", "--source", "deepstate-api", "--data", str(data))
+    assert "board tables: updated (3 cities, 2025-09-01 to 2025-09-02)" in r.stdout
+    # tables built with other options: stale, left for 'serve' to rebuild
+    stamp["options"] = {"other": True}
+    (tables / board.MANIFEST).write_text(json.dumps(stamp))
+    built.clear()
+    doc = json.loads(_cli("data", "update", "--source", "deepstate-api", "--data",
+                          str(data), "--json").stdout)
+    assert doc["timeline"]["state"] == "stale" and not built
 
 
 def test_cli_fetch_api_with_a_bad_answer(api, tmp_path):

@@ -9,7 +9,7 @@
   each UTC day, stored raw as ``deepstate-raw/<unix-seconds>.geojson``), an OSM extract.
 - ``data update``: fetch what is new since the stored data, bring the parsed control
   history cache up to date (only new files parsed), then call
-  :func:`update_timeline_tables` (a hook, not wired yet).
+  :func:`update_timeline_tables` (the stored board tables, when there are any).
 """
 
 from __future__ import annotations
@@ -299,16 +299,41 @@ def _print_api(a: dict) -> None:
 
 def update_timeline_tables(history: Any, *, data: Path | None = None,
                            progress: Progress | None = None) -> dict | None:
-    """Hook: bring the stored timeline tables up to date with ``history`` (only the new
-    days computed). Called by ``supplyline data update`` after the control history cache
+    """Bring the stored board tables (``supplyline serve``'s near-front sweep) up to date
+    with ``history``. Called by ``supplyline data update`` once the control history cache
     is up to date.
 
-    Not wired yet: the timeline engine is being rewritten; it returns None (nothing to
-    do). Return a JSON-able summary (e.g. ``{"tables": n, "days_computed": m}``) once
-    wired; ``data update`` prints it.
+    Only tables that exist are updated, with the cities and options they were built
+    with; each city's earlier days come from the timeline cache, so only the new days
+    are computed. Returns a JSON-able summary, or None when no board tables are stored.
     """
-    del history, data, progress
-    return None
+    from ..analysis.board import (BoardSpec, build_tables, default_tables_dir,
+                                  expected_manifest, read_manifest, tables_state)
+    from ..analysis.context import Workspace
+
+    directory = default_tables_dir()
+    have = read_manifest(directory)
+    if have is None:
+        return None
+    ws = Workspace(data, progress=progress)
+    ws.__dict__["history"] = history  # the history just brought up to date
+    try:
+        spec = BoardSpec(**have.get("spec", {}))
+    except (TypeError, SupplylineError):
+        return {"directory": str(directory), "state": "unreadable",
+                "note": "the stored manifest is not understood; 'supplyline serve' "
+                        "rebuilds the tables"}
+    expected = expected_manifest(ws, spec)
+    state, why = tables_state(directory, expected)
+    if state == "ready":
+        return {"directory": str(directory), "state": "ready", "note": why}
+    if have.get("options") != expected["options"] or have.get("bands") != expected["bands"]:
+        return {"directory": str(directory), "state": "stale",
+                "note": "built with other analysis options; 'supplyline serve' rebuilds "
+                        "them"}
+    m = build_tables(ws, directory, spec, progress=progress)
+    return {"directory": str(directory), "state": "updated", "cities": m["cities"],
+            "first": m["history"]["first"], "last": m["history"]["last"]}
 
 
 @data_app.command("update")
@@ -396,7 +421,12 @@ def _print_update(result: dict) -> None:
         out.print(f"control history: {h['days']} days {h['first']}..{h['last']}; "
                   f"{c.get('parsed', 0)} days parsed, {c.get('reused', 0)} reused from the "
                   f"cache")
-    if result.get("timeline") is not None:
-        out.print(f"timeline tables: {result['timeline']}")
+    t = result.get("timeline")
+    if t is not None:
+        if t["state"] == "updated":
+            out.print(f"board tables: updated ({t['cities']} cities, {t['first']} to "
+                      f"{t['last']}) in {t['directory']}")
+        else:
+            out.print(f"board tables: {t['state']}: {t['note']}")
     for e in result["errors"]:
         err.print(f"[red]error:[/red] {escape(e)}", highlight=False, soft_wrap=True)
