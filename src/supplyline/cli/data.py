@@ -307,8 +307,14 @@ def update_timeline_tables(history: Any, *, data: Path | None = None,
     with; each city's earlier days come from the timeline cache, so only the new days
     are computed. Returns a JSON-able summary, or None when no board tables are stored.
     """
-    from ..analysis.board import (BoardSpec, build_tables, default_tables_dir,
-                                  expected_manifest, read_manifest, tables_state)
+    from ..analysis.board import (
+        BoardSpec,
+        build_tables,
+        default_tables_dir,
+        expected_manifest,
+        read_manifest,
+        tables_state,
+    )
     from ..analysis.context import Workspace
 
     directory = default_tables_dir()
