@@ -92,24 +92,34 @@ class AnalysisOptions:
     route_beyond_band: str | None = None
 
     def __post_init__(self) -> None:
+        self._check_choices()
+        object.__setattr__(self, "hubs", (self.hubs,) if isinstance(self.hubs, str)
+                           else tuple(str(h) for h in self.hubs))
+        object.__setattr__(self, "radii_km", self._checked_radii())
+        modes = tuple(self.modes)
+        if not modes or any(m not in MODES for m in modes):
+            raise InvalidArgumentError(f"modes {self.modes!r}: expected road and/or rail")
+        object.__setattr__(self, "modes", modes)
+        self._check_numbers()
+        object.__setattr__(self, "detour_cap", float(self.detour_cap))
+
+    def _check_choices(self) -> None:
         if self.threat_ground not in ("contested", "held"):
             raise InvalidArgumentError(
                 f"threat_ground {self.threat_ground!r}: expected 'contested' or 'held'")
-        if isinstance(self.grey_max_lag_days, bool) or not isinstance(
-                self.grey_max_lag_days, int) or not 0 <= self.grey_max_lag_days <= 30:
-            raise InvalidArgumentError(
-                f"grey_max_lag_days {self.grey_max_lag_days!r}: expected 0-30")
         if not isinstance(self.border_hostile, bool):
             raise InvalidArgumentError(
                 f"border_hostile {self.border_hostile!r}: expected True or False")
         if self.road_classes not in ("main", "all"):
             raise InvalidArgumentError(
                 f"road_classes {self.road_classes!r}: expected 'main' or 'all'")
-        if isinstance(self.hubs, str):
-            object.__setattr__(self, "hubs", (self.hubs,))
-        object.__setattr__(self, "hubs", tuple(str(h) for h in self.hubs))
-        if not isinstance(self.max_hubs, int) or not 1 <= self.max_hubs <= 10:
-            raise InvalidArgumentError(f"max_hubs {self.max_hubs!r}: expected 1-10")
+        for name in ("beyond_band", "route_beyond_band"):
+            v = getattr(self, name)
+            if not (isinstance(v, str) and v.strip()) and not (v is None and
+                                                               name == "route_beyond_band"):
+                raise InvalidArgumentError(f"{name} {v!r}: expected a band name, e.g. 'tube'")
+
+    def _checked_radii(self) -> tuple[float, ...]:
         try:
             if isinstance(self.radii_km, str | bytes):
                 raise TypeError
@@ -122,11 +132,17 @@ class AnalysisOptions:
                 or len(set(radii)) != len(radii):
             raise InvalidArgumentError(
                 f"radii {self.radii_km!r} km: expected distinct numbers in (0, 200]")
-        object.__setattr__(self, "radii_km", tuple(sorted(radii)))
-        modes = tuple(self.modes)
-        if not modes or any(m not in MODES for m in modes):
-            raise InvalidArgumentError(f"modes {self.modes!r}: expected road and/or rail")
-        object.__setattr__(self, "modes", modes)
+        return tuple(sorted(radii))
+
+    def _check_numbers(self) -> None:
+        def whole(name: str, low: int, high: int) -> None:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                raise InvalidArgumentError(f"{name} {v!r}: expected {low}-{high}")
+
+        whole("grey_max_lag_days", 0, 30)
+        whole("max_hubs", 1, 10)
+        whole("ring_bearings", 8, 3600)
         for name in ("area_radius_km", "region_margin_km", "corridor_resolution_m",
                      "corridor_margin_km"):
             v = getattr(self, name)
@@ -138,14 +154,6 @@ class AnalysisOptions:
                 or not 1 <= cap <= 10:
             raise InvalidArgumentError(f"detour_cap {cap!r}: expected a number from 1 to 10 "
                                        "(times the peacetime route's length)")
-        object.__setattr__(self, "detour_cap", float(cap))
-        for name in ("beyond_band", "route_beyond_band"):
-            v = getattr(self, name)
-            if not (isinstance(v, str) and v.strip()) and not (v is None and
-                                                               name == "route_beyond_band"):
-                raise InvalidArgumentError(f"{name} {v!r}: expected a band name, e.g. 'tube'")
-        if not isinstance(self.ring_bearings, int) or not 8 <= self.ring_bearings <= 3600:
-            raise InvalidArgumentError(f"ring_bearings {self.ring_bearings!r}: expected 8-3600")
 
     @property
     def road_class_filter(self) -> tuple[str, ...] | None:

@@ -448,52 +448,16 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
     city", "toward the front"; the peacetime ``route_mode`` route to the hub
     ``route_to`` ("the rail line to Dnipro"). Lines count only where they were not
     already held on the first day of the history. No target: the city centre."""
-    from ..core.proximity import STRETCHES, distance_series, line_near, stretch_of
-    from ..core.routes import city_radius_m
+    from ..core.proximity import distance_series
 
-    for name, v in (("radius_km", radius_km), ("tolerance_km", tolerance_km)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not (v >= 0) or v != v \
-                or v == float("inf"):
-            raise InvalidArgumentError(f"{name} {v!r}: expected a non-negative number")
-    if radius_km <= 0:
-        raise InvalidArgumentError(f"radius_km {radius_km!r}: expected a positive number")
-    if route_mode not in ("road", "rail"):
-        raise InvalidArgumentError(f"route mode {route_mode!r}: expected road or rail")
+    _check_distance_args(radius_km, tolerance_km, route_mode)
     cd = city_day(ws, city, date, options=options)
     c, held, hist = cd.place, cd.held, ws.history
     i, _ = hist.index_on(held.requested)
     rear = rear_axis(cd)
-    targets: list[tuple[str, Any, str | None]] = []
-    place_match = None
-    if place:
-        place_match = ws.find(place, near=c)
-        targets.append((place_match.place.name, shapely.points(*place_match.place.xy), None))
-    if oblast:
-        o = ws.gazetteer.oblast(oblast)
-        disc = shapely.buffer(shapely.points(*c.xy), radius_km * 1000)
-        edge = shapely.intersection(shapely.boundary(o.geometry), disc)
-        if edge.is_empty:
-            raise InvalidArgumentError(
-                f"oblast {o.name_en!r}: its boundary is not within {radius_km:.0f} km of "
-                f"{c.name}; increase --radius")
-        targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of {c.name}", edge,
-                        None))
-    for mode, ref, label in (("road", road, f"road {road}"), ("rail", None, "railway")):
-        if (mode == "road" and not road) or (mode == "rail" and not rail):
-            continue
-        net = ws.network(mode)
-        ids = line_near(net, c.xy, radius_km * 1000, ref, ids_only=True)
-        stretch = stretch_of(net.edge_mid_xy[ids], c.xy, rear, city_radius_m(c.population))
-        for k, name in enumerate(STRETCHES):
-            part = ids[stretch == k]
-            if net.length[part].sum() >= 500:
-                targets.append((f"{label} within {radius_km:.0f} km of {c.name}, {name}",
-                                shapely.multilinestrings(net.geoms[part]), name))
-    if route_to:
-        hub = ws.find(route_to, near=c).place
-        line = route_line(ws, cd, hub, route_mode)
-        what = "rail line" if route_mode == "rail" else "road route"
-        targets.append((f"{what} to {hub.name}", line, None))
+    place_match = ws.find(place, near=c) if place else None
+    targets = _distance_targets(ws, cd, rear, place_match, oblast, road, rail, route_to,
+                                route_mode, radius_km)
     # a line is "reached" where it was not already held when the history starts
     first = shapely.buffer(hist.geoms[0], tolerance_km * 1000 + 100)
     parts: list[tuple[str, Any, str | None]] = []
@@ -524,6 +488,58 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
                           history_last=str(hist.last),
                           rear_bearing_deg=None if rear is None else round(rear, 1),
                           targets=out)
+
+
+def _check_distance_args(radius_km: float, tolerance_km: float, route_mode: str) -> None:
+    for name, v in (("radius_km", radius_km), ("tolerance_km", tolerance_km)):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not (v >= 0) or v != v \
+                or v == float("inf"):
+            raise InvalidArgumentError(f"{name} {v!r}: expected a non-negative number")
+    if radius_km <= 0:
+        raise InvalidArgumentError(f"radius_km {radius_km!r}: expected a positive number")
+    if route_mode not in ("road", "rail"):
+        raise InvalidArgumentError(f"route mode {route_mode!r}: expected road or rail")
+
+
+def _distance_targets(ws: Workspace, cd: CityDay, rear: float | None, place_match: Any,
+                      oblast: str | None, road: str | None, rail: bool,
+                      route_to: str | None, route_mode: str, radius_km: float
+                      ) -> list[tuple[str, Any, str | None]]:
+    """The targets of :func:`distance`: (label, geometry, stretch name or None)."""
+    from ..core.proximity import STRETCHES, line_near, stretch_of
+    from ..core.routes import city_radius_m
+
+    c = cd.place
+    targets: list[tuple[str, Any, str | None]] = []
+    if place_match is not None:
+        targets.append((place_match.place.name, shapely.points(*place_match.place.xy), None))
+    if oblast:
+        o = ws.gazetteer.oblast(oblast)
+        disc = shapely.buffer(shapely.points(*c.xy), radius_km * 1000)
+        edge = shapely.intersection(shapely.boundary(o.geometry), disc)
+        if edge.is_empty:
+            raise InvalidArgumentError(
+                f"oblast {o.name_en!r}: its boundary is not within {radius_km:.0f} km of "
+                f"{c.name}; increase --radius")
+        targets.append((f"{o.name_en} boundary within {radius_km:.0f} km of {c.name}", edge,
+                        None))
+    for mode, ref, label in (("road", road, f"road {road}"), ("rail", None, "railway")):
+        if (mode == "road" and not road) or (mode == "rail" and not rail):
+            continue
+        net = ws.network(mode)
+        ids = line_near(net, c.xy, radius_km * 1000, ref, ids_only=True)
+        stretch = stretch_of(net.edge_mid_xy[ids], c.xy, rear, city_radius_m(c.population))
+        for k, name in enumerate(STRETCHES):
+            part = ids[stretch == k]
+            if net.length[part].sum() >= 500:
+                targets.append((f"{label} within {radius_km:.0f} km of {c.name}, {name}",
+                                shapely.multilinestrings(net.geoms[part]), name))
+    if route_to:
+        hub = ws.find(route_to, near=c).place
+        line = route_line(ws, cd, hub, route_mode)
+        what = "rail line" if route_mode == "rail" else "road route"
+        targets.append((f"{what} to {hub.name}", line, None))
+    return targets
 
 
 def rear_axis(cd: CityDay) -> float | None:

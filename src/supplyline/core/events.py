@@ -130,18 +130,31 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
     city = str(d["city"].iloc[0])
     cid = str(d["city_id"].iloc[0]) if "city_id" in d else city
     dates = [t.date() for t in d["date"]]
-    n = len(d)
     ev: list[Event] = []
     gap = {a: (a - b).days for a, b in zip(dates[1:], dates[:-1], strict=True)}
     switched = source_switches(d)
 
-    def add(i: int, count: int, kind: str, subject: str, detail: str, on=dates) -> None:
+    found = [*_centre_changes(d, profile, persist, dates),
+             *_route_changes(routes, profile, persist),
+             *_disjoint_changes(d, persist, dates),
+             *_line_changes(line_series, line_tolerance_km, persist)]
+    for i, on, kind, subject, detail in found:
         if on[i] in switched:  # the data changed source that day: not an advance or retreat
-            return
+            continue
         ev.append(Event(city, on[i], kind, subject, detail, cid,
-                        pending_from(count, i, persist), gap.get(on[i], 1)))
+                        pending_from(len(on), i, persist), gap.get(on[i], 1)))
+    ev.sort(key=lambda e: (e.date, e.kind))
+    return ev
 
-    # hostile ground (the front) entering each band around the centre, the centre held
+
+#: a change found: (index into its dates, the dates, kind, subject, detail)
+_Change = tuple[int, list, str, str, str]
+
+
+def _centre_changes(d: pd.DataFrame, profile, persist: int, dates: list) -> list[_Change]:
+    """Hostile ground (the front) entering each band around the centre; the centre
+    held."""
+    out: list[_Change] = []
     col = "distance_to_front_km" if "distance_to_front_km" in d else "distance_to_held_km"
     dist = d[col].to_numpy(dtype=float)
     for b in profile.bands:
@@ -150,49 +163,66 @@ def detect_events(days: pd.DataFrame, routes: pd.DataFrame | None, profile, *,
             continue
         i = first_persistent(inside, persist, pending=True)
         if i is not None:
-            add(i, n, "band_entered", b.name,
-                f"the front within {b.max_km:g} km ({b.name}) of the centre: "
-                f"{dist[i]:.1f} km")
+            out.append((i, dates, "band_entered", b.name,
+                        f"the front within {b.max_km:g} km ({b.name}) of the centre: "
+                        f"{dist[i]:.1f} km"))
     held = d["centre_held"].astype(bool).to_numpy()
     if not held[0]:
         i = first_persistent(held, persist, pending=True)
         if i is not None:
-            add(i, n, "centre_held", city, "the city centre became held")
-    # routes: per mode and hub, status transitions
-    if routes is not None and len(routes):
-        r = routes.sort_values("date")
-        for (mode, _hid), g in r.groupby(["mode", "hub_id"], sort=False):
-            g = g.drop_duplicates("date")
-            hub = str(g["hub"].iloc[0])
-            st = g["status"].astype(str).to_numpy()
-            gd = [t.date() for t in g["date"]]
-            for i, old, new in persistent_changes(st, persist, pending=True):
-                kind = ("route_cut" if new == "cut" else
-                        "route_reopened" if old == "cut" else
-                        "route_under_fire" if str(new).startswith("under fire") and
-                        _rank(new, profile) < _rank(old, profile) else "route_eased")
-                add(i, len(st), kind, f"{mode} to {hub}", f"{old} -> {new}", on=gd)
-    # independent routes dropping
+            out.append((i, dates, "centre_held", str(d["city"].iloc[0]),
+                        "the city centre became held"))
+    return out
+
+
+def _route_changes(routes: pd.DataFrame | None, profile, persist: int) -> list[_Change]:
+    """Status transitions per mode and hub."""
+    out: list[_Change] = []
+    if routes is None or not len(routes):
+        return out
+    r = routes.sort_values("date")
+    for (mode, _hid), g in r.groupby(["mode", "hub_id"], sort=False):
+        g = g.drop_duplicates("date")
+        hub = str(g["hub"].iloc[0])
+        st = g["status"].astype(str).to_numpy()
+        gd = [t.date() for t in g["date"]]
+        for i, old, new in persistent_changes(st, persist, pending=True):
+            kind = ("route_cut" if new == "cut" else
+                    "route_reopened" if old == "cut" else
+                    "route_under_fire" if str(new).startswith("under fire") and
+                    _rank(new, profile) < _rank(old, profile) else "route_eased")
+            out.append((i, gd, kind, f"{mode} to {hub}", f"{old} -> {new}"))
+    return out
+
+
+def _disjoint_changes(d: pd.DataFrame, persist: int, dates: list) -> list[_Change]:
+    """Independent routes dropping."""
+    out: list[_Change] = []
     for mode in ("road", "rail"):
         col = f"{mode}_disjoint_routes"
         if col in d:
             vals = d[col].to_numpy(dtype=float)
             for i, old, new in persistent_changes(vals, persist, pending=True):
                 if new < old:
-                    add(i, n, "routes_dropped", f"{mode}",
-                        f"independent {mode} routes {int(old)} -> {int(new)}")
-    # lines (roads, railways) reached
+                    out.append((i, dates, "routes_dropped", f"{mode}",
+                                f"independent {mode} routes {int(old)} -> {int(new)}"))
+    return out
+
+
+def _line_changes(line_series: dict[str, pd.Series] | None, tolerance_km: float,
+                  persist: int) -> list[_Change]:
+    """Lines (roads, railways) reached."""
+    out: list[_Change] = []
     for label, s in (line_series or {}).items():
         s = s.dropna()
-        if not len(s) or s.iloc[0] <= line_tolerance_km:
+        if not len(s) or s.iloc[0] <= tolerance_km:
             continue
-        i = first_persistent((s <= line_tolerance_km).to_numpy(), persist, pending=True)
+        i = first_persistent((s <= tolerance_km).to_numpy(), persist, pending=True)
         if i is not None:
             on = [x.date() if hasattr(x, "date") else x for x in s.index]
-            add(i, len(s), "line_reached", label,
-                f"held territory within {line_tolerance_km:g} km of {label}", on=on)
-    ev.sort(key=lambda e: (e.date, e.kind))
-    return ev
+            out.append((i, on, "line_reached", label,
+                        f"held territory within {tolerance_km:g} km of {label}"))
+    return out
 
 
 def source_switches(days: pd.DataFrame) -> set[dt.date]:
