@@ -163,7 +163,7 @@ def test_writers_raise_output_error_when_the_location_goes_away(readonly_dir, ws
         maps.render_map(ws, "Pokrovsk", "2025-01-31", readonly_dir / "m.png", radius_km=20,
                         dpi=40)
     with pytest.raises(OutputError):
-        report._write_public(readonly_dir / "r.html", lambda p: p.write_text("<p>x</p>"))
+        report.build_report(ws, "Pokrovsk", "2025-01-31", "2025-01-31", readonly_dir / "r.html")
     gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.points(37, 48)], crs="EPSG:4326")
     with pytest.raises(OutputError):
         write_vector(gdf, readonly_dir / "x.gpkg", "x")
