@@ -137,7 +137,7 @@ def border_side(ws: Workspace) -> shapely.Geometry:
         egm = ws.sources.egm.path
         if egm is None:
             return shapely.Polygon()
-        return russian_side(egm, ws.sources.oblasts.path, ws.gazetteer.oblasts,
+        return russian_side(egm, ws.sources.oblasts.path, lambda: ws.gazetteer.oblasts,
                             use_cache=ws.use_cache)
 
     return ws.memo("border_side", (), build)
@@ -178,11 +178,10 @@ def hub_candidates(ws: Workspace) -> np.ndarray:
         net = ws.network("road")
         lo = net.node_xy.min(axis=0) + 5000
         hi = net.node_xy.max(axis=0) - 5000
-        pl = g.places
         xy = g.xy
-        ok = ((pl["population"].to_numpy() >= HUB_MIN_POPULATION)
+        ok = ((g.column("population") >= HUB_MIN_POPULATION)
               & np.all((xy >= lo) & (xy <= hi), axis=1)
-              & (pl["source"].to_numpy() == "geonames") & ~g.district)
+              & (g.column("source") == "geonames") & ~g.district)
         return np.flatnonzero(ok)
 
     return ws.memo("hub_candidates", (), build)
@@ -214,7 +213,7 @@ def select_hubs(ws: Workspace, place: Place, index: HeldIndex, profile: ThreatPr
     tube = profile.bands[min(2, len(profile.bands) - 1)].max_km * 1000
     ok = (~inside[1:]) & (d[1:] >= tube) & (d[1:] >= centre + HUB_EXTRA_CLEARANCE_M)
     cand, xy, dist = cand[ok], xy[ok], dist[ok]
-    pop = g.places["population"].to_numpy()[cand]
+    pop = g.column("population")[cand]
     order = np.lexsort((dist, -pop))  # larger first; equal sizes nearer first
     kept: list[int] = []
     for i in order.tolist():

@@ -660,13 +660,13 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     d1 = parse_date(start) if start else hist.first
     d2 = parse_date(end) if end else hist.last
     g = ws.gazetteer
-    pl = g.places
     xy = g.xy
+    pop = g.column("population")
+    geonames = g.column("source") == "geonames"
     net = ws.network("road")
     lo = net.node_xy.min(axis=0) + 5000
     hi = net.node_xy.max(axis=0) - 5000
-    sel = np.flatnonzero((pl["population"].to_numpy() >= min_population)
-                         & (pl["source"].to_numpy() == "geonames")
+    sel = np.flatnonzero((pop >= min_population) & geonames
                          & np.all((xy >= lo) & (xy <= hi), axis=1))
     days = [i for i, d in enumerate(hist.dates) if d1 <= d <= d2]
     if not days or not len(sel):
@@ -684,14 +684,13 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     keep = keep[~g.district[keep]]
     # parts of a larger city (within 10 km of a place at least twice as large) are not
     # settlements of their own: GeoNames lists city districts as places
-    pop = pl["population"].to_numpy()
-    big = np.flatnonzero((pl["source"].to_numpy() == "geonames") & (pop >= 2 * min_population))
+    big = np.flatnonzero(geonames & (pop >= 2 * min_population))
     part = np.zeros(len(keep), bool)
     for k, i in enumerate(keep):
         d = np.hypot(*(xy[big] - xy[i]).T)
         part[k] = bool(((d <= 10_000) & (pop[big] >= 2 * pop[i])).any())
     keep = keep[~part]
-    order = np.argsort(-pl["population"].to_numpy()[keep])
+    order = np.argsort(-pop[keep])
     return [g.place(int(i)).ident for i in keep[order]]
 
 
