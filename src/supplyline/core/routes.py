@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -227,9 +226,9 @@ class Chains:
         self.nodes = np.flatnonzero(junction)  # junction -> node of ``net``
         lengths = (np.add.reduceat(net.length[self.order], self.start[:-1])
                    if len(self.order) else np.zeros(0))
-        self.graph_net = Network(net.mode, net.node_xy[self.nodes], pd.DataFrame({
-            "u": np.searchsorted(self.nodes, a_end), "v": np.searchsorted(self.nodes, b_end),
-            "length": lengths}))
+        self.graph_net = Network.from_arrays(
+            net.mode, net.node_xy[self.nodes], np.searchsorted(self.nodes, a_end),
+            np.searchsorted(self.nodes, b_end), lengths)
 
     def __len__(self) -> int:
         return len(self.start) - 1
