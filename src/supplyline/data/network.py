@@ -25,9 +25,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from .._lazy import lazy_module
 from ..crs import METRIC_CRS
 from ..errors import DataFormatError
-from .._lazy import lazy_module
 from ..io.cache import cache_key, file_fingerprint, open_entry, write_entry
 
 if TYPE_CHECKING:
