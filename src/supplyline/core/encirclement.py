@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
+from .._lazy import lazy_module
 from .exposure import ThreatProfile
+
+if TYPE_CHECKING:
+    from scipy import ndimage
+else:  # the corridor only: status and routes never import it
+    ndimage = lazy_module("scipy.ndimage")
 
 COMPASS8 = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
 DEFAULT_RADII_KM = (5.0, 10.0, 20.0, 30.0)

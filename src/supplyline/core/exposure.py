@@ -252,7 +252,7 @@ class HeldIndex:
         near = dist <= net.length[ids] / 2 + BOUNDARY_SPACING_M
         inside = np.zeros(len(ids), bool)
         if near.any():
-            inside[near] = self.intersects(net.geoms[ids[near]])
+            inside[near] = self.intersects(net.lines(ids[near]))
         far = ~near
         if far.any():
             inside[far] = self.inside(mid[far])
