@@ -108,6 +108,8 @@ class Lines:
         return self._made[ids]
 
 
+#: Text columns in ``Network.attr``.
+_ATTR = ("cls", "ref", "eref", "name")
 #: Stored arrays that are not columns of the edge table.
 _DERIVED = ("edge_mid_xy", "samples_xy", "samples_start")
 
@@ -123,6 +125,15 @@ class _LinesView:
 
     def take(self, ids: np.ndarray) -> np.ndarray:
         return self.parent.take(self.ids[ids])
+
+
+def _text_values(values: list, first: bool = False) -> np.ndarray:
+    """Distinct values of a text column as str ("" for missing); ``first``: the part
+    before the first ";"."""
+    vals = ["" if v is None else str(v) for v in values]
+    if first:
+        vals = [v.split(";")[0] for v in vals]
+    return np.asarray(vals, dtype=object)
 
 
 def _decode_text(val: Any) -> np.ndarray:
@@ -233,14 +244,19 @@ class Network:
 
     @cached_property
     def attr(self) -> dict[str, np.ndarray]:
-        """Edge attributes as plain numpy object arrays (fast element access)."""
+        """Edge attributes as plain numpy object arrays of str, "" where missing (fast
+        element access); ``ref1`` is the first route number of ``ref``."""
         out = {}
         for c in ("cls", "ref", "eref", "name"):
             if c in self._columns:
-                out[c] = _decode_text(self._column(c))
+                codes, values = self._column(c)
+                out[c] = _text_values(values)[np.asarray(codes)]
+                if c == "ref":
+                    out["ref1"] = _text_values(values, first=True)[np.asarray(codes)]
             else:
                 out[c] = self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
-        out["ref1"] = np.array([r.split(";")[0] for r in out["ref"]], dtype=object)
+        if "ref1" not in out:
+            out["ref1"] = np.array([r.split(";")[0] for r in out["ref"]], dtype=object)
         return out
 
     @cached_property
@@ -355,7 +371,12 @@ class Network:
         take = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
         sub.__dict__["samples"] = (np.asarray(xy[take]), np.concatenate([[0], np.cumsum(n)]))
         sub.__dict__["edge_mid_xy"] = self.edge_mid_xy[ids]
-        sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
+        if "attr" in self.__dict__ or not all(c in self._columns for c in _ATTR):
+            sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
+        else:  # decoded for the sub-network's edges only
+            for c in _ATTR:
+                codes, values = self._column(c)
+                sub._columns[c] = (np.asarray(codes)[ids], values)
         return sub
 
     def adjacency(self, weight: np.ndarray, mask: np.ndarray | None = None) -> sparse.csr_matrix:
