@@ -32,7 +32,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..core.encirclement import ClearanceRaster, ring_points
-from ..core.exposure import HeldIndex, ThreatProfile
+from ..core.exposure import HeldIndex, ThreatProfile, clip_box
 from ..core.routes import (
     Chains,
     EdgeExposure,
@@ -379,7 +379,7 @@ def local_figures(place: Place, ground: DayGround, options: AnalysisOptions) -> 
     for k, r in enumerate(options.radii_km):
         row[ring_column(r)] = round(float(flags[k * n:(k + 1) * n].mean()), 4)
     rad = options.area_radius_km * 1000
-    near = shapely.clip_by_rect(ground.geometry, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
+    near = clip_box(ground.geometry, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
     disc = shapely.buffer(shapely.points(*c), rad, quad_segs=16)
     # rounded to 1 m2: the sum over parts may differ in the last bits with their order
     row[area_column(options)] = round(float(shapely.area(shapely.intersection(near, disc)))

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from .._lazy import lazy_module
-from .exposure import ThreatProfile
+from .exposure import ThreatProfile, clip_box
 
 if TYPE_CHECKING:
     from scipy import ndimage
@@ -363,8 +363,8 @@ def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m:
     x0, y0 = origin
     out = np.zeros((ny, nx), bool)
     for g in ([geom] if isinstance(geom, shapely.Geometry) else geom):  # each part, then OR
-        clip = shapely.clip_by_rect(g, x0 - resolution_m, y0 - resolution_m,
-                                    x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
+        clip = clip_box(g, x0 - resolution_m, y0 - resolution_m,
+                        x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
         img = Image.new("1", (nx, ny), 0)
         draw = ImageDraw.Draw(img)
         for poly in shapely.get_parts(clip):

@@ -157,6 +157,24 @@ class ThreatProfile:
         return cls(tuple(bands))
 
 
+def clip_box(geom, x0: float, y0: float, x1: float, y1: float):
+    """``shapely.clip_by_rect`` (a geometry or an array of them), robust: GEOS's fast
+    rectangle clip throws on some valid polygons ("Invalid number of points in
+    LinearRing"; Svitlodarsk, 2025-11-07 .. on); those are clipped by an exact
+    intersection with the box instead (the same ground inside the box)."""
+    try:
+        return shapely.clip_by_rect(geom, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        pass
+    box = shapely.box(x0, y0, x1, y1)
+    if isinstance(geom, shapely.Geometry):
+        return shapely.intersection(geom, box)
+    out = np.empty(len(geom), dtype=object)
+    for i, g in enumerate(geom):
+        out[i] = clip_box(g, x0, y0, x1, y1)
+    return out
+
+
 #: Spacing of points along the held-territory boundary for clearance queries.
 BOUNDARY_SPACING_M = 100.0
 #: Coarser boundary spacing for the first, bounding pass over edge midpoints.
@@ -305,7 +323,7 @@ class HeldIndex:
             box = (*(xy.min(axis=0) - r), *(xy.max(axis=0) + r))
         d = np.full(len(pts), np.inf)
         for g in self.prepared:
-            near = g if box is None else shapely.clip_by_rect(g, *box)
+            near = g if box is None else clip_box(g, *box)
             if not near.is_empty:
                 d = np.minimum(d, shapely.distance(pts, near))
         return d, d == 0
