@@ -144,8 +144,13 @@ class DayState:
         """Measure the shared exposure (from ``prev``, an earlier ready day, only near
         ``changed``, the boxes of every change since then) and build the raster."""
         if self.raster is None or not self.raster.contains_box(raster_box):
-            self.raster = ClearanceRaster.build(self.parts, raster_box,
-                                                options.corridor_resolution_m)
+            old = prev.raster if prev is not None else None
+            if (old is not None and changed is not None and old.contains_box(raster_box)
+                    and old.resolution_m == options.corridor_resolution_m):
+                self.raster = old.updated(self.parts, changed)  # the same cells, sooner
+            else:
+                self.raster = ClearanceRaster.build(self.parts, raster_box,
+                                                    options.corridor_resolution_m)
         for m, ids in union.items():
             if m in self.exp:
                 continue
