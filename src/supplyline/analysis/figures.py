@@ -215,9 +215,12 @@ def select_hubs(ws: Workspace, place: Place, index: HeldIndex, profile: ThreatPr
     cand, xy, dist = cand[ok], xy[ok], dist[ok]
     pop = g.column("population")[cand]
     order = np.lexsort((dist, -pop))  # larger first; equal sizes nearer first
+    d = xy[:, None, :] - xy[None, :, :]
+    near = (np.hypot(d[..., 0], d[..., 1]) <= HUB_URBAN_AREA_M).tolist()
     kept: list[int] = []
     for i in order.tolist():
-        if all(np.hypot(*(xy[i] - xy[j])) > HUB_URBAN_AREA_M for j in kept):
+        row = near[i]
+        if not any(row[j] for j in kept):
             kept.append(i)
     kept.sort(key=lambda i: (dist[i], cand[i]))
     return [g.place(int(cand[i])) for i in kept[:count]]
