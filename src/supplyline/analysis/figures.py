@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
 from ..core.encirclement import ClearanceRaster, ring_points
 from ..core.exposure import HeldIndex, ThreatProfile, clip_box
 from ..core.routes import (

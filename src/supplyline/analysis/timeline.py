@@ -659,7 +659,7 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     within ``within_km`` of held territory (and not held) on some day of the range (about
     60 days sampled), city districts and parts of a larger city left out; ids, largest
     first."""
-    from scipy.spatial import cKDTree
+    from .._kdtree import cKDTree
 
     hist = ws.history
     d1 = parse_date(start) if start else hist.first

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
 from ..errors import DataFormatError
 
 HELD = "held"

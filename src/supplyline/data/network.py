@@ -23,8 +23,8 @@ import numpy as np
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
 from .._lazy import lazy_module
 from ..crs import METRIC_CRS
 from ..errors import DataFormatError
