@@ -3,10 +3,11 @@
 The baseline is written the way a competent analyst would with the usual tools, without
 supplyline's machinery:
 
-* roads (EGM ``rtt`` 16 / 14 / 15: motorway, primary, secondary, as the timeline's
-  default ``main_roads_only``) and railways read with geopandas, projected to the same
-  metric CRS (:data:`supplyline.settings.METRIC_CRS`), one networkx ``MultiGraph`` per mode
-  whose nodes are the line end points rounded to a 10 m grid; edges keep length and class;
+* roads (every EGM road, as the timeline's default ``road_classes="all"``; with "main"
+  the ``rtt`` 16 / 14 / 15 motorway, primary, secondary roads only) and railways read
+  with geopandas, projected to the same metric CRS (:data:`supplyline.crs.METRIC_CRS`),
+  one networkx ``MultiGraph`` per mode whose nodes are the line end points rounded to a
+  10 m grid; edges keep length and class;
 * per day, everything is recomputed from the day's DeepState GeoJSON (read with
   geopandas), with no caching: every edge's distance to held territory
   (``GeoSeries.distance``), the centre's distance (``shapely.distance``), ring occupancy
@@ -22,8 +23,13 @@ inserts supplyline's city and hub nodes into its own graph by splitting the near
 there (its own nodes are line ends only, often kilometres from supplyline's <= 1 km
 edge nodes, which changed the answers when each side snapped on its own).
 
-The baseline does *less* than supplyline per city-day (no resilience / max-flow, no
-corridor raster), so the speed ratio reported here understates supplyline's advantage.
+The baseline measures from held territory as the daily DeepState files draw it, so the
+supplyline runs it is compared with use the same ground (:data:`COMPARE_OPTIONS`: held
+territory only, no grey zone, the state border not hostile); the sweep it is compared
+with in ``run.py`` uses the defaults (more ground to measure from). The baseline does
+*less* than supplyline per city-day (no resilience / max-flow, no corridor raster, no
+grey zone or border), so the speed ratio reported here understates supplyline's
+advantage.
 
 Run: ``python benchmarks/baseline.py [--cities Pokrovsk Kostyantynivka] [--start
 2025-01-20] [--days 10] [--json out.json]``.
@@ -51,6 +57,16 @@ from supplyline.crs import METRIC_CRS
 
 #: EGM road types kept: 16 motorway / national "M" road, 14 primary, 15 secondary.
 MAIN_RTT = {16: "motorway", 14: "primary", 15: "secondary"}
+#: The analysis options of the supplyline runs compared with the baseline: the question
+#: the baseline answers (distance from held territory as the daily files draw it).
+COMPARE_OPTIONS = {"threat_ground": "held", "border_hostile": False}
+
+
+def compare_options(ws):
+    """The workspace's options with the ground the baseline measures from."""
+    from dataclasses import replace
+
+    return replace(ws.options, **COMPARE_OPTIONS)
 GRID_M = 10.0
 N_BEARINGS = 180
 
@@ -73,12 +89,14 @@ class BaselineNetwork:
     node_xy: dict[int, tuple[float, float]]
 
 
-def build_network(egm_path: str | Path, mode: str) -> BaselineNetwork:
+def build_network(egm_path: str | Path, mode: str, road_classes: str = "all"
+                  ) -> BaselineNetwork:
     layer = "roads" if mode == "road" else "railways"
     gdf = gpd.read_file(egm_path, layer=layer)
     if mode == "road":
-        gdf = gdf[gdf["rtt"].isin(list(MAIN_RTT))].copy()
-        gdf["cls"] = gdf["rtt"].map(MAIN_RTT)
+        if road_classes == "main":
+            gdf = gdf[gdf["rtt"].isin(list(MAIN_RTT))].copy()
+        gdf["cls"] = gdf["rtt"].map(MAIN_RTT).fillna("local")
     else:
         gdf["cls"] = "rail"
     gdf = gdf.to_crs(METRIC_CRS).explode(ignore_index=True)
@@ -276,12 +294,13 @@ def plans_by_day(ws, tl) -> dict:
 
 def run_baseline(egm_path: Path, deepstate_dir: Path, plans: dict, dates: list[dt.date],
                  profile, radii_km=(5.0, 10.0, 20.0, 30.0), area_radius_km: float = 30.0,
-                 modes=("road", "rail"), nets: dict | None = None) -> BaselineRun:
+                 modes=("road", "rail"), nets: dict | None = None,
+                 road_classes: str = "all") -> BaselineRun:
     """Timeline metrics for ``plans`` (per day, supplyline CityPlans: place, hubs, region
     box, snapped nodes) on ``dates``, the straightforward way (``nets``: networks already
     built, per mode)."""
     t0 = time.perf_counter()
-    nets = nets or {m: build_network(egm_path, m) for m in modes}
+    nets = nets or {m: build_network(egm_path, m, road_classes) for m in modes}
     regions = {}
     for p in {id(p): p for day in dates for p in plans.get(day, [])}.values():
         if not p.hubs:
@@ -493,14 +512,18 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     dates = history_dates(ws, start, n_days)
     names = list(cities)  # names or identifiers ("geonames:704422"): Workspace.find takes both
     t1 = time.perf_counter()
-    tl = compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1)
+    opts = compare_options(ws)
+    tl = compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1,
+                          options=opts)
     sl_s = time.perf_counter() - t1
     # the same call again: per-process lazy set-up (edge sample points, midpoints) is done
     t1 = time.perf_counter()
-    compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1)
+    compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1,
+                     options=opts)
     sl_warm = time.perf_counter() - t1
-    base = run_baseline(ws.sources.require("egm"), ws.sources.daily_dirs[0][1], plans_by_day(ws, tl),
-                        dates, ws.profile)
+    base = run_baseline(ws.sources.require("egm"), ws.sources.daily_dirs[0][1],
+                        plans_by_day(ws, tl), dates, ws.profile,
+                        road_classes=opts.road_classes)
     agree = compare(tl, base, ws.profile)
     bt = base.timings
     city_days = int(tl.stats["city_days"])
@@ -529,8 +552,10 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
 
 
 def sample_dates(ws, n: int) -> list[dt.date]:
-    """``n`` history days spread evenly over the whole history (first and last included)."""
-    dates = ws.history.dates
+    """``n`` history days spread evenly over the days the baseline can read (those with
+    a daily DeepState file; first and last included)."""
+    daily = ws.sources.daily_dirs[0][1]
+    dates = [d for d in ws.history.dates if deepstate_file(daily, d).exists()]
     idx = np.unique(np.linspace(0, len(dates) - 1, max(1, n)).round().astype(int))
     return [dates[i] for i in idx]
 
@@ -551,9 +576,10 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
     names = list(cities)
     days, routes, plans = [], [], {}
     sl_s = 0.0
+    opts = compare_options(ws)
     for d in dates:  # each day on its own (hubs chosen on that day, as a fresh run would)
         t1 = time.perf_counter()
-        tl = compute_timeline(ws, names, d, d, use_cache=False, workers=1)
+        tl = compute_timeline(ws, names, d, d, use_cache=False, workers=1, options=opts)
         sl_s += time.perf_counter() - t1
         days.append(tl.days)
         routes.append(tl.routes)
@@ -562,7 +588,7 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
                   tl.cities, tl.options, {})
     t0 = time.perf_counter()
     egm = ws.sources.require("egm")
-    nets = {m: build_network(egm, m) for m in ("road", "rail")}
+    nets = {m: build_network(egm, m, opts.road_classes) for m in ("road", "rail")}
     base_days, base_routes = [], []
     t = {"setup_s": time.perf_counter() - t0, "load_s": 0.0, "compute_s": 0.0,
          "city_days": 0}

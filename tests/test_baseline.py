@@ -57,7 +57,9 @@ def test_baseline_agrees_with_supplyline(ws, baseline):
     from supplyline.analysis.timeline import compute_timeline
 
     dates = baseline.history_dates(ws, "2025-01-29", 3)
-    tl = compute_timeline(ws, ["Pokrovsk"], dates[0], dates[-1], use_cache=False)
+    # the ground the baseline measures from: held territory as the daily files draw it
+    tl = compute_timeline(ws, ["Pokrovsk"], dates[0], dates[-1], use_cache=False,
+                          options=baseline.compare_options(ws))
     plans = baseline.plans_by_day(ws, tl)
     n_hubs = sum(len(p.hubs) for day in plans.values() for p in day)
     assert n_hubs

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,7 +309,10 @@ class _Walk:
         self.fixed_hubs = fixed_hubs
         self.cached, self.incremental = cached, incremental
         self.union = {m: np.flatnonzero(route_edges(ws, m, options)) for m in options.modes}
-        self.pos: dict[int, dict[str, np.ndarray]] = {}
+        #: per plan (by id, with a weak reference to tell a reused id apart: the
+        #: workspace's memo may drop a plan and a new one get its id) the positions of
+        #: its sub-networks' edges in the shared edge lists
+        self._pos: dict[int, tuple[weakref.ref, dict[str, np.ndarray]]] = {}
         self.raster_box = None
         # a change can affect a city's route figures up to the clearance cap beyond its
         # route region
@@ -325,11 +329,21 @@ class _Walk:
             return self.fixed_hubs
         return select_hubs(self.ws, place, index, self.ws.profile, self.options.max_hubs)
 
+    def pos(self, plan: CityPlan) -> dict[str, np.ndarray]:
+        """Positions of the plan's sub-network edges in the shared edge lists."""
+        key = id(plan)
+        got = self._pos.get(key)
+        if got is None or got[0]() is not plan:
+            table = self._pos
+            # dropped with the plan (before its id can be given to another object)
+            ref = weakref.ref(plan, lambda _, k=key: table.pop(k, None))
+            got = (ref, {m: np.searchsorted(self.union[m], mp.net.parent_edges)
+                         for m, mp in plan.modes.items()})
+            self._pos[key] = got
+        return got[1]
+
     def plan(self, place: Place, hubs: list[Place]) -> CityPlan:
         plan = plan_city(self.ws, place, hubs, self.options)
-        if id(plan) not in self.pos:
-            self.pos[id(plan)] = {m: np.searchsorted(self.union[m], mp.net.parent_edges)
-                                  for m, mp in plan.modes.items()}
         if plan.hubs:
             pad = 50_000.0
             x0, y0, x1, y1 = plan.corridor_box()
@@ -400,7 +414,7 @@ class _Walk:
                             if last_ready is not day:
                                 last_ready, since = day, []
                         prev = st if (self.incremental and same) else None
-                        st = city_day_figures(ws, plan, day, self.pos[id(plan)], prev,
+                        st = city_day_figures(ws, plan, day, self.pos(plan), prev,
                                               local_unchanged=not local_near)
                         state[cid] = st
                         row, rr, recomputed = st.row, st.routes, True
