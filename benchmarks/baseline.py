@@ -504,7 +504,7 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     from supplyline.analysis.timeline import compute_timeline
 
     t0 = time.perf_counter()
-    hist = ws.history
+    ws.history  # noqa: B018 - loaded before timing
     for m in ("road", "rail"):
         ws.network(m)
     ws.gazetteer  # noqa: B018 - load before timing
