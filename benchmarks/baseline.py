@@ -3,18 +3,22 @@
 The baseline is written the way a competent analyst would with the usual tools, without
 supplyline's machinery:
 
-* roads (every EGM road, as the timeline's default ``road_classes="all"``; with "main"
-  the ``rtt`` 16 / 14 / 15 motorway, primary, secondary roads only) and railways read
-  with geopandas, projected to the same metric CRS (:data:`supplyline.crs.METRIC_CRS`),
-  one networkx ``MultiGraph`` per mode whose nodes are the line end points rounded to a
-  10 m grid; edges keep length and class;
+* roads (every EGM road, as supplyline's default ``road_classes="all"``) and railways
+  read with geopandas, projected to the same metric CRS
+  (:data:`supplyline.crs.METRIC_CRS`), one networkx ``MultiGraph`` per mode
+  whose nodes are the line end points rounded to a 10 m grid; edges keep length and class;
 * per day, everything is recomputed from the day's DeepState GeoJSON (read with
   geopandas), with no caching: every edge's distance to held territory
   (``GeoSeries.distance``), the centre's distance (``shapely.distance``), ring occupancy
   (``polygon.contains`` per point, 180 bearings per ring), the held area within 30 km,
-  the peacetime route (``nx.shortest_path``) and the safest route (maximin clearance by
-  binary search over the clearance values with ``nx.has_path``, then ``nx.shortest_path``
-  on the graph of edges at least that clear).
+  the peacetime route (``nx.shortest_path``) and the safest route within the detour cap
+  (the greatest clearance level, by binary search over the clearance values, at which
+  ``nx.shortest_path_length`` stays within 1.5 x the peacetime length, then
+  ``nx.shortest_path`` on the graph of edges at least that clear).
+
+Both sides measure from held territory only (:data:`HELD_ONLY`: supplyline's default also
+counts the grey zone and the other side of the state border, which the baseline would
+have to rebuild first; the work per city-day is the same).
 
 The cities, their rear hubs, the route region and the end points come from supplyline's
 own plan (``compute_timeline(...).plans``: ``.place.xy``, ``.hubs``, ``.region_box``, and
@@ -23,13 +27,8 @@ inserts supplyline's city and hub nodes into its own graph by splitting the near
 there (its own nodes are line ends only, often kilometres from supplyline's <= 1 km
 edge nodes, which changed the answers when each side snapped on its own).
 
-The baseline measures from held territory as the daily DeepState files draw it, so the
-supplyline runs it is compared with use the same ground (:data:`COMPARE_OPTIONS`: held
-territory only, no grey zone, the state border not hostile); the sweep it is compared
-with in ``run.py`` uses the defaults (more ground to measure from). The baseline does
-*less* than supplyline per city-day (no resilience / max-flow, no corridor raster, no
-grey zone or border), so the speed ratio reported here understates supplyline's
-advantage.
+The baseline does *less* than supplyline per city-day (no resilience / max-flow, no
+corridor raster), so the speed ratio reported here understates supplyline's advantage.
 
 Run: ``python benchmarks/baseline.py [--cities Pokrovsk Kostyantynivka] [--start
 2025-01-20] [--days 10] [--json out.json]``.
@@ -53,20 +52,13 @@ import pandas as pd
 import shapely
 import shapely.ops
 
+from supplyline.analysis.options import DEFAULT_OPTIONS  # noqa: E402
 from supplyline.crs import METRIC_CRS
 
-#: EGM road types kept: 16 motorway / national "M" road, 14 primary, 15 secondary.
-MAIN_RTT = {16: "motorway", 14: "primary", 15: "secondary"}
-#: The analysis options of the supplyline runs compared with the baseline: the question
-#: the baseline answers (distance from held territory as the daily files draw it).
-COMPARE_OPTIONS = {"threat_ground": "held", "border_hostile": False}
-
-
-def compare_options(ws):
-    """The workspace's options with the ground the baseline measures from."""
-    from dataclasses import replace
-
-    return replace(ws.options, **COMPARE_OPTIONS)
+#: The question both sides answer: exposure measured from held territory only.
+HELD_ONLY = DEFAULT_OPTIONS.with_(threat_ground="held", border_hostile=False)
+#: EGM road types: 16 motorway / national "M" road, 14 primary, 15 secondary, 984 local.
+ROAD_RTT = {16: "motorway", 14: "primary", 15: "secondary", 984: "local", 0: "unknown"}
 GRID_M = 10.0
 N_BEARINGS = 180
 
@@ -89,14 +81,11 @@ class BaselineNetwork:
     node_xy: dict[int, tuple[float, float]]
 
 
-def build_network(egm_path: str | Path, mode: str, road_classes: str = "all"
-                  ) -> BaselineNetwork:
+def build_network(egm_path: str | Path, mode: str) -> BaselineNetwork:
     layer = "roads" if mode == "road" else "railways"
     gdf = gpd.read_file(egm_path, layer=layer)
-    if mode == "road":
-        if road_classes == "main":
-            gdf = gdf[gdf["rtt"].isin(list(MAIN_RTT))].copy()
-        gdf["cls"] = gdf["rtt"].map(MAIN_RTT).fillna("local")
+    if mode == "road":  # every road, as supplyline's default (AnalysisOptions.road_classes)
+        gdf["cls"] = gdf["rtt"].map(ROAD_RTT).fillna("unknown")
     else:
         gdf["cls"] = "rail"
     gdf = gdf.to_crs(METRIC_CRS).explode(ignore_index=True)
@@ -231,22 +220,35 @@ def peacetime_route(g, s: int, t: int, dist: dict[int, float]) -> dict:
             "min_clear_m": min((dist[k] for k in keys), default=math.inf)}
 
 
-def safest_route(g, s: int, t: int, dist: dict[int, float], cap_m: float) -> dict:
-    """Maximin clearance (capped at ``cap_m``) by binary search, then the shortest route."""
+def safest_route(g, s: int, t: int, dist: dict[int, float], cap_m: float,
+                 detour_cap: float = 1.5) -> dict:
+    """The safest route within the detour cap, as supplyline defines it: the greatest
+    minimum clearance (capped at ``cap_m``) among held-avoiding routes no longer than
+    ``detour_cap`` x the peacetime route (or than the shortest held-avoiding route where
+    that is longer), by binary search over the clearance values, then the shortest."""
     clear = {k: min(d, cap_m) for k, d in dist.items()}
 
     def view(thr: float):
         return nx.subgraph_view(g, filter_edge=lambda u, v, k: dist[k] > 0 and clear[k] >= thr)
+
+    def length(gv) -> float:
+        try:
+            return nx.shortest_path_length(gv, s, t, weight="length")
+        except nx.NetworkXNoPath:
+            return math.inf
 
     levels = sorted({c for k, c in clear.items() if dist[k] > 0})
     if s == t:
         return {"found": True, "length_m": 0.0, "min_clear_m": cap_m}
     if not levels or not nx.has_path(view(levels[0]), s, t):
         return {"found": False}
+    peace = nx.shortest_path_length(g, s, t, weight="length")
+    avoid = length(view(levels[0]))
+    limit = avoid if avoid > detour_cap * peace + 1e-3 else detour_cap * peace
     lo, hi = 0, len(levels) - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if nx.has_path(view(levels[mid]), s, t):
+        if length(view(levels[mid])) <= limit + 1e-3:
             lo = mid
         else:
             hi = mid - 1
@@ -294,13 +296,12 @@ def plans_by_day(ws, tl) -> dict:
 
 def run_baseline(egm_path: Path, deepstate_dir: Path, plans: dict, dates: list[dt.date],
                  profile, radii_km=(5.0, 10.0, 20.0, 30.0), area_radius_km: float = 30.0,
-                 modes=("road", "rail"), nets: dict | None = None,
-                 road_classes: str = "all") -> BaselineRun:
+                 modes=("road", "rail"), nets: dict | None = None) -> BaselineRun:
     """Timeline metrics for ``plans`` (per day, supplyline CityPlans: place, hubs, region
     box, snapped nodes) on ``dates``, the straightforward way (``nets``: networks already
     built, per mode)."""
     t0 = time.perf_counter()
-    nets = nets or {m: build_network(egm_path, m, road_classes) for m in modes}
+    nets = nets or {m: build_network(egm_path, m) for m in modes}
     regions = {}
     for p in {id(p): p for day in dates for p in plans.get(day, [])}.values():
         if not p.hubs:
@@ -504,7 +505,7 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     from supplyline.analysis.timeline import compute_timeline
 
     t0 = time.perf_counter()
-    ws.history  # noqa: B018 - loaded before timing
+    ws.history  # noqa: B018 - load before timing
     for m in ("road", "rail"):
         ws.network(m)
     ws.gazetteer  # noqa: B018 - load before timing
@@ -512,18 +513,16 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
     dates = history_dates(ws, start, n_days)
     names = list(cities)  # names or identifiers ("geonames:704422"): Workspace.find takes both
     t1 = time.perf_counter()
-    opts = compare_options(ws)
     tl = compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1,
-                          options=opts)
+                          options=HELD_ONLY)
     sl_s = time.perf_counter() - t1
     # the same call again: per-process lazy set-up (edge sample points, midpoints) is done
     t1 = time.perf_counter()
     compute_timeline(ws, names, dates[0], dates[-1], use_cache=False, workers=1,
-                     options=opts)
+                     options=HELD_ONLY)
     sl_warm = time.perf_counter() - t1
     base = run_baseline(ws.sources.require("egm"), ws.sources.daily_dirs[0][1],
-                        plans_by_day(ws, tl), dates, ws.profile,
-                        road_classes=opts.road_classes)
+                        plans_by_day(ws, tl), dates, ws.profile)
     agree = compare(tl, base, ws.profile)
     bt = base.timings
     city_days = int(tl.stats["city_days"])
@@ -553,7 +552,8 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
 
 def sample_dates(ws, n: int) -> list[dt.date]:
     """``n`` history days spread evenly over the days the baseline can read (those with
-    a daily DeepState file; first and last included)."""
+    a daily DeepState file; first and last included): the merged history's earlier days
+    come from API snapshots only."""
     daily = ws.sources.daily_dirs[0][1]
     dates = [d for d in ws.history.dates if deepstate_file(daily, d).exists()]
     idx = np.unique(np.linspace(0, len(dates) - 1, max(1, n)).round().astype(int))
@@ -576,10 +576,9 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
     names = list(cities)
     days, routes, plans = [], [], {}
     sl_s = 0.0
-    opts = compare_options(ws)
     for d in dates:  # each day on its own (hubs chosen on that day, as a fresh run would)
         t1 = time.perf_counter()
-        tl = compute_timeline(ws, names, d, d, use_cache=False, workers=1, options=opts)
+        tl = compute_timeline(ws, names, d, d, use_cache=False, workers=1, options=HELD_ONLY)
         sl_s += time.perf_counter() - t1
         days.append(tl.days)
         routes.append(tl.routes)
@@ -588,7 +587,7 @@ def benchmark_sample(ws, cities: list[str], dates: list[dt.date]) -> dict:
                   tl.cities, tl.options, {})
     t0 = time.perf_counter()
     egm = ws.sources.require("egm")
-    nets = {m: build_network(egm, m, opts.road_classes) for m in ("road", "rail")}
+    nets = {m: build_network(egm, m) for m in ("road", "rail")}
     base_days, base_routes = [], []
     t = {"setup_s": time.perf_counter() - t0, "load_s": 0.0, "compute_s": 0.0,
          "city_days": 0}

@@ -3,8 +3,10 @@
 
 Runs ``npm pack leaflet@<version>`` in a temp dir and extracts ``dist/leaflet.js``,
 ``dist/leaflet.css`` and ``LICENSE`` into ``src/supplyline/assets/vendor/`` (git-ignored),
-where :func:`supplyline.viz.report.load_leaflet` finds them. Nothing is fetched when the
-right version is already there (unless ``--force``).
+where :func:`supplyline.viz.report.load_leaflet` finds them. Every file is checked against
+its pinned SHA-256 (``LEAFLET_SHA256``) before it is written, and again before a report
+inlines it. Nothing is fetched when files with the pinned hashes are already there
+(unless ``--force``); files that differ are replaced.
 
     python scripts/fetch_assets.py [--dest DIR] [--force]
 """
@@ -28,8 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="fetch even when present")
     args = ap.parse_args(argv)
     if not args.force and _valid_leaflet(args.dest):
-        print(f"Leaflet {LEAFLET_VERSION} already in {args.dest}")
+        print(f"Leaflet {LEAFLET_VERSION} already in {args.dest} (SHA-256 checked)")
         return 0
+    if (args.dest / "leaflet.js").exists():
+        print(f"{args.dest}: Leaflet files differ from the pinned SHA-256; fetching again")
     try:
         dest = fetch_leaflet(args.dest)
     except SupplylineError as exc:

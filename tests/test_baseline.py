@@ -27,16 +27,21 @@ def baseline():
     return sys.modules[name]
 
 
-def test_safest_route_is_maximin_then_shortest(baseline):
+def test_safest_route_is_clearest_within_the_cap(baseline):
     import networkx as nx
 
-    # two routes 0 -> 3: short and exposed (1 km clear), long and safe (9 km clear)
+    # two routes 0 -> 3: short and exposed (1 km clear), long and safe (9 km clear);
+    # the peacetime route (edge 4, 5 long) touches held ground
     g = nx.MultiGraph()
     for k, (u, v, length) in enumerate([(0, 1, 10), (1, 3, 10), (0, 2, 30), (2, 3, 30),
                                         (0, 3, 5)]):
         g.add_edge(u, v, key=k, length=length, cls="primary")
     dist = {0: 1000.0, 1: 1000.0, 2: 9000.0, 3: 12000.0, 4: 0.0}  # edge 4 touches held
+    # 1.5 x 5 < 20: the limit is the shortest held-avoiding route (20): the exposed one
     safest = baseline.safest_route(g, 0, 3, dist, cap_m=45_000)
+    assert safest == {"found": True, "length_m": 20, "min_clear_m": 1000.0}
+    # a cap of 12 (60) admits the safe route
+    safest = baseline.safest_route(g, 0, 3, dist, cap_m=45_000, detour_cap=12)
     assert safest == {"found": True, "length_m": 60, "min_clear_m": 9000.0}
     peace = baseline.peacetime_route(g, 0, 3, dist)
     assert peace["length_m"] == 5 and peace["min_clear_m"] == 0.0
@@ -57,9 +62,8 @@ def test_baseline_agrees_with_supplyline(ws, baseline):
     from supplyline.analysis.timeline import compute_timeline
 
     dates = baseline.history_dates(ws, "2025-01-29", 3)
-    # the ground the baseline measures from: held territory as the daily files draw it
     tl = compute_timeline(ws, ["Pokrovsk"], dates[0], dates[-1], use_cache=False,
-                          options=baseline.compare_options(ws))
+                          options=baseline.HELD_ONLY)
     plans = baseline.plans_by_day(ws, tl)
     n_hubs = sum(len(p.hubs) for day in plans.values() for p in day)
     assert n_hubs

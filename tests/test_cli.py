@@ -52,6 +52,9 @@ def test_user_errors_are_one_line_nonzero(ws, shared_data, tmp_path):
         ("routes", "Pokrovsk", "--bands", "a=5,b=2"),
         ("distance", "Pokrovsk", "--road", "X-99"),
         ("routes", "Lviv", "--to", "Dnipro"),  # outside the network's extent
+        ("routes", "Pokrovsk", "--beyond", "artillery"),
+        ("routes", "Pokrovsk", "--detour-cap", "0.5"),
+        ("status", "Pokrovsk", "--detour-cap", "nan"),
     ]
     for args in cases:
         r = run(*args, data=shared_data)
@@ -73,6 +76,24 @@ def test_routes_export_geojson(ws, shared_data, tmp_path):
     assert set(gdf["kind"]) == {"peacetime", "avoid_held", "safest"}
     assert gdf.crs.to_epsg() == 4326
     assert (gdf["length_km"] > 100).all()
+
+
+def test_routes_policies_and_resilience_in_the_table(ws, shared_data):
+    r = run("routes", "Pokrovsk", "--date", "2025-01-31", "--to", "Sloviansk", "--mode",
+            "road", "--beyond", "tube", "--detour-cap", "2", data=shared_data)
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.split())  # table cells wrap
+    assert "beyond tube" in text and "trade-off" in text
+    assert "2 x the peacetime route" in text
+    assert "resilience: Edge-disjoint road routes from Pokrovsk" in text
+    r = run("routes", "Pokrovsk", "--date", "2025-01-31", "--to", "Sloviansk", "--mode",
+            "road", "--beyond", "tube", "--json", data=shared_data)
+    doc = json.loads(r.stdout)
+    pair = doc["modes"]["road"]["hubs"][0]
+    assert pair["beyond"]["beyond_band"] == "tube" and pair["safest"]["detour_cap"] == 1.5
+    assert doc["modes"]["road"]["resilience"]["beyond_band"] == "tube"
+    assert [b["band"] for b in doc["modes"]["road"]["resilience"]["by_band"]] == [
+        "held", "contact", "fpv", "tube", "rocket"]
 
 
 def test_data_fetch_cli_against_local_server(shared_data, tmp_path):

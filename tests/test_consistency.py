@@ -51,10 +51,14 @@ def _expected_day(ws, city_id: str, day) -> tuple[dict, dict]:
         row[f"{mode}_status"] = m.status
         row[f"{mode}_best_min_clearance_km"] = m.best_min_clearance_km
         row[f"{mode}_disjoint_routes"] = m.disjoint_routes
+        assert list(m.disjoint_routes_by_band) == ["held", "contact", "fpv", "tube", "rocket"]
+        for band, n in m.disjoint_routes_by_band.items():
+            row[f"{mode}_disjoint_routes_beyond_{band}"] = n
         for h in m.hubs:
             routes[(mode, h.hub.id)] = {
                 "status": h.status, "safest_length_km": h.safest_length_km,
                 "safest_min_clearance_km": h.safest_min_clearance_km,
+                "safest_length_limit_km": h.safest_length_limit_km,
                 "peacetime_length_km": h.peacetime_length_km,
                 "peacetime_status": h.peacetime_status,
                 "peacetime_min_clearance_km": h.peacetime_min_clearance_km}

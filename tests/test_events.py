@@ -6,12 +6,15 @@ import pytest
 
 from supplyline.core.events import (
     backtest,
+    baseline_scores,
     detect_events,
     first_persistent,
     forecast_crossing,
     forecast_with_backtest,
+    line_crossing,
     persistent_changes,
     trends,
+    withheld_reason,
 )
 from supplyline.core.exposure import ThreatProfile
 
@@ -120,6 +123,105 @@ def test_backtest_perfect_on_linear_series_and_withheld_when_short():
     assert bt["coverage"] == 1.0
     short = forecast_with_backtest(dates[:40], vals[:40], 0.0, "x", window_days=30)
     assert not short["shown"] and "not shown" in short["withheld"]
+
+
+def _line(n=120, rate=1.0, start=100.0):
+    dates = pd.Series(pd.date_range("2025-01-01", periods=n, freq="D"))
+    return dates, np.maximum(0.0, start - rate * np.arange(n))
+
+
+def test_straight_line_baseline_on_known_lines():
+    dates, vals = _line()
+    # through days 30..59 of 100 - t the line is exact: on day 59 it stands at 41 km and
+    # falls 1 km a day, so it reaches 0 in 41 days
+    assert line_crossing(dates, vals, dates.iloc[59], 0.0) == pytest.approx(41.0)
+    assert line_crossing(dates, vals, dates.iloc[59], 50.0) == 0.0  # the line is there
+    up = pd.Series(np.arange(120.0))
+    assert line_crossing(dates, up.to_numpy(), dates.iloc[59], 0.0) is None  # not falling
+    assert line_crossing(dates, vals, dates.iloc[59], 0.0, horizon_days=30) is None
+    assert line_crossing(dates[:2], vals[:2], dates.iloc[1], 0.0) is None  # < 3 points
+
+
+def test_baseline_scores_by_hand():
+    # real days to the crossing on three dates: 10, none (counts as the horizon), 30
+    days = {"trend": [12, np.inf, 20], "no_change": [np.inf] * 3,
+            "straight_line_30d": [5, 100, 40]}
+    b = baseline_scores(days, [10, np.inf, 30], horizon_days=365)
+    # errors: trend 2, 0, 10 (MAE 4); no change 355, 0, 335 (230); line 5, 265, 10 (93.3)
+    assert b["dates"] == 3 and b["crossings"] == 2
+    assert b["mae_days"] == {"trend": 4.0, "no_change": 230.0, "straight_line_30d": 93.3}
+    assert b["median_abs_error_days"]["straight_line_30d"] == 10.0
+    assert b["skill"]["no_change"] == pytest.approx(1 - 4 / 230, abs=1e-3)
+    assert b["skill"]["straight_line_30d"] == pytest.approx(1 - 4 / (280 / 3), abs=1e-3)
+    empty = baseline_scores({"trend": [], "no_change": [], "straight_line_30d": []}, [])
+    assert empty["dates"] == 0 and empty["skill"] == {"no_change": None,
+                                                      "straight_line_30d": None}
+
+
+def test_backtest_scores_baselines_on_the_same_dates():
+    # 100 - t km, crossing on day 100; replays on days 30, 40, ..., 90 (7 dates). The trend
+    # and the line are both exact (error 0); "no change" never crosses, which counts as
+    # the 365-day horizon: errors 365 - (100 - t) = 295, 305, ..., 355 days, mean 325.
+    dates, vals = _line()
+    bt = backtest(dates, vals, 0.0, window_days=30, step_days=10, persist=1)
+    b = bt["baselines"]
+    assert b["dates"] == 7 and b["crossings"] == 7 and bt["scored"] == 7
+    assert b["mae_days"] == {"trend": 0.0, "no_change": 325.0, "straight_line_30d": 0.0}
+    assert b["skill"]["no_change"] == 1.0
+    assert b["skill"]["straight_line_30d"] is None  # a perfect baseline cannot be beaten
+    why = withheld_reason(bt)  # a forecast with this backtest would not be shown
+    assert why.startswith("does not beat a straight line through the last 30 days")
+    assert "skill undefined" in why
+
+
+def test_forecast_that_beats_both_baselines_is_shown_with_itsrange_coverage_of():
+    # three approaches at 1 km/day from 100 km to 0 (then back to 100 after ten days at
+    # 0), every tenth day reported 60 km too far: the robust trend ignores those days, the
+    # straight line through the last 30 days is pulled by them. Forecast in the fourth.
+    t = np.arange(400)
+    base = np.maximum(0.0, 100.0 - (t % 110))
+    vals = base + np.where((t % 10 == 3) & (base > 0), 60.0, 0.0)
+    dates = pd.Series(pd.date_range("2025-01-01", periods=400, freq="D"))
+    f = forecast_with_backtest(dates, vals, 0.0, "x", at=dates.iloc[380], window_days=60,
+                               step_days=5, persist=1)
+    b = f["backtest"]["baselines"]
+    assert b["crossings"] == b["dates"] > 0
+    assert b["skill"]["no_change"] > 0.5 and b["skill"]["straight_line_30d"] > 0
+    assert f["shown"] and f["forecast"]["note"] == "trend"
+    # on day 380 the value is 50 km, falling 1 km/day: 50 days on
+    assert f["forecast"]["eta"] == str((dates.iloc[380] + pd.Timedelta(days=50)).date())
+    rc = f["forecast"]["range_coverage"]
+    assert rc["nominal"] == 0.8 and rc["cases"] == f["backtest"]["coverage_cases"] > 5
+    assert rc["observed"] == f["backtest"]["coverage"]
+    # the same series with the outliers every seventh day: the line wins, withheld
+    vals7 = base + np.where((t % 7 == 3) & (base > 0), 60.0, 0.0)
+    g = forecast_with_backtest(dates, vals7, 0.0, "x", at=dates.iloc[380], window_days=60,
+                               step_days=5, persist=1)
+    assert not g["shown"] and g["withheld"].startswith("does not beat a straight line")
+    assert g["backtest"]["baselines"]["skill"]["straight_line_30d"] < 0
+
+
+def testrange_coverage_of_note():
+    from supplyline.core.events import range_coverage_of
+
+    r = range_coverage_of({"coverage": 0.0, "coverage_cases": 7})
+    assert r["observed"] == 0.0 and "too narrow" in r["note"] and "0 % of 7" in r["note"]
+    assert "only 2" in range_coverage_of({"coverage": 1.0, "coverage_cases": 2})["note"]
+    assert "held the real date in 80 % of 10" in range_coverage_of(
+        {"coverage": 0.8, "coverage_cases": 10})["note"]
+
+
+def test_backtest_uses_only_what_was_known_on_the_forecast_date():
+    dates, vals = _line()
+    late = forecast_with_backtest(dates, vals, 0.0, "x", window_days=30, step_days=10,
+                                  persist=1)
+    early = forecast_with_backtest(dates, vals, 0.0, "x", at=dates.iloc[80], window_days=30,
+                                   step_days=10, persist=1)
+    assert late["backtest"]["baselines"]["dates"] == 7
+    # on day 80 no crossing had happened yet and no date had a year of history after it
+    assert early["backtest"]["baselines"]["dates"] == 0 and early["backtest"]["scored"] == 0
+    assert not early["shown"]
+    assert late["shown"] and late["forecast"]["note"] == "already reached"  # a fact
 
 
 def test_trends_rates():

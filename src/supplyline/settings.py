@@ -17,6 +17,8 @@ variable                       meaning
 ``SUPPLYLINE_DEEPSTATE_API``   base URL of the DeepStateMap API (raw snapshots)
 ``SUPPLYLINE_OSM_URL``         URL of the OpenStreetMap ``.osm.pbf`` extract
 ``SUPPLYLINE_LANG``            language of messages and outputs (``en`` or ``uk``)
+``SUPPLYLINE_STATE``           state directory (default ``$XDG_STATE_HOME/supplyline``,
+                               else ``~/.local/state/supplyline``): ``watch`` alert state
 =============================  ===========================================================
 
 Data locations are searched in order: ``--data DIR``, ``SUPPLYLINE_DATA``,
@@ -41,6 +43,7 @@ ENV_DEEPSTATE_URL = "SUPPLYLINE_DEEPSTATE_URL"
 ENV_DEEPSTATE_API = "SUPPLYLINE_DEEPSTATE_API"
 ENV_OSM_URL = "SUPPLYLINE_OSM_URL"
 ENV_LANG = "SUPPLYLINE_LANG"
+ENV_STATE = "SUPPLYLINE_STATE"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Settings:
     deepstate_api: str | None = None
     osm_url: str | None = None
     lang: str | None = None
+    state_dir: Path = Path.home() / ".local" / "state" / "supplyline"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +80,12 @@ class Settings:
         if control and "::" in control:
             control, _, column = control.partition("::")
         data = get(ENV_DATA)
+        state = get(ENV_STATE)
+        if state:
+            state_dir = Path(state).expanduser()
+        else:
+            base = get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            state_dir = Path(base) / "supplyline"
         return cls(
             data_dir=Path(data).expanduser() if data else None,
             cache_dir=cache_dir,
@@ -86,6 +96,7 @@ class Settings:
             deepstate_api=get(ENV_DEEPSTATE_API),
             osm_url=get(ENV_OSM_URL),
             lang=(get(ENV_LANG) or "").lower() or None,
+            state_dir=state_dir,
         )
 
     @property

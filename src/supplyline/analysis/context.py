@@ -14,6 +14,7 @@ queries (:mod:`supplyline.analysis.queries`) and the timeline do, through
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,29 @@ def compass(bearing_deg: float) -> str:
     return COMPASS[int(((bearing_deg % 360) + 11.25) // 22.5) % 16]
 
 
+def _check_args(**kw) -> None:
+    """Types of the Workspace arguments, as one :class:`InvalidArgumentError` line."""
+    def bad(name: str, want: str) -> InvalidArgumentError:
+        return InvalidArgumentError(f"Workspace({name}={kw[name]!r}): expected {want}")
+
+    for name in ("data_dir", "control_file"):
+        v = kw[name]
+        if v is not None and (not isinstance(v, str | os.PathLike) or not str(v).strip()):
+            raise bad(name, "a path (str or pathlib.Path) or None")
+    prof = kw["profile"]
+    if prof is not None and not isinstance(prof, ThreatProfile):
+        hint = f" such as ThreatProfile.parse({prof!r})" if isinstance(prof, str) else ""
+        raise bad("profile", f"a ThreatProfile{hint} or None")
+    if not isinstance(kw["use_cache"], bool):
+        raise bad("use_cache", "True or False")
+    if kw["build_params"] is not None and not isinstance(kw["build_params"], BuildParams):
+        raise bad("build_params", "a BuildParams or None")
+    if kw["network_source"] is not None and not isinstance(kw["network_source"], str):
+        raise bad("network_source", "'egm', 'osm' or None")
+    if not isinstance(kw["date_column"], str) or not kw["date_column"]:
+        raise bad("date_column", "a column name")
+
+
 class Workspace:
     """Lazily loaded data (history, networks, places) and the memo shared by queries.
 
@@ -80,13 +104,9 @@ class Workspace:
                  use_cache: bool = True, build_params: BuildParams | None = None,
                  progress: Any = None, network_source: str | None = None,
                  control_file: str | Path | None = None, date_column: str = "date"):
-        if data_dir is not None and not isinstance(data_dir, str | Path):
-            raise InvalidArgumentError(
-                f"data_dir {data_dir!r}: expected a directory path (str or Path)")
-        if profile is not None and not isinstance(profile, ThreatProfile):
-            raise InvalidArgumentError(
-                f"profile {profile!r}: expected a ThreatProfile (e.g. "
-                "ThreatProfile.parse('contact=3,fpv=15'))")
+        _check_args(data_dir=data_dir, profile=profile, use_cache=use_cache,
+                    build_params=build_params, network_source=network_source,
+                    control_file=control_file, date_column=date_column)
         if options is not None and not isinstance(options, AnalysisOptions):
             raise InvalidArgumentError(f"options {options!r}: expected AnalysisOptions")
         settings = get_settings()

@@ -11,8 +11,8 @@ rear hubs on a date                      :func:`select_hubs`
 route network, snapping, route region    :func:`plan_city` (a :class:`CityPlan`)
 distance to held territory, centre held  :func:`local_figures`
 held share of each ring, held area       :func:`local_figures`
-routes per hub and mode, route status,   :func:`mode_figures`
-safest route, disjoint routes
+routes per hub and mode (each policy),   :func:`mode_figures`
+status, trade-off, resilience per band
 open-ground corridor width               :func:`corridor_width`
 =======================================  ==================================================
 
@@ -34,15 +34,20 @@ from .._kdtree import cKDTree
 from ..core.encirclement import ClearanceRaster, ring_points
 from ..core.exposure import HeldIndex, ThreatProfile, clip_box
 from ..core.routes import (
+    BandResilience,
     Chains,
+    CountProof,
     EdgeExposure,
-    Resilience,
     Route,
     RouteEngine,
+    SafestChoice,
+    TradeoffPoint,
+    band_counts,
+    band_resilience,
     city_radius_m,
+    level_masks,
     pair_status,
-    resilience,
-    resilience_mask,
+    resilience_levels,
     safest_still_valid,
     status_rank,
 )
@@ -433,12 +438,17 @@ class ModeFigures:
     status: dict[str, str]  # hub ident -> open / under fire (band) / cut
     best_status: str
     best_min_clearance_km: float  # NaN when no hub is reachable
-    disjoint_routes: int
-    resilience: Resilience | None = None  # with the cut (detail=True)
+    disjoint_routes: int  # beyond the options' band
+    #: edge-disjoint routes beyond each level ("held", then every band)
+    disjoint_by_band: dict[str, int] = field(default_factory=dict)
+    resilience: BandResilience | None = None  # with the cuts (detail=True)
+    #: hub ident -> length / clearance trade-off (detail=True)
+    tradeoffs: dict[str, list[TradeoffPoint]] = field(default_factory=dict)
     # kept for the next day (the timeline's shortcuts)
     clear: np.ndarray | None = None
-    thresholds: dict[str, float] = field(default_factory=dict)
-    resil_mask: np.ndarray | None = None
+    choices: dict[str, SafestChoice] = field(default_factory=dict)
+    #: per level, why its count holds (:func:`~supplyline.core.routes.count_still_valid`)
+    resil_proofs: list[CountProof | None] | None = None
     serial: int = -1
     centre_cut: bool = False
 
@@ -447,49 +457,55 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
                  *, detail: bool = False, prev: ModeFigures | None = None,
                  stamp: np.ndarray | None = None, serial: int = -1,
                  describe_point=None, centre_cut: bool = False) -> ModeFigures:
-    """Peacetime, avoid-held and safest routes from the city to each hub on ``exposure``
-    (numbered like the plan's sub-network edges), each hub's status, the best status and
-    clearance over the hubs, and the number of edge-disjoint routes beyond the option's
-    band (with its bottleneck, the minimum cut, when ``detail``).
+    """Peacetime, avoid-held and safest routes (within the options' detour cap) from the
+    city to each hub on ``exposure`` (numbered like the plan's sub-network edges), each
+    hub's status, the best status and clearance over the hubs, and the number of
+    edge-disjoint routes beyond each level (held, then every band; the headline count is
+    the one beyond the options' band).
 
-    ``detail=False`` leaves out what only a single query shows (route numbers, km per
-    band, the cut); the other figures are the same. ``prev`` (the figures of an earlier
-    day of the same plan) and ``stamp`` (per edge, the serial of the last day its
-    figures changed) let unchanged routes be kept: a safest route whose bottleneck no
-    changed edge crossed (:func:`~supplyline.core.routes.safest_still_valid`), a route
-    whose edges all kept their figures, and the disjoint-route count for an identical
-    usable edge set.
+    ``detail=True`` adds what only a single query shows: route numbers, km per band, the
+    avoid-held route's edges, the route beyond ``options.route_beyond_band`` when asked,
+    each hub's length / clearance trade-off, and the resilience's bottleneck and cut
+    (:func:`~supplyline.core.routes.band_resilience`); the other figures are the same.
+    ``prev`` (the figures of an earlier day of the same plan) and ``stamp`` (per edge,
+    the serial of the last day its figures changed) let unchanged routes be kept: a
+    safest route whose choice no changed edge can alter
+    (:func:`~supplyline.core.routes.safest_still_valid`), a route whose edges all kept
+    their figures, and a disjoint-route count whose flow and cut still hold.
 
     ``centre_cut``: the city centre itself is inside hostile ground, so no route leaves
     it: every pair is cut (the peacetime route is still described, for reference).
     """
     mp = plan.modes[mode]
+    opts = plan.options
     if prev is not None and prev.centre_cut != centre_cut:
         prev = None
     eng = RouteEngine(mp.net, exposure, profile, chains=mp.chains)
     clear = eng.capped_clearance()
     described: dict[tuple[str, str], Route] = {}
-    known: dict[int, tuple[float, list[int]]] = {}
+    known: dict[int, SafestChoice] = {}
     if prev is not None:
         if stamp is not None:
             described = {(hub, k): r for hub, rr in prev.routes.items() for k, r in rr.items()
-                         if k != "avoid_held" and r.found and len(r.edge_ids)
+                         if k in ("peacetime", "safest") and r.found and len(r.edge_ids)
                          and stamp[r.edge_ids].max() <= prev.serial}
         for i, (h, _) in enumerate(mp.hub_nodes):
-            thr = prev.thresholds.get(h)
-            if thr is not None and prev.clear is not None \
-                    and safest_still_valid(prev.clear, clear, thr):
-                known[i] = (thr, prev.routes[h]["safest"].edge_ids)
+            ch = prev.choices.get(h)
+            if ch is not None and prev.clear is not None \
+                    and safest_still_valid(prev.clear, clear, ch):
+                known[i] = ch
     # the avoid-held route is searched only for a detailed answer: whether one exists is
-    # known from the safest route's search, which is all the other figures need
+    # all the other figures need
     res = eng.routes(mp.city_node, mp.hub_nodes, with_refs=detail, peace=mp.peace,
-                     describe_avoid=detail, search_avoid=detail, safest=known,
-                     lean=not detail, described=described)
+                     describe_avoid=detail, search_avoid=detail, detour_cap=opts.detour_cap,
+                     safest=known, beyond=opts.route_beyond_band if detail else None,
+                     tradeoff=detail, lean=not detail, described=described)
     if centre_cut:
         for rr in res.values():
-            rr["avoid_held"] = Route("avoid_held", rr["avoid_held"].hub, False)
-            rr["safest"] = Route("safest", rr["safest"].hub, False)
-        eng.thresholds = {}
+            for kind in [k for k in rr if k != "peacetime"]:
+                rr[kind] = Route(kind, rr[kind].hub, False)
+        eng.choices = {}
+        eng.tradeoffs = {}
     status = {h: pair_status(rr) for h, rr in res.items()}
     best_rank, best_clear, best_status = -1, np.nan, "cut"
     for h, rr in res.items():
@@ -499,22 +515,24 @@ def mode_figures(plan: CityPlan, mode: str, exposure: EdgeExposure, profile: Thr
                                 (np.isnan(best_clear) or s.min_clearance_km > best_clear)):
             best_rank, best_status = rank, status[h]
             best_clear = s.min_clearance_km if s.found else np.nan
-    rmask = resilience_mask(eng, plan.options.beyond_band)
+    masks = level_masks(eng)
+    names = [n for n, _ in resilience_levels(profile)]
     resil = None
     if detail:
-        resil = resilience(eng, mp.source_nodes, mp.sink_nodes, plan.options.beyond_band,
-                           describe=describe_point)
-        for item in resil.bottleneck_edges:  # edge ids of the whole network
+        resil = band_resilience(eng, mp.source_nodes, mp.sink_nodes,
+                                describe=describe_point, masks=masks)
+        for item in resil.bottleneck_edges + resil.cut_edges:  # the whole network's ids
             item["edge"] = int(mp.net.parent_edges[item["edge"]])
-        n_routes = resil.disjoint_routes
-    elif prev is not None and prev.resil_mask is not None \
-            and np.array_equal(prev.resil_mask, rmask):
-        n_routes = prev.disjoint_routes
+        counts, proofs = [resil.counts[n] for n in names], None
     else:
-        n_routes = resilience(eng, mp.source_nodes, mp.sink_nodes, plan.options.beyond_band,
-                              with_cut=False).disjoint_routes
-    return ModeFigures(mode, res, status, best_status, best_clear, n_routes, resil,
-                       clear, dict(eng.thresholds), rmask, serial, centre_cut)
+        counts, proofs = band_counts(eng, mp.source_nodes, mp.sink_nodes, masks,
+                                     prev.resil_proofs if prev is not None else None)
+    by_band = dict(zip(names, counts, strict=True))
+    if opts.beyond_band not in by_band:
+        profile.threshold_m(opts.beyond_band)  # the error naming the profile's bands
+    return ModeFigures(mode, res, status, best_status, best_clear, by_band[opts.beyond_band],
+                       by_band, resil, dict(eng.tradeoffs) if detail else {}, clear,
+                       dict(eng.choices), proofs, serial, centre_cut)
 
 
 def plan_exposure(ws: Workspace, plan: CityPlan, mode: str, ground: DayGround) -> EdgeExposure:

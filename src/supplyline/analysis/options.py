@@ -63,6 +63,15 @@ class AnalysisOptions:
         days earlier is used (minus the day's held territory): the snapshots that carry
         it are every second day for much of 2023-2025, and a grey zone known only every
         other day would make distances flicker. 0: only the day's own.
+        Resilience: the headline count of edge-disjoint routes is of those staying beyond
+        this band (the counts beyond every band are given too).
+    detour_cap
+        The safest route is the clearest one no longer than this many times the peacetime
+        route (or than the shortest held-avoiding route, where the front already forces a
+        longer detour); 1-10.
+    route_beyond_band
+        A band name: also give the shortest route staying beyond that band; None (default):
+        not asked.
     """
 
     road_classes: str = "all"
@@ -79,6 +88,8 @@ class AnalysisOptions:
     threat_ground: str = "contested"
     border_hostile: bool = True
     grey_max_lag_days: int = 2
+    detour_cap: float = 1.5
+    route_beyond_band: str | None = None
 
     def __post_init__(self) -> None:
         if self.threat_ground not in ("contested", "held"):
@@ -99,7 +110,14 @@ class AnalysisOptions:
         object.__setattr__(self, "hubs", tuple(str(h) for h in self.hubs))
         if not isinstance(self.max_hubs, int) or not 1 <= self.max_hubs <= 10:
             raise InvalidArgumentError(f"max_hubs {self.max_hubs!r}: expected 1-10")
-        radii = tuple(float(r) for r in self.radii_km)
+        try:
+            if isinstance(self.radii_km, str | bytes):
+                raise TypeError
+            radii = tuple(float(r) for r in self.radii_km)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"radii {self.radii_km!r}: expected a list of numbers of km, e.g. (5, 10, 20)"
+            ) from None
         if not radii or any(not math.isfinite(r) or not 0 < r <= 200 for r in radii) \
                 or len(set(radii)) != len(radii):
             raise InvalidArgumentError(
@@ -115,6 +133,17 @@ class AnalysisOptions:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
                     or v <= 0:
                 raise InvalidArgumentError(f"{name} {v!r}: expected a positive number")
+        cap = self.detour_cap
+        if isinstance(cap, bool) or not isinstance(cap, int | float) or not math.isfinite(cap) \
+                or not 1 <= cap <= 10:
+            raise InvalidArgumentError(f"detour_cap {cap!r}: expected a number from 1 to 10 "
+                                       "(times the peacetime route's length)")
+        object.__setattr__(self, "detour_cap", float(cap))
+        for name in ("beyond_band", "route_beyond_band"):
+            v = getattr(self, name)
+            if not (isinstance(v, str) and v.strip()) and not (v is None and
+                                                               name == "route_beyond_band"):
+                raise InvalidArgumentError(f"{name} {v!r}: expected a band name, e.g. 'tube'")
         if not isinstance(self.ring_bearings, int) or not 8 <= self.ring_bearings <= 3600:
             raise InvalidArgumentError(f"ring_bearings {self.ring_bearings!r}: expected 8-3600")
 
@@ -150,6 +179,15 @@ class AnalysisOptions:
             "threat_ground": self.threat_ground,
             "border_hostile": self.border_hostile,
             "grey_max_lag_days": self.grey_max_lag_days,
+            "resilience": ("edge-disjoint routes from the city's built-up area to the hub "
+                           "areas avoiding held territory and staying beyond each band; "
+                           f"headline count beyond {self.beyond_band}"),
+            "detour_cap": self.detour_cap,
+            "safest_route": ("greatest minimum clearance from held territory (counted up to "
+                             "the outermost band), then shortest, among held-avoiding routes "
+                             f"no longer than {self.detour_cap:g} x the peacetime route (or "
+                             "than the shortest held-avoiding route where that is longer)"),
+            "route_beyond_band": self.route_beyond_band,
         }
 
 

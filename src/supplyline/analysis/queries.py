@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..core.encirclement import flanks as flanks_of
+from ..core import encirclement as enc
 from ..core.encirclement import ring_occupancy
 from ..data.control import HeldTerritory
 from ..data.places import Match, Place
@@ -35,11 +35,13 @@ from .figures import (
 )
 from .options import AnalysisOptions
 from .results import (
-    Arm,
+    Approach,
     AxesResult,
+    BandRoutes,
     Bottleneck,
     DistanceResult,
     EncirclementResult,
+    FlankArm,
     Flanks,
     HubInfo,
     HubRoutes,
@@ -49,6 +51,7 @@ from .results import (
     ModeSummary,
     PlaceRef,
     PlacesResult,
+    PocketInfo,
     PointInfo,
     ResilienceInfo,
     Ring,
@@ -56,6 +59,7 @@ from .results import (
     RoutesResult,
     StatusResult,
     TargetDistance,
+    TradeoffPoint,
 )
 
 
@@ -149,6 +153,7 @@ def _hub_status(plan: CityPlan, figs: ModeFigures, hub: Place) -> HubStatus:
     return HubStatus(PlaceRef.of(hub), figs.status[hub.ident or hub.name],
                      s.length_km if s.found else None,
                      s.min_clearance_km if s.found else None,
+                     s.length_limit_km if s.found else None,
                      p.length_km if p.found else None,
                      p.status if p.found else "cut",
                      p.min_clearance_km if p.found else None)
@@ -195,7 +200,8 @@ def status(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
             modes[mode] = ModeSummary(mode, None, None, None, error=figs)
             continue
         modes[mode] = ModeSummary(mode, figs.best_status, _best(figs), figs.disjoint_routes,
-                                  [_hub_status(plan, figs, h) for h in cd.hubs])
+                                  [_hub_status(plan, figs, h) for h in cd.hubs],
+                                  disjoint_routes_by_band=dict(figs.disjoint_by_band))
     d = local["distance_to_front_km"]
     return StatusResult(
         **cd.header(), centre_held=local["centre_held"], distance_to_front_km=d,
@@ -229,15 +235,15 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
         parent = plan.modes[mode].net.parent_edges
         pairs = []
         for h in cd.hubs:
-            rr = figs.routes[h.ident or h.name]
-            pairs.append(HubRoutes(PlaceRef.of(h), figs.status[h.ident or h.name],
-                                   *(RouteInfo.of(rr[k], parent)
-                                     for k in ("peacetime", "avoid_held", "safest"))))
-        res = figs.resilience
-        resil = None if res is None else ResilienceInfo(
-            res.beyond_band, res.disjoint_routes,
-            [Bottleneck(int(b["edge"]), b["ref"] or None, b["cls"], b["lon"], b["lat"],
-                        b.get("near"), b["clearance_km"]) for b in res.bottleneck_edges])
+            hid = h.ident or h.name
+            rr = figs.routes[hid]
+            pairs.append(HubRoutes(
+                PlaceRef.of(h), figs.status[hid],
+                *(RouteInfo.of(rr[k], parent) for k in ("peacetime", "avoid_held", "safest")),
+                beyond=RouteInfo.of(rr["beyond"], parent) if "beyond" in rr else None,
+                tradeoff=[TradeoffPoint.of(p, parent) for p in figs.tradeoffs.get(hid, [])]))
+        resil = None if figs.resilience is None else resilience_info(
+            figs, cd.options, ws.profile, cd.place, mode)
         modes[mode] = ModeRoutes(mode, figs.best_status, _best(figs), figs.disjoint_routes,
                                  pairs, resil)
     if all(m.error for m in modes.values()):  # nothing to show: the places are off the network
@@ -252,10 +258,101 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
         edge_geometry=lambda mode, ids: _merged_line(ws, mode, ids))
 
 
+def _bottleneck(b: dict[str, Any]) -> Bottleneck:
+    return Bottleneck(int(b["edge"]), b["ref"] or None, b["cls"], b["lon"], b["lat"],
+                      b.get("near"), b["clearance_km"], b.get("band"))
+
+
+def resilience_info(figs: ModeFigures, options: AnalysisOptions, profile: Any, place: Place,
+                    mode: str) -> ResilienceInfo:
+    """The resilience of a mode's figures (computed with ``detail``) with its summary."""
+    from ..core.routes import resilience_levels
+
+    res = figs.resilience
+    beyond = dict(resilience_levels(profile))
+    by_band = [BandRoutes(b, 0.0 if b == "held" else thr / 1000, res.counts[b])
+               for b, thr in beyond.items()]
+    info = ResilienceInfo(
+        options.beyond_band, figs.disjoint_routes, by_band, res.bottleneck_band,
+        [_bottleneck(b) for b in res.bottleneck_edges], res.cut_band, res.cut_at_city,
+        res.cut_at_hubs, [_bottleneck(b) for b in res.cut_edges])
+    info.summary = resilience_summary(info, place.name, mode, options)
+    return info
+
+
+def _band_words(band: str, km: float, one: bool) -> str:
+    s = "s" if one else ""
+    return f"avoid{s} held territory" if band == "held" else f"stay{s} beyond {band} ({km:g} km)"
+
+
+def _places(items: list[Bottleneck], limit: int = 6) -> str:
+    words = []
+    for b in items[:limit]:
+        what = b.route_number or {"rail": "railway"}.get(b.road_class, b.road_class
+                                                         ) or "a line"
+        near = f" {b.near}" if b.near else ""
+        words.append(f"{what}{near} ({b.lat:.3f} N, {b.lon:.3f} E)")
+    more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(words) + more
+
+
+def resilience_summary(info: ResilienceInfo, city: str, mode: str,
+                       options: AnalysisOptions) -> str:
+    """The resilience in words: how many edge-disjoint routes stay beyond each level up
+    to the first without any, where the last level with routes can be cut, and why the
+    next has none (the city's or the hubs' own area lies within the band, or the places
+    where every route comes within it)."""
+    what = ("rail" if mode == "rail" else
+            "main-road" if options.road_classes == "main" else "road")
+    parts = []
+    for b in info.by_band:
+        n = b.disjoint_routes
+        parts.append(f"{n if n else 'none'} {_band_words(b.band, b.beyond_km, n == 1)}")
+        if n == 0:
+            if b.band != "held" and b is not info.by_band[-1]:
+                parts[-1] += " or any band farther out"
+            break
+    text = (f"Edge-disjoint {what} routes from {city}'s built-up area to the rear hubs: "
+            + ", ".join(parts) + ".")
+    km = {b.band: b.beyond_km for b in info.by_band}
+    counts = {b.band: b.disjoint_routes for b in info.by_band}
+    if info.bottleneck_band is not None and info.bottleneck:
+        n, k = counts[info.bottleneck_band], len(info.bottleneck)
+        level = ("avoiding held territory" if info.bottleneck_band == "held" else
+                 f"beyond {info.bottleneck_band}")
+        where = f"{k} place{'s' if k > 1 else ''}: {_places(info.bottleneck)}"
+        text += (f" The only route {level} can be cut at {where}." if n == 1 else
+                 f" The {n} routes {level} can all be cut at {where}.")
+    if info.cut_band is None:
+        return text
+    band = info.cut_band
+    if band == "held":
+        lead = "No route avoids held territory"
+        within = "touches held territory"
+    else:
+        lead = f"No route stays beyond {band}"
+        within = f"lies within {km[band]:g} km of held territory"
+    if info.cut_at_city:
+        text += f" {lead}: {city}'s built-up area itself {within}."
+    elif info.cut_at_hubs:
+        text += f" {lead}: the rear hubs' own areas {within}."
+    elif info.cut:
+        order = [b.band for b in info.by_band]
+        before = order[order.index(band) - 1] if band != "held" else None
+        prev = ("every route" if before is None else
+                "every route that avoids held territory" if before == "held" else
+                f"every route beyond {before}")
+        how = ("crosses held territory" if band == "held" else
+               f"comes within {km[band]:g} km of held territory")
+        text += f" {lead}: {prev} {how} at one of: {_places(info.cut)}."
+    return text
+
+
 def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = None, *,
                  to: list[str] | str | None = None,
                  options: AnalysisOptions | None = None) -> EncirclementResult:
-    """Held share of rings around the city (and of each band), flanks / pincer arms, the
+    """Held share of rings around the city (and of each band), flank arms and pincer
+    relative to the rear axis (the mean bearing to the rear hubs), the pocket test, the
     held area nearby and the open-ground corridor to the rear hubs."""
     cd = city_day(ws, city, date, to=to, options=options)
     opts = cd.options
@@ -263,7 +360,6 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
     geom = cd.held.geometry
     rings = ring_occupancy(geom, cd.place.xy, opts.radii_km, ws.profile,
                            n_bearings=opts.ring_bearings, index=cd.ground.index)
-    fl = flanks_of(geom, cd.place.xy)
     width = connected = narrowest = None
     if cd.hubs:
         plan = _plan(ws, cd)
@@ -285,11 +381,37 @@ def encirclement(ws: Workspace, city: str | Place, date: str | dt.date | None = 
         held_area_radius_km=opts.area_radius_km,
         rings=[Ring(r.radius_km, local[f"ring_held_share_{r.radius_km:g}km"], r.band_share,
                     [list(x) for x in r.held_ranges], r.description) for r in rings],
-        flanks=Flanks([Arm(a.bearing_deg, a.direction, a.distance_km, list(a.span))
-                       for a in fl.arms], fl.pincer, fl.description),
-        hubs=[PlaceRef.of(h) for h in cd.hubs], corridor_width_km=width,
-        corridor_connected=connected, corridor_narrowest=narrowest,
+        flanks=_flanks(ws, cd), hubs=[PlaceRef.of(h) for h in cd.hubs],
+        corridor_width_km=width, corridor_connected=connected, corridor_narrowest=narrowest,
         method=_method(ws, cd), centre_xy=cd.place.xy)
+
+
+def _flanks(ws: Workspace, cd: CityDay) -> Flanks:
+    """Flank arms relative to the rear axis, the pocket test and the approaches."""
+    geom, xy = cd.held.geometry, cd.place.xy
+
+    def point(p: tuple[float, float]) -> PointInfo:
+        return PointInfo(**ws.describe_point(*p))
+
+    pk = ws.memo("pocket", (cd.held.date, cd.place.ident or cd.place.name, xy),
+                 lambda: enc.pocket(geom, xy, start_radius_m=_city_radius(cd.place)))
+    pocket = PocketInfo(pk.pocket, pk.closed, pk.way_out_width_km, pk.neck_width_km,
+                        None if pk.neck_xy is None else point(pk.neck_xy), pk.area_km2,
+                        pk.room_km, pk.reason, dict(pk.thresholds))
+    apps = [Approach(a.bearing_deg, a.direction, a.distance_km, list(a.span))
+            for a in enc.approaches(geom, xy)]
+    rear = rear_axis(cd)
+    hubs = [h.name for h in cd.hubs]
+    if rear is None:
+        why = cd.hub_error or "the rear hubs lie in opposite directions: no rear axis"
+        return Flanks(None, None, hubs, enc.FLANK_RADIUS_KM, [], False, None, [], None,
+                      pocket, apps, f"no rear axis ({why}); no flank arms measured")
+    fl = enc.flanks(geom, xy, rear)
+    arms = [FlankArm(a.side, point(a.tip_xy), a.bearing_deg, a.direction, a.from_axis_km,
+                     a.along_km, a.from_city_km, a.reach_km, a.at_limit) for a in fl.arms]
+    return Flanks(fl.rear_bearing_deg, enc.compass8(rear), hubs, fl.radius_km, arms,
+                  fl.pincer, fl.gap_km, [point(p) for p in fl.gap_xy or ()],
+                  fl.axis_held_km, pocket, apps, fl.description)
 
 
 def _city_radius(place: Place) -> float:

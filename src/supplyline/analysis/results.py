@@ -113,9 +113,9 @@ class Lookup:
 
 @dataclass
 class RouteInfo:
-    """One route from a city to a hub."""
+    """One route from a city to a hub, with the rule that chose it."""
 
-    kind: str  # peacetime / avoid_held / safest
+    kind: str  # peacetime / avoid_held / safest / beyond
     found: bool
     length_km: float | None = None
     detour: float | None = None
@@ -124,34 +124,89 @@ class RouteInfo:
     status: str = "cut"
     km_by_band: dict[str, float] = field(default_factory=dict)
     route_numbers: list[str] = field(default_factory=list)
+    #: the rule that chose this route
+    policy: str = ""
+    #: safest route: the cap (x the peacetime length) and the length limit it was held to
+    detour_cap: float | None = None
+    length_limit_km: float | None = None
+    #: "beyond" route: the band it stays beyond
+    beyond_band: str | None = None
     edge_ids: list[int] = internal(factory=list)
 
     @classmethod
     def of(cls, r: Any, parent_edges: np.ndarray | None = None) -> RouteInfo:
+        policy = {"policy": r.policy, "detour_cap": r.detour_cap,
+                  "length_limit_km": r.length_limit_km, "beyond_band": r.beyond_band}
         if not r.found:
-            return cls(r.kind, False)
+            return cls(r.kind, False, **policy)
         ids = np.asarray(r.edge_ids, dtype=np.int64)
         if parent_edges is not None and len(ids):
             ids = parent_edges[ids]
         return cls(r.kind, True, r.length_km, r.detour, r.min_clearance_km,
                    r.worst_band or None, r.status, dict(r.km_by_band), list(r.refs),
-                   [int(x) for x in ids])
+                   **policy, edge_ids=[int(x) for x in ids])
+
+
+@dataclass
+class TradeoffPoint:
+    """A point of the trade-off between a route's length and its safety: the route chosen
+    for each constraint in ``meets`` ("shortest": the shortest held-avoiding route;
+    "least within <band>": the fewest km within that band, then the shortest, which is
+    the shortest route staying beyond the band where one does; "safest": the safest
+    route within the detour cap). ``km_within`` gives the km within each band or closer;
+    ``extra_km``, ``extra_clearance_km`` and ``less_within_km`` compare the point with the
+    previous, shorter one ("+20 km buys +2 km clearance"). Points that a shorter one
+    matches on clearance and on km within every band are left out; constraints no route
+    meets come last, not found."""
+
+    meets: list[str]
+    found: bool
+    length_km: float | None
+    detour: float | None
+    min_clearance_km: float | None
+    worst_band: str | None
+    route_numbers: list[str]
+    km_within: dict[str, float]
+    extra_km: float | None
+    extra_clearance_km: float | None
+    less_within_km: dict[str, float]
+    note: str | None  # the comparison in words, or why no route meets the constraint
+    edge_ids: list[int] = internal(factory=list)
+
+    @classmethod
+    def of(cls, p: Any, parent_edges: np.ndarray | None = None) -> TradeoffPoint:
+        r = RouteInfo.of(p.route, parent_edges)
+        note = p.reason
+        if p.extra_km is not None:
+            gains = []
+            dc = p.extra_clearance_km
+            if dc is not None and dc > 0:
+                gains.append(f"{dc:+.1f} km clearance")
+            gains += [f"{v:.1f} km less within {b}" for b, v in p.less_within_km.items()]
+            note = f"{p.extra_km:+.1f} km" + (" buys " + ", ".join(gains) if gains else "")
+            if dc is not None and dc < 0:
+                note += f" (min clearance {dc:+.1f} km)"
+        return cls(list(p.meets), r.found, r.length_km, r.detour, r.min_clearance_km,
+                   r.worst_band, r.route_numbers, dict(p.within_km), p.extra_km,
+                   p.extra_clearance_km, dict(p.less_within_km), note, r.edge_ids)
 
 
 @dataclass
 class HubRoutes:
-    """The routes to one hub and the pair's status."""
+    """The routes to one hub, the pair's status, and the length / clearance trade-off."""
 
     hub: PlaceRef
     status: str
     peacetime: RouteInfo
     avoid_held: RouteInfo
     safest: RouteInfo
+    beyond: RouteInfo | None = None  # when a band was asked (options.route_beyond_band)
+    tradeoff: list[TradeoffPoint] = field(default_factory=list)
 
 
 @dataclass
 class Bottleneck:
-    """An edge of the minimum cut between the city and its hubs."""
+    """An edge of a minimum cut between the city and its hubs."""
 
     edge: int
     route_number: str | None
@@ -160,15 +215,40 @@ class Bottleneck:
     lat: float
     near: str | None
     clearance_km: float | None
+    band: str | None = None
+
+
+@dataclass
+class BandRoutes:
+    """Edge-disjoint routes staying beyond one level (``held``: avoiding held territory)."""
+
+    band: str
+    beyond_km: float  # the routes keep farther than this from held territory
+    disjoint_routes: int
 
 
 @dataclass
 class ResilienceInfo:
-    """Edge-disjoint routes from the city area to the hub areas beyond a band."""
+    """Edge-disjoint routes from the city area to the hub areas beyond each band, and
+    where they fail.
+
+    ``disjoint_routes`` is the count beyond ``beyond_band`` (the options' headline band).
+    ``bottleneck``: a minimum cut at ``bottleneck_band``, the last level with routes
+    (cutting these edges leaves no route staying beyond it). ``cut_band``: the first
+    level without routes; ``cut_at_city`` / ``cut_at_hubs``: the city's / the hubs' own
+    area lies within that band; otherwise ``cut``: the fewest edges within the band that
+    every route of the level before must use. ``summary`` says it in words."""
 
     beyond_band: str
     disjoint_routes: int
+    by_band: list[BandRoutes] = field(default_factory=list)
+    bottleneck_band: str | None = None
     bottleneck: list[Bottleneck] = field(default_factory=list)
+    cut_band: str | None = None
+    cut_at_city: bool = False
+    cut_at_hubs: bool = False
+    cut: list[Bottleneck] = field(default_factory=list)
+    summary: str = ""
 
 
 @dataclass
@@ -179,6 +259,7 @@ class HubStatus:
     status: str
     safest_length_km: float | None
     safest_min_clearance_km: float | None
+    safest_length_limit_km: float | None
     peacetime_length_km: float | None
     peacetime_status: str
     peacetime_min_clearance_km: float | None
@@ -194,11 +275,12 @@ class ModeSummary:
     disjoint_routes: int | None
     hubs: list[HubStatus] = field(default_factory=list)
     error: str | None = None
+    disjoint_routes_by_band: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class ModeRoutes:
-    """One mode in full: every route to every hub and the resilience with its cut."""
+    """One mode in full: every route to every hub and the resilience with its cuts."""
 
     mode: str
     status: str | None
@@ -229,7 +311,9 @@ class Ring:
 
 
 @dataclass
-class Arm:
+class Approach:
+    """A direction from which held ground approaches the city (nearest first)."""
+
     bearing_deg: float
     direction: str
     distance_km: float
@@ -237,9 +321,63 @@ class Arm:
 
 
 @dataclass
+class FlankArm:
+    """Held ground level with or behind the city on one side of its rear axis.
+
+    ``tip``: the arm's point closest to the rear axis (of equals, the rearmost);
+    ``from_axis_km`` its distance from the axis, ``behind_km`` how far behind the city it
+    lies along the axis, ``from_city_km`` its distance from the centre. ``reach_km``: how
+    far behind the city the arm extends at all; ``at_limit``: the tip is on the edge of
+    the disc searched, the arm may go on beyond it."""
+
+    side: str
+    tip: PointInfo
+    bearing_deg: float
+    direction: str
+    from_axis_km: float
+    behind_km: float
+    from_city_km: float
+    reach_km: float
+    at_limit: bool
+
+
+@dataclass
+class PocketInfo:
+    """Whether the city lies in open ground that reaches the rear only through a neck
+    (see :func:`supplyline.core.encirclement.pocket`)."""
+
+    pocket: bool
+    closed: bool
+    way_out_width_km: float | None
+    neck_width_km: float | None
+    neck: PointInfo | None
+    area_km2: float | None
+    room_km: float | None
+    reason: str
+    thresholds: dict[str, float]
+
+
+@dataclass
 class Flanks:
-    arms: list[Arm]
+    """Held ground relative to the city's rear axis: flank arms, pincer, pocket.
+
+    ``rear_bearing_deg``: the rear axis (the mean bearing from the city to its rear hubs,
+    None without hubs); ``arms``: left and right facing the rear, within ``radius_km``;
+    ``pincer``: arms on both sides; ``gap_km`` the shortest distance between them (``gap``
+    its two ends); ``axis_held_km``: held ground on the rear axis itself, that far behind
+    the city. ``approaches``: where held ground is nearest, whatever the rear."""
+
+    rear_bearing_deg: float | None
+    rear_direction: str | None
+    rear_hubs: list[str]
+    radius_km: float
+    arms: list[FlankArm]
     pincer: bool
+    gap_km: float | None
+    gap: list[PointInfo]
+    axis_held_km: float | None
+    pocket: PocketInfo
+    approaches: list[Approach]
     description: str
 
 
@@ -401,8 +539,8 @@ def route_lines(res: RoutesResult) -> Any:
     rows, geoms = [], []
     for mode, block in res.modes.items():
         for pair in block.hubs:
-            for r in (pair.peacetime, pair.avoid_held, pair.safest):
-                if not r.found or not r.edge_ids:
+            for r in (pair.peacetime, pair.avoid_held, pair.safest, pair.beyond):
+                if r is None or not r.found or not r.edge_ids:
                     continue
                 geoms.append(res.edge_geometry(mode, r.edge_ids))
                 rows.append({"city": res.city.name, "city_id": res.city.id, "hub": pair.hub.name,
@@ -411,7 +549,7 @@ def route_lines(res: RoutesResult) -> Any:
                              "length_km": r.length_km, "detour": r.detour,
                              "min_clearance_km": r.min_clearance_km,
                              "route_numbers": " > ".join(r.route_numbers) or None,
-                             "date": res.data_date})
+                             "policy": r.policy, "date": res.data_date})
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=METRIC_CRS)
     return gdf.to_crs(GEOGRAPHIC_CRS)
 

@@ -69,8 +69,8 @@ def select_places(ws: Workspace, *, oblast: str | None = None, city: str | None 
         area.update({"city": p.name, "radius_km": float(radius_km)})
     if not area:
         area["all"] = "every GeoNames place of the gazetteer"
-    cols = [c for c in ("ident", "name", "lon", "lat", "population", "x", "y", "oblast",
-                        "source") if c in pl]
+    cols = [c for c in ("ident", "name", "name_uk", "lon", "lat", "population", "x", "y",
+                        "oblast", "source") if c in pl]
     return Selection(pl.loc[sel, cols].reset_index(drop=True), area)
 
 

@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..core.events import calibrate, detect_events, forecast_with_backtest, trends
+from ..core.events import (
+    DEFAULT_WINDOW_DAYS,
+    HORIZON_DAYS,
+    LINE_WINDOW_DAYS,
+    MIN_SCORED,
+    calibrate,
+    detect_events,
+    forecast_with_backtest,
+    trends,
+)
 from ..core.proximity import distance_series
 from ..data.places import Place
 from .context import Workspace
@@ -25,6 +34,21 @@ LINE_MIN_KM = 3.0
 
 
 LINE_CAP_KM = 30.0
+
+#: How forecasts are made and when one is shown (stated in the summary).
+FORECAST_METHOD = {
+    "trend": (f"Theil-Sen slope over the {DEFAULT_WINDOW_DAYS} days before the date, "
+              "extended to the threshold; 80 % range from the slope's confidence interval"),
+    "horizon_days": HORIZON_DAYS,
+    "baselines": {"no_change": "the value stays as it is: no crossing",
+                  "straight_line_30d": (f"a least-squares line through the last "
+                                        f"{LINE_WINDOW_DAYS} days, extended")},
+    "shown_when": (f"its backtest (replayed on past dates, using only what was known on the "
+                   f"forecast date) scored >= {MIN_SCORED} cases and, on the same dates, its "
+                   "mean error in days to the crossing is below both baselines' (skill > 0)"),
+    "range_coverage": "how often the 80 % range held the real date in the backtest",
+    "calibrated_range": "from earlier forecasts' errors pooled across the cities of the run",
+}
 
 
 def line_series(ws: Workspace, place: Place, hubs: list[Place] | None = None,
@@ -94,7 +118,11 @@ def timeline_analysis(ws: Workspace, cities: list, start=None, end=None, *,
                       options: AnalysisOptions | None = None, use_cache: bool = True,
                       progress=None, forecast_at=None, workers: int = 1,
                       scheduler: str | None = None) -> dict:
-    """Timeline + events + trends + backtested forecasts for ``cities``."""
+    """Timeline + events + trends + backtested forecasts for ``cities``.
+
+    Each forecast comes with its backtest against two naive baselines and is withheld
+    unless it beats both (:data:`FORECAST_METHOD`); the backtests of every city are pooled
+    per quantity to calibrate the ranges and to compare with the baselines overall."""
     tl = compute_timeline(ws, cities, start, end, options=options, use_cache=use_cache,
                           progress=progress, workers=workers, scheduler=scheduler)
     events, summaries = [], {}
@@ -144,7 +172,7 @@ def timeline_analysis(ws: Workspace, cities: list, start=None, end=None, *,
         for f in fs:
             f.pop("cases", None)
     return {"timeline": tl, "events": events, "cities": summaries, "stats": tl.stats,
-            "pooled_backtest": pooled}
+            "pooled_backtest": pooled, "forecast_method": FORECAST_METHOD}
 
 
 def write_tables(res: dict, output: Path) -> dict:
@@ -176,7 +204,8 @@ def write_tables(res: dict, output: Path) -> dict:
             written.append(str(path))
     summary = {"stats": res["stats"], "method": tl.options.describe(),
                "cities": res["cities"], "files": written,
-               "pooled_backtest": res.get("pooled_backtest", {})}
+               "pooled_backtest": res.get("pooled_backtest", {}),
+               "forecast_method": res.get("forecast_method", FORECAST_METHOD)}
     atomic_write(output / "summary.json", lambda tmp: tmp.write_text(
         json.dumps(plain(summary), indent=2, ensure_ascii=False, allow_nan=False)))
     return plain(summary)

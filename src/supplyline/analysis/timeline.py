@@ -14,8 +14,9 @@ tests compare the two, and compare stored rows with fresh queries).
   near the day's changes, and stamps each edge whose figures moved;
 - per city: local metrics are kept when no change came near; a mode whose edges all kept
   their stamps keeps every figure; a safest route is kept when no changed edge crossed its
-  bottleneck; routes whose edges kept their figures keep their description; the
-  disjoint-route count is kept for an identical usable edge set; the corridor is kept when
+  clearance level (:func:`~supplyline.core.routes.safest_still_valid`); routes whose
+  edges kept their figures keep their description; each band's disjoint-route count is
+  kept for an identical usable edge set; the corridor is kept when
   no raster cell crossed its level. Searches run on the region's network with its
   degree-2 chains contracted.
 
@@ -72,7 +73,7 @@ log = logging.getLogger(__name__)
 CHUNKS_PER_WORKER = 3
 MIN_CHUNK_DAYS = 20
 #: timeline cache entries: bump when the rows' columns or meaning change
-TIMELINE_CACHE_SCHEMA = 3
+TIMELINE_CACHE_SCHEMA = 4
 #: columns kept in the cache but not in user outputs
 INTERNAL_COLUMNS = ("day_hash", "recomputed")
 
@@ -84,9 +85,12 @@ class Timeline:
     ``days`` columns: city_id, city, date, data_missing, hubs (ids joined by ";"),
     distance_to_held_km, centre_held, ring_held_share_<r>km, held_area_<r>km_km2,
     corridor_width_km, and per mode <mode>_status, <mode>_best_min_clearance_km,
-    <mode>_disjoint_routes. ``routes`` columns: city_id, city, date, mode, hub_id, hub,
-    status, safest_length_km, safest_min_clearance_km, peacetime_length_km,
-    peacetime_status, peacetime_min_clearance_km."""
+    <mode>_disjoint_routes (beyond the options' band) and
+    <mode>_disjoint_routes_beyond_<level> for held and every band. ``routes`` columns:
+    city_id, city, date, mode, hub_id, hub, status, safest_length_km,
+    safest_min_clearance_km, safest_length_limit_km (the safest route is the clearest
+    within the options' detour cap), peacetime_length_km, peacetime_status,
+    peacetime_min_clearance_km."""
 
     days: pd.DataFrame
     routes: pd.DataFrame
@@ -261,7 +265,9 @@ def mode_columns(mode: str, figs: ModeFigures) -> dict[str, Any]:
     best = figs.best_min_clearance_km
     return {f"{mode}_status": figs.best_status,
             f"{mode}_best_min_clearance_km": None if best != best else best,
-            f"{mode}_disjoint_routes": figs.disjoint_routes}
+            f"{mode}_disjoint_routes": figs.disjoint_routes,
+            **{f"{mode}_disjoint_routes_beyond_{band}": n
+               for band, n in figs.disjoint_by_band.items()}}
 
 
 def route_rows(plan: CityPlan, mode: str, figs: ModeFigures) -> list[dict[str, Any]]:
@@ -273,6 +279,7 @@ def route_rows(plan: CityPlan, mode: str, figs: ModeFigures) -> list[dict[str, A
         rows.append({"mode": mode, "hub_id": hid, "hub": h.name, "status": figs.status[hid],
                      "safest_length_km": s.length_km if s.found else None,
                      "safest_min_clearance_km": s.min_clearance_km if s.found else None,
+                     "safest_length_limit_km": s.length_limit_km if s.found else None,
                      "peacetime_length_km": p.length_km if p.found else None,
                      "peacetime_status": p.status if p.found else "cut",
                      "peacetime_min_clearance_km": p.min_clearance_km if p.found else None})
@@ -618,7 +625,11 @@ def _load_cached(key: str) -> dict:
     try:
         dfc = pd.read_parquet(entry.path("days.parquet"))
         rtc = pd.read_parquet(entry.path("routes.parquet"))
-    except Exception as exc:  # a damaged entry is just recomputed
+        missing = ({"date", "day_hash"} - set(dfc.columns)) or (
+            {"date", "mode", "hub_id"} - set(rtc.columns) if len(rtc) else set())
+        if missing:
+            raise ValueError(f"columns {sorted(missing)} missing")
+    except Exception as exc:  # a damaged or foreign entry is just recomputed
         log.warning("ignoring unreadable timeline cache %s: %s", entry.directory, exc)
         return {}
     routes_by_day = {} if not len(rtc) else {

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -19,16 +19,17 @@ from rich.table import Table
 
 from .._version import __version__
 from ..errors import InvalidArgumentError, SupplylineError
-from . import render
+from ..i18n import _, band_label, mode_label
+from . import checks, render
 from .common import (
     BandsOpt,
     DataOpt,
     DateOpt,
+    DetourCapOpt,
     JsonOpt,
     ProfileOpt,
     RoadsOpt,
     ToOpt,
-    check_output,
     err,
     options,
     out,
@@ -37,26 +38,42 @@ from .common import (
     threat_profile,
 )
 from .data import data_app
+from .export import SUFFIXES as EXPORT_SUFFIXES
+from .export import export_app
+from .watch import watch_cmd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Supply-route exposure and encirclement risk from open front-line data.")
 app.add_typer(data_app, name="data")
+app.add_typer(export_app, name="export")
+app.command("watch")(watch_cmd)
 
 
 def _print_json(obj) -> None:
     print_json(obj)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"supplyline {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.",
+                                          callback=_show_version, is_eager=True)] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, tables "
+                    "and place names: en or uk (default $SUPPLYLINE_LANG, else en).")] = None,
 ) -> None:
+    from ..i18n import check_environment, set_language
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if version:
-        out.print(f"supplyline {__version__}")
-        raise typer.Exit()
+    set_language(lang)
+    if lang is None:
+        check_environment()
 
 
 @app.command("network")
@@ -67,7 +84,7 @@ def network_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or load) the routable network and report its connected components."""
-    modes = _modes(mode)
+    modes = checks.modes(mode)
     rep = {}
     with session(data, use_cache=not no_cache) as ws:
         for m in modes:
@@ -84,13 +101,6 @@ def network_cmd(
         out.print(t)
 
 
-def _modes(mode: str, both: bool = True) -> tuple[str, ...]:
-    allowed = ("road", "rail", "both") if both else ("road", "rail")
-    if mode not in allowed:
-        raise InvalidArgumentError(f"--mode {mode!r}: expected {', '.join(allowed)}")
-    return ("road", "rail") if mode == "both" else (mode,)
-
-
 # ----------------------------------------------------------------------------- analyses
 @app.command("status")
 def status_cmd(
@@ -98,6 +108,7 @@ def status_cmd(
     date: DateOpt = None,
     to: ToOpt = None,
     roads: RoadsOpt = "all",
+    detour_cap: DetourCapOpt = 1.5,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -105,7 +116,8 @@ def status_cmd(
     from ..analysis import queries
 
     with session(data) as ws:
-        res = queries.status(ws, city, date, to=to, options=options(roads=roads))
+        res = queries.status(ws, city, date, to=to, options=options(
+            roads=roads, detour_cap=detour_cap))
     print_json(res) if as_json else render.status(res.to_dict())
 
 
@@ -117,99 +129,93 @@ def routes_cmd(
     mode: Annotated[str, typer.Option(help="road, rail or both.")] = "both",
     profile: ProfileOpt = None,
     bands: BandsOpt = None,
-    beyond: Annotated[str, typer.Option(help="Resilience: count routes staying beyond this "
-                      "band.")] = "fpv",
+    beyond: Annotated[str | None, typer.Option(
+        help="Also the shortest route staying beyond this band (e.g. tube), and the "
+             "headline count of disjoint routes beyond it (default fpv; the counts beyond "
+             "every band are always shown).")] = None,
+    detour_cap: DetourCapOpt = 1.5,
     roads: RoadsOpt = "all",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write routes as "
-                      ".geojson or .gpkg.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the routes "
+                      "as .gpkg, .parquet, .kml, .kmz, .csv or .geojson (see 'export "
+                      "routes').")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Peacetime, held-avoiding and safest routes to rear hubs; resilience and bottlenecks."""
+    """Peacetime, held-avoiding and safest routes to rear hubs (safest within a detour
+    cap), the length / clearance trade-off, and resilience per band with its cuts."""
     from ..analysis import queries
 
-    modes = _modes(mode)
-    check_output(output, (".geojson", ".gpkg", ".json"), "GeoJSON or GeoPackage")
+    modes = checks.modes(mode)
+    if output is not None:
+        checks.check_output_file("--output", output, EXPORT_SUFFIXES)
     prof = threat_profile(profile, bands)
-    prof.threshold_m(beyond)  # an unknown band is an error before computing
+    if beyond is not None:
+        prof.threshold_m(beyond)  # an unknown band is an error before computing
+    extra = {} if beyond is None else {"beyond_band": beyond, "route_beyond_band": beyond}
     with session(data, profile=prof) as ws:
         res = queries.routes(ws, city, date, to=to, options=options(
-            roads=roads, modes=modes, beyond_band=beyond))
+            roads=roads, modes=modes, detour_cap=detour_cap, **extra))
         if output is not None:
-            from ..io.cache import write_vector
+            from ..viz.export import export, routes_layers
 
-            write_vector(res.to_geodataframe(), output, "routes")
+            export(routes_layers(ws, res), output)
     if as_json:
         print_json(res)
     else:
         render.routes(res.to_dict(), str(output) if output else None)
 
 
-def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    if not bbox:
-        return None
-    try:
-        box = tuple(float(x) for x in bbox.split(","))
-    except ValueError:
-        box = ()
-    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) \
-            or not (-180 <= box[0] <= 180 and -180 <= box[2] <= 180
-                    and -90 <= box[1] <= 90 and -90 <= box[3] <= 90):
-        raise InvalidArgumentError(f"--bbox {bbox!r}: expected MINLON,MINLAT,MAXLON,MAXLAT")
-    return box  # type: ignore[return-value]
-
-
 @app.command("exposure")
 def exposure_cmd(
     date: DateOpt = None,
     mode: Annotated[str, typer.Option(help="road or rail.")] = "road",
-    output: Annotated[Path, typer.Option("--output", "-o", help=".gpkg or .geojson with "
-                      "every edge, its clearance (km) and band.")] = Path("exposure.gpkg"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=".gpkg, .parquet, "
+                      ".kml, .kmz, .csv or .geojson with every edge, its node ids, clearance "
+                      "(km) and band (without it only the summary is printed).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only edges within lon/lat "
-                    "MINLON,MINLAT,MAXLON,MAXLAT.")] = None,
+                    "MINLON,MINLAT,MAXLON,MAXLAT (inside the network's extent).")] = None,
     profile: ProfileOpt = None,
     bands: BandsOpt = None,
     roads: RoadsOpt = "all",
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every network edge's distance to held territory and threat band on a date (for GIS)."""
-    from ..analysis import queries
-    from ..io.cache import write_vector
+    """Every network edge's distance to held territory and threat band on a date (for GIS).
 
-    (mode,) = _modes(mode, both=False)
-    check_output(output, (".gpkg", ".geojson", ".json"), "GeoPackage or GeoJSON")
-    box = _bbox(bbox)
+    The edges are written only with -o FILE (.gpkg or .geojson); without it (also with
+    --json) the command prints the summary and writes nothing."""
+    from ..analysis import queries
+    from ..viz.export import export, exposure_layers
+
+    (mode,) = checks.modes(mode, both=False)
+    if output is not None:
+        checks.check_output_file("--output", output, EXPORT_SUFFIXES)
+    box = checks.parse_bbox(bbox) if bbox else None
     with session(data, profile=threat_profile(profile, bands)) as ws:
+        if box is not None:
+            checks.check_bbox_extent(box, ws.network(mode))
         with ws.step(f"Measuring every {mode} edge"):
             gdf = queries.edge_exposure(ws, date, mode=mode, bbox=box,
                                         options=options(roads=roads))
-        if not len(gdf):
-            raise InvalidArgumentError(f"--bbox {bbox}: no {mode} edge there (the network "
-                                       "covers about 30-40.3 E, 46-50.6 N)")
-        write_vector(gdf, output, f"{mode}_exposure")
+        if output is not None:
+            export(exposure_layers(ws, gdf, mode), output)
         names = ws.profile.names
-    km = gdf.groupby("band")["length_km"].sum()
-    summary = {"date": gdf["date"].iloc[0], "mode": mode, "edges": int(len(gdf)),
-               "output": str(output),
+    km = gdf.groupby("band")["length_km"].sum() if len(gdf) else {}
+    summary = {"date": gdf["date"].iloc[0] if len(gdf) else None, "mode": mode,
+               "edges": int(len(gdf)), "output": str(output) if output else None,
                "km_by_band": {b: round(float(km.get(b, 0.0)), 1) for b in names}}
     if as_json:
         print_json(summary)
         return
-    out.print(f"{summary['edges']:,} {mode} edges on {summary['date']} written to {output}")
-    out.print("km by band: " + ", ".join(f"{b} {v:,.0f}" for b, v in
-                                         summary["km_by_band"].items()))
-
-
-def _radii(radii: str) -> tuple[float, ...]:
-    try:
-        rr = tuple(float(x) for x in radii.split(",") if x.strip())
-    except ValueError:
-        rr = ()
-    if not rr or any(not 0 < r <= 200 for r in rr):
-        raise InvalidArgumentError(
-            f"--radii {radii!r}: expected positive numbers of km up to 200, e.g. 5,10,20")
-    return rr
+    if output:
+        out.print(escape(_("{n} {mode} edges on {date} written to {path}").format(
+            n=f"{summary['edges']:,}", mode=mode_label(mode), date=summary["date"],
+            path=output)))
+    else:
+        out.print(escape(_("{n} {mode} edges on {date} (use -o FILE to write them)").format(
+            n=f"{summary['edges']:,}", mode=mode_label(mode), date=summary["date"])))
+    out.print(escape(_("km by band:") + " " + ", ".join(
+        f"{band_label(b)} {v:,.0f}" for b, v in summary["km_by_band"].items())))
 
 
 @app.command("encirclement")
@@ -226,7 +232,7 @@ def encirclement_cmd(
     """Ring occupancy around a city, flanks / pincer arms, and the corridor width."""
     from ..analysis import queries
 
-    opts = options(radii_km=_radii(radii))
+    opts = options(radii_km=checks.parse_radii(radii))
     with session(data, profile=threat_profile(profile, bands)) as ws:
         res = queries.encirclement(ws, city, date, to=to, options=opts)
     print_json(res) if as_json else render.encirclement(res.to_dict())
@@ -257,6 +263,8 @@ def distance_cmd(
     hub, and the date it was first reached."""
     from ..analysis import queries
 
+    checks.number("--radius", radius, 0, 500, low_open=True)
+    checks.number("--tolerance", tolerance, 0, 50)
     with session(data) as ws:
         res = queries.distance(ws, city, date, place=place, oblast=oblast, road=road, rail=rail,
                                route_to=route_to, route_mode=route_mode, radius_km=radius,
@@ -280,6 +288,7 @@ def timeline_cmd(
     hub: Annotated[list[str] | None, typer.Option("--hub", help="Fixed rear hub for every "
                    "day (repeatable; default: chosen on each day by the hub rule).")] = None,
     roads: RoadsOpt = "all",
+    detour_cap: DetourCapOpt = 1.5,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every day.")] = False,
     forecast_at: Annotated[str | None, typer.Option(help="Date of the forecast (default: "
                            "the last day).")] = None,
@@ -295,11 +304,16 @@ def timeline_cmd(
     from ..analysis.summary import timeline_analysis, write_tables
     from ..analysis.timeline import near_front_cities
 
-    if output.exists() and not output.is_dir():
-        raise InvalidArgumentError(f"--output {output}: exists and is not a directory")
-    if workers < 1:
-        raise InvalidArgumentError(f"--workers {workers}: expected 1 or more")
-    opts = options(roads=roads, **({"hubs": tuple(hub)} if hub else {}))
+    checks.number("--workers", workers, 1, 256)
+    checks.number("--min-population", min_population, 0)
+    checks.number("--within-km", within_km, 0, 500, low_open=True)
+    checks.check_output_dir("--output", output)
+    if scheduler is not None:
+        from ..analysis.scheduler import check_scheduler, parse_scheduler
+
+        check_scheduler(parse_scheduler(scheduler))
+    opts = options(roads=roads, detour_cap=detour_cap,
+                   **({"hubs": tuple(hub)} if hub else {}))
     with session(data) as ws:
         names = list(cities or [])
         if all_near_front:
@@ -307,6 +321,7 @@ def timeline_cmd(
                                        start=start, end=end)
         if not names:
             raise InvalidArgumentError("name at least one city, or use --all-near-front")
+        forecast_at = checks.check_forecast_at(ws, forecast_at, start, end)
         res = timeline_analysis(ws, names, start, end, options=opts, use_cache=not no_cache,
                                 progress=ws.progress, forecast_at=forecast_at,
                                 workers=workers, scheduler=scheduler)
@@ -348,6 +363,8 @@ def places_cmd(
         return
     if not oblast and not city:
         raise InvalidArgumentError("give --oblast NAME or --city NAME")
+    checks.number("--radius", radius, 0, 500, low_open=True)
+    checks.number("--top", top, 1, 10_000)
     with session(data) as ws:
         res = queries.places(ws, date, oblast=oblast, city=city, radius_km=radius, top=top,
                              since=since)
@@ -394,14 +411,14 @@ def map_cmd(
     """A static map: held territory, bands, roads/rail by status, routes, bottlenecks."""
     from ..viz.maps import render_map
 
-    check_output(output, (".png", ".svg", ".pdf"), "map")
+    checks.check_output_file("--output", output, (".png", ".svg", ".pdf"))
     with session(data) as ws:
         with ws.step("Rendering the map"):
             res = render_map(ws, city, date, output, to=to, radius_km=radius, dpi=dpi)
     if as_json:
         print_json(res)
     else:
-        out.print(f"map written to {escape(str(res.get('output', output)))}")
+        out.print(escape(_("map written to {path}").format(path=res.get("output", output))))
 
 
 @app.command("animate")
@@ -420,14 +437,15 @@ def animate_cmd(
     """Animation of the front approaching a city, one frame per week by default."""
     from ..viz.maps import animate
 
-    check_output(output, (".gif", ".mp4"), "animation")
+    checks.check_output_file("--output", output, (".gif", ".mp4"))
     with session(data) as ws:
         res = animate(ws, city, start, end, output, step_days=step_days, radius_km=radius,
                       fps=fps, progress=ws.progress)
     if as_json:
         print_json(res)
     else:
-        out.print(f"{res.get('frames')} frames written to {escape(str(res.get('path', output)))}")
+        out.print(escape(_("{n} frames written to {path}").format(
+            n=res.get("frames"), path=res.get("path", output))))
 
 
 @app.command("report")
@@ -445,7 +463,8 @@ def report_cmd(
     forecasts with their backtest."""
     from ..viz.report import build_report
 
-    check_output(output, (".html", ".htm"), "HTML")
+    checks.check_output_file("--output", output, (".html", ".htm"))
+    checks.number("--step-days", step_days, 1, 366)
     with session(data) as ws:
         res = build_report(ws, city, start, end, output, step_days=step_days,
                            progress=ws.progress)
@@ -470,27 +489,75 @@ def schema_cmd(
     print_json(json_schema(kind))
 
 
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except SupplylineError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
+def _click_exception() -> type[BaseException]:
+    """The ``ClickException`` class of the click copy Typer uses: Typer >= 0.2x ships its
+    own (``typer._click``), older Typer re-exports ``click``; either way it is a base of
+    ``typer.BadParameter``."""
+    return next((c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                typer.BadParameter)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _usage_line(exc: BaseException) -> str:
+    """One line for a usage error: the command, what is wrong, where to look."""
+    msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") or "supplyline"
+    return f"{path}: {msg} (see '{path} --help')"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit: 0 on success, 2 for a user mistake (one line on stderr),
+    130 when interrupted (Ctrl-C), 1 for an environment failure (one line). ``--lang``
+    holds for this run only."""
+    from ..i18n import use_language
+
+    with use_language(None):
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
+    click_exception = _click_exception()
+    try:
+        _sweep_stale()
+        rv = app(args=argv, prog_name="supplyline", standalone_mode=False)
+    except SupplylineError as exc:
+        _fail(str(exc), exc.exit_code)
+    except typer.Exit as exc:  # older Typer/click raise it instead of returning the code
+        rv = exc.exit_code
+    except typer.Abort:
+        _fail(_("interrupted"), 130)
+    except KeyboardInterrupt:
+        _fail(_("interrupted"), 130)
+    except click_exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `supplyline` / `supplyline data`
+            ctx = exc.ctx  # type: ignore[attr-defined]
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(2)
+        _fail(_usage_line(exc), int(getattr(exc, "exit_code", 2)) or 2)
+    except OSError as exc:  # a file system failure outside any checked write
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _fail(f"{where}{exc.strerror or exc}", 1)
+    # non-standalone Typer returns the code of typer.Exit (130 after Ctrl-C)
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    if code == 130:
+        err.print(_("interrupted"), highlight=False)
+    sys.exit(code)
+
+
+def _sweep_stale() -> None:
+    """Remove temporary cache files left by a killed run (older than an hour)."""
+    from ..io.cache import sweep_stale
+
+    try:
+        sweep_stale()
+    except OSError:  # housekeeping never stops a command
+        pass
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    prefix = "" if code == 130 else f"[red]{escape(_('error:'))}[/red] "
+    err.print(f"{prefix}{escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ BandsOpt = Annotated[str | None, typer.Option("--bands", help="Bands as NAME=KM,
                      "contact=3,fpv=15,tube=25,rocket=45.")]
 RoadsOpt = Annotated[str, typer.Option("--roads", help="Road network of routes: all (every "
                      "EGM road, the default everywhere) or main (M, P and T roads only).")]
+DetourCapOpt = Annotated[float, typer.Option(
+    "--detour-cap", help="The safest route is the clearest one no longer than this many "
+    "times the peacetime route (1-10).")]
 
 
 def progress(counter: Any = None) -> Progress:
@@ -87,23 +90,3 @@ def plain_json(obj: Any) -> str:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(plain_json(obj) + "\n")
-
-
-def check_output(path: Path | None, suffixes: tuple[str, ...], what: str) -> None:
-    """An output path must have one of ``suffixes`` and a writable folder (checked before
-    anything is computed)."""
-    if path is None:
-        return
-    if path.suffix.lower() not in suffixes:
-        raise InvalidArgumentError(f"--output {path}: expected a {what} file name "
-                                   f"({', '.join(suffixes)})")
-    if path.is_dir():
-        raise InvalidArgumentError(f"--output {path}: is a directory; expected a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    probe = parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    import os
-
-    if not os.access(probe, os.W_OK):
-        raise InvalidArgumentError(f"--output {path}: {probe} is not writable")

@@ -1,4 +1,4 @@
-"""Encirclement: ring occupancy, flanks / pincer arms, and the width of the corridor.
+"""Encirclement: ring occupancy, approaches, flanks / pincers / pockets, and the corridor.
 
 All functions take metric coordinates and a held-territory geometry (metric CRS) and are
 pure: they do not load data. Bearings are clockwise from grid north of the metric CRS
@@ -107,6 +107,8 @@ def ring_occupancy(held: shapely.Geometry, centre: tuple[float, float],
 
 @dataclass
 class Arm:
+    """A direction from which held ground approaches the city (nearest held ground)."""
+
     bearing_deg: float
     direction: str
     distance_km: float
@@ -114,20 +116,6 @@ class Arm:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-@dataclass
-class Flanks:
-    arms: list[Arm]
-    pincer: bool
-    description: str
-    profile_km: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        d = dict(self.__dict__)
-        d["arms"] = [a.as_dict() for a in self.arms]
-        d.pop("profile_km")
-        return d
 
 
 def ray_distances(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 50.0,
@@ -141,19 +129,20 @@ def ray_distances(held: shapely.Geometry, centre: tuple[float, float], max_km: f
     return d
 
 
-def flanks(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 50.0,
-           n_bearings: int = 72, slack_km: float = 10.0, min_sep_deg: float = 60.0) -> Flanks:
-    """Arms of held territory approaching the city and whether they form a pincer.
+def approaches(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 50.0,
+               n_bearings: int = 72, slack_km: float = 10.0, min_sep_deg: float = 60.0
+               ) -> list[Arm]:
+    """Directions from which held ground approaches the city, nearest first.
 
-    An arm is a run of bearings where held ground is within ``min distance + slack_km``;
-    two arms whose closest bearings are at least ``min_sep_deg`` apart form a pincer.
+    An approach is a run of bearings where held ground is within ``min distance +
+    slack_km`` of the centre (rays every ``360 / n_bearings`` degrees up to ``max_km``);
+    of two approaches less than ``min_sep_deg / 2`` apart only the nearer is kept. This
+    says where the front is near; it knows nothing of the rear (see :func:`flanks`).
     """
     d = ray_distances(held, centre, max_km, n_bearings)
     step = 360.0 / n_bearings
-    if not np.isfinite(d).any():
-        return Flanks([], False, f"no held territory within {max_km:.0f} km", d.tolist())
-    if (d == 0).all():
-        return Flanks([], False, "city centre is held", d.tolist())
+    if not np.isfinite(d).any() or (d == 0).all():
+        return []
     near = d <= d[np.isfinite(d)].min() + slack_km
     arms = []
     for a, b in bearing_runs(near, step):
@@ -162,25 +151,190 @@ def flanks(held: shapely.Geometry, centre: tuple[float, float], max_km: float = 
         j = idx[np.argmin(d[idx])]
         arms.append(Arm(j * step, compass8(j * step), round(float(d[j]), 2), (a, b)))
     arms.sort(key=lambda x: x.distance_km)
-    merged: list[Arm] = []  # arms closer than min_sep_deg to a nearer arm are one arm
+    merged: list[Arm] = []  # arms closer than min_sep_deg / 2 to a nearer arm are one arm
     for a in arms:
-        if all(min(abs(a.bearing_deg - m.bearing_deg) % 360,
-                   360 - abs(a.bearing_deg - m.bearing_deg) % 360) >= min_sep_deg / 2
-               for m in merged):
+        if all(_angle(a.bearing_deg, m.bearing_deg) >= min_sep_deg / 2 for m in merged):
             merged.append(a)
-    arms = merged
-    pincer = False
-    if len(arms) >= 2:
-        for i in range(len(arms)):
-            for k in range(i + 1, len(arms)):
-                sep = abs(arms[i].bearing_deg - arms[k].bearing_deg) % 360
-                if min(sep, 360 - sep) >= min_sep_deg:
-                    pincer = True
-    desc = "; ".join(f"arm {a.direction} ({a.bearing_deg:.0f} deg) at {a.distance_km:.1f} km"
-                     for a in arms)
+    return merged
+
+
+def _angle(a: float, b: float) -> float:
+    """Smallest angle (degrees) between two bearings."""
+    x = abs(a - b) % 360
+    return min(x, 360 - x)
+
+
+# ------------------------------------------------------------------ flanks and pockets
+
+#: Radius (km) of the disc around the city in which flank arms are looked for.
+FLANK_RADIUS_KM = 25.0
+#: A tip (or reach) this close (m) to the edge of that disc is reported ``at_limit``.
+LIMIT_TOLERANCE_M = 100.0
+
+
+def mean_bearing(bearings_deg: np.ndarray | list[float]) -> float | None:
+    """Circular mean of bearings (degrees clockwise from north): the bearing of the sum
+    of their unit vectors; None when there is none or they cancel out."""
+    b = np.radians(np.asarray(bearings_deg, dtype=float))
+    if not len(b):
+        return None
+    x, y = np.sin(b).sum(), np.cos(b).sum()
+    if np.hypot(x, y) < 1e-9 * len(b):
+        return None
+    return float(np.degrees(np.arctan2(x, y)) % 360)
+
+
+def grid_bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Bearing (degrees clockwise from grid north of the metric CRS) from ``a`` to ``b``."""
+    return float(np.degrees(np.arctan2(b[0] - a[0], b[1] - a[1])) % 360)
+
+
+def axis_frame(rear_bearing_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of the rear axis: ``u`` toward the rear, ``v`` to its right (facing
+    the rear). A point p has along-axis ``(p - c) . u`` (positive: behind the city,
+    toward the rear) and lateral ``(p - c) . v`` (positive: right of the axis)."""
+    t = np.radians(rear_bearing_deg)
+    return np.array([np.sin(t), np.cos(t)]), np.array([np.cos(t), -np.sin(t)])
+
+
+def _quarter(centre: tuple[float, float], b0: float, b1: float, radius_m: float,
+             n: int = 128) -> shapely.Geometry:
+    """The sector of the disc between bearings b0 and b1 (clockwise), as a polygon."""
+    th = np.radians(np.linspace(b0, b1, n))
+    arc = np.column_stack([centre[0] + radius_m * np.sin(th), centre[1] + radius_m * np.cos(th)])
+    return shapely.Polygon(np.vstack([[centre], arc]))
+
+
+@dataclass
+class FlankArm:
+    """Held ground level with or behind the city on one side of its rear axis.
+
+    ``tip_xy`` is the arm's point closest to the rear axis (of those, the one farthest
+    toward the rear): ``from_axis_km`` is its distance from the axis, ``along_km`` how
+    far behind the city it lies (measured along the axis), ``from_city_km`` its distance
+    from the centre. ``reach_km`` is how far behind the city the arm extends at all (its
+    rearmost point, within the disc); ``at_limit`` says the tip lies on the disc's edge,
+    so the arm may go on beyond it.
+    """
+
+    side: str
+    tip_xy: tuple[float, float]
+    from_axis_km: float
+    along_km: float
+    from_city_km: float
+    bearing_deg: float
+    direction: str
+    reach_km: float
+    at_limit: bool
+
+
+@dataclass
+class RearFlanks:
+    """Flank arms of held ground relative to the city's rear axis (see :func:`flanks`)."""
+
+    rear_bearing_deg: float | None
+    radius_km: float
+    arms: list[FlankArm]
+    pincer: bool
+    gap_km: float | None
+    gap_xy: tuple[tuple[float, float], tuple[float, float]] | None
+    axis_held_km: float | None
+    description: str
+
+
+def flanks(held: shapely.Geometry, centre: tuple[float, float], rear_bearing_deg: float,
+           radius_km: float = FLANK_RADIUS_KM) -> RearFlanks:
+    """Flank arms of held ground on either side of the city's rear axis.
+
+    The rear axis is the ray from the centre along ``rear_bearing_deg`` (the bearing to
+    the rear hubs). Within the disc of ``radius_km`` around the centre, the half behind
+    the city (points whose along-axis coordinate is >= 0) is split by the axis into a
+    left and a right quarter (facing the rear). The held ground in a quarter is that
+    side's arm: held ground level with or behind the city, on that flank, whether or not
+    it is continuous with the front ahead of the city (one continuous held arc wrapping
+    round both sides gives two arms). Its tip is its point closest to the rear axis (of
+    equals, the rearmost). Both arms present is a pincer; ``gap_km`` is then the
+    shortest distance between the two arms (the opening the city's rear link passes
+    through, within the disc). ``axis_held_km``: how far behind the city held ground
+    first lies on the rear axis itself (None when the axis is clear within the disc).
+    Exact geometry in the metric CRS; a centre inside held ground has no arms.
+    """
+    r = radius_km * 1000.0
+    u, v = axis_frame(rear_bearing_deg)
+    c = np.asarray(centre, dtype=float)
+    rb = round(float(rear_bearing_deg), 1) % 360
+    if held is None or held.is_empty:
+        return RearFlanks(rb, radius_km, [], False, None, None, None,
+                          f"no held territory within {radius_km:g} km")
+    local = shapely.clip_by_rect(held, c[0] - r, c[1] - r, c[0] + r, c[1] + r)
+    if shapely.intersects(local, shapely.points(*c)):
+        return RearFlanks(rb, radius_km, [], False, None, None, 0.0, "city centre is held")
+    quads = [_quarter(centre, rear_bearing_deg - 90, rear_bearing_deg, r),
+             _quarter(centre, rear_bearing_deg, rear_bearing_deg + 90, r)]
+    sides = shapely.intersection(local, np.asarray(quads, dtype=object))
+    axis = shapely.linestrings([c, c + r * u])
+    dist = shapely.distance(axis, sides)  # NaN where a side is empty
+    arms: list[FlankArm] = []
+    for side, geom, d in zip(("left", "right"), sides, dist, strict=True):
+        if geom.is_empty or not np.isfinite(d) or shapely.area(geom) <= 0:
+            continue
+        arms.append(_arm(side, geom, float(d), c, u, v, r, axis))
+    pincer = len(arms) == 2
+    gap = gap_xy = None
     if pincer:
-        desc = "pincer: " + desc
-    return Flanks(arms, pincer, desc, d.tolist())
+        line = shapely.shortest_line(sides[0], sides[1])
+        xy = shapely.get_coordinates(line)
+        gap = round(float(shapely.length(line)) / 1000, 2)
+        gap_xy = ((float(xy[0, 0]), float(xy[0, 1])), (float(xy[1, 0]), float(xy[1, 1])))
+    on_axis = shapely.intersection(axis, local)
+    cut = (None if on_axis.is_empty else
+           round(float(shapely.distance(shapely.points(*c), on_axis)) / 1000, 2))
+    return RearFlanks(rb, radius_km, arms, pincer, gap, gap_xy, cut,
+                      _describe_flanks(arms, pincer, gap, cut, rb, radius_km))
+
+
+def _arm(side: str, geom: shapely.Geometry, d: float, c: np.ndarray, u: np.ndarray,
+         v: np.ndarray, r: float, axis: shapely.Geometry) -> FlankArm:
+    """The arm of one side: its tip (closest to the axis, then rearmost) and reach."""
+    tol = 1.0  # m: points this close to the least distance count as closest
+    near = shapely.intersection(geom, shapely.buffer(axis, d + tol, cap_style="flat"))
+    pts = shapely.get_coordinates(near)
+    if not len(pts):  # degenerate intersection (e.g. a touching point): GEOS's nearest
+        pts = shapely.get_coordinates(shapely.shortest_line(axis, geom))[1:]
+    along = (pts - c) @ u
+    lat = np.abs((pts - c) @ v)
+    ok = lat <= d + tol
+    k = int(np.flatnonzero(ok)[np.argmax(along[ok])]) if ok.any() else int(np.argmin(lat))
+    tip = pts[k]
+    all_pts = shapely.get_coordinates(geom)
+    reach = float(((all_pts - c) @ u).max())
+    from_city = float(np.hypot(*(tip - c)))
+    b = grid_bearing(tuple(c), tuple(tip))
+    return FlankArm(side, (float(tip[0]), float(tip[1])), round(d / 1000, 2),
+                    round(max(float(along[k]), 0.0) / 1000, 2), round(from_city / 1000, 2),
+                    round(b, 1), compass8(b), round(reach / 1000, 2),
+                    from_city >= r - LIMIT_TOLERANCE_M)
+
+
+def _describe_flanks(arms: list[FlankArm], pincer: bool, gap: float | None,
+                     cut: float | None, rear: float, radius_km: float) -> str:
+    head = f"rear axis {rear:.0f} deg ({compass8(rear)})"
+    if not arms:
+        return (f"{head}: no held ground level with or behind the city within "
+                f"{radius_km:g} km")
+    if cut is not None:
+        head += f", crossed by held ground {cut:.1f} km behind the city"
+    parts = []
+    for a in arms:
+        edge = f" (at the {radius_km:g} km limit)" if a.at_limit else ""
+        parts.append(f"{a.side} arm {a.direction} of the city, {a.from_axis_km:.1f} km from "
+                     f"the axis, {a.along_km:.1f} km behind the city{edge}")
+    out = f"{head}: " + "; ".join(parts)
+    if pincer and cut is not None:
+        out = "pincer, the arms meet across the rear axis; " + out
+    elif pincer:
+        out = f"pincer, gap {gap:.1f} km between the arms; " + out
+    return out
 
 
 @dataclass
@@ -589,3 +743,276 @@ class ClearanceRaster:
         xy = (float(self.origin[0] + (lo[1] + ix + 0.5) * r),
               float(self.origin[1] + (lo[0] + iy + 0.5) * r))
         return Corridor(value, xy, True, self.resolution_m)
+
+
+# ---------------------------------------------------------------------------- pockets
+
+#: Pockets are looked for within this radius (km) of the city: open ground this far from
+#: the centre is "the rear" (outside the local fighting area) ...
+POCKET_RADIUS_KM = 30.0
+#: ... on a clearance raster of this cell size (m), finer than the corridor's.
+POCKET_RESOLUTION_M = 250.0
+#: A pocket's neck is at most this wide (km, full width between held ground) ...
+POCKET_NECK_MAX_KM = 10.0
+#: ... and the ground it cuts off is at least this many times the area of a disc as wide
+#: as the neck: on average the pocket is wider than its neck.
+POCKET_AREA_RATIO = 1.0
+#: At most this many narrowings of the way out are tested as necks (the narrowest) ...
+POCKET_MAX_CANDIDATES = 40
+#: ... and none wider than this many times the widest neck a pocket may have.
+NECK_SEARCH_FACTOR = 3.0
+
+
+@dataclass
+class Pocket:
+    """Whether the city lies in open ground that reaches the rear only through a neck.
+
+    ``way_out_width_km``: twice the least clearance kept by the widest open-ground way
+    from the centre to the rear (its narrowest point may be the city's own edge).
+    ``neck_width_km`` / ``neck_xy``: the neck, a narrowing of that way with held ground on
+    both sides, across which a cut (of that length, held ground to held ground) separates
+    the centre from the rear (see :func:`pocket`): for a pocket its neck, otherwise the
+    narrowest such neck if any.
+    ``area_km2`` and ``room_km``: the open ground that cut separates with the centre (its
+    area, its largest clearance). ``closed``: no open-ground way out at all. ``reason``
+    says which test decided; ``thresholds`` the values used.
+    """
+
+    pocket: bool
+    closed: bool
+    way_out_width_km: float | None
+    neck_width_km: float | None
+    neck_xy: tuple[float, float] | None
+    room_km: float | None
+    area_km2: float | None
+    reason: str
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+
+def pocket(held: shapely.Geometry, centre: tuple[float, float], *,
+           start_radius_m: float = 0.0, radius_km: float = POCKET_RADIUS_KM,
+           resolution_m: float = POCKET_RESOLUTION_M,
+           neck_max_km: float = POCKET_NECK_MAX_KM,
+           area_ratio: float = POCKET_AREA_RATIO) -> Pocket:
+    """Pocket test of the open ground around a city (metric geometry in, figures out).
+
+    On a clearance raster of ``resolution_m`` cells (:class:`ClearanceRaster`, clearance
+    = distance to held ground, capped at ``radius_km``), "the rear" is every open point
+    of the circle of ``radius_km`` around the centre:
+
+    1. The way out: the widest open-ground path from the centre to the rear (on the
+       maximum spanning tree of the 8-neighbour grid weighted by clearance, so that after
+       its narrowest point it is also widest at every later narrowing). When the centre is
+       held, the way starts at the clearest open cell within ``start_radius_m``.
+    2. Necks: each narrowing of the way out (a local minimum of its clearance, or a point
+       no wider than anything after it toward the rear; for a stretch of even width its
+       first, middle and last cell) is cut across: from its
+       nearest held cell through it to the nearest held cell on the far side (more than
+       90 degrees round). The cut's length is the neck's width. At a true neck the cut
+       separates the open ground around the centre from the rear; at a narrowing with
+       held ground on one side only (the city's own edge on a front) there is no far side
+       or the cut separates nothing. A cut through the centre does not count.
+    3. A pocket: going out from the centre, the first neck that is narrow (width <=
+       ``neck_max_km``) and cuts off open ground (with the centre) of area >=
+       ``area_ratio`` x pi (width / 2)^2: on average wider than the neck.
+
+    This catches a pocket wider than its neck, a sack of even width with the city at its
+    end, and a city at the edge of a pocket (the narrowness at the city itself does not
+    hide the neck beyond it). No open-ground way out at all: ``closed`` (a pocket).
+    """
+    r = radius_km * 1000.0
+    res = float(resolution_m)
+    th = {"radius_km": float(radius_km), "neck_max_km": float(neck_max_km),
+          "area_ratio": float(area_ratio), "resolution_km": round(res / 1000, 3)}
+    c = np.asarray(centre, dtype=float)
+    raster = ClearanceRaster.build(held, (c[0] - r - 2 * res, c[1] - r - 2 * res,
+                                          c[0] + r + 2 * res, c[1] + r + 2 * res), res, r)
+    win = raster.clear
+    ring = ring_points(centre, r, int(np.ceil(2 * np.pi * r / res)))
+    rear = np.zeros(win.shape, bool)
+    for p in ring:
+        rear[raster.cell(tuple(p))] = True
+    rear &= win > 0
+    start = _start_cell(raster, centre, start_radius_m)
+    if start is None:
+        return Pocket(False, False, None, None, None, None, None,
+                      "the city's cells are all held", th)
+    path = _way_out(win, start, rear, raster.cap_m)
+    if path is None:
+        return Pocket(True, True, 0.0, 0.0, None, None, None,
+                      f"closed: no open-ground way from the city to {radius_km:g} km away",
+                      th)
+    vals = win[path[:, 0], path[:, 1]]
+    way = round(2 * float(vals.min()) / 1000, 2)
+    necks = []  # (k along the path, width m, area km2, room m)
+    widest = NECK_SEARCH_FACTOR * neck_max_km * 1000
+    for k in _narrowings(vals):
+        if 2 * vals[k] > widest:  # far wider than a neck can be: not cut
+            continue
+        cut = _cut_off(win, tuple(path[k]), start, rear, res)
+        if cut is not None:
+            necks.append((k, *cut))
+    for k, w, area, room in necks:  # the first neck out from the centre that qualifies
+        least = area_ratio * np.pi * (w / 2000) ** 2
+        if w / 1000 <= neck_max_km and area >= least:
+            return Pocket(True, False, way, round(w / 1000, 2), raster_xy(raster, path[k]),
+                          round(room / 1000, 2), round(area, 1),
+                          f"neck {w / 1000:.1f} km wide (<= {neck_max_km:g} km) cuts off "
+                          f"{area:.0f} km2 of open ground with the city (>= {least:.0f} km2)",
+                          th)
+    if not necks:
+        return Pocket(False, False, way, None, None, None, None,
+                      f"no neck: no narrowing of the way out up to {widest / 1000:g} km wide "
+                      f"has held ground on both sides (narrowest {way:.1f} km wide)", th)
+    k, w, area, room = min(necks, key=lambda n: n[1])
+    least = area_ratio * np.pi * (w / 2000) ** 2
+    why = (f"narrowest neck {w / 1000:.1f} km wide (> {neck_max_km:g} km)"
+           if w / 1000 > neck_max_km else
+           f"neck {w / 1000:.1f} km wide cuts off only {area:.0f} km2 (< {least:.0f} km2, a "
+           "disc as wide as the neck)")
+    return Pocket(False, False, way, round(w / 1000, 2), raster_xy(raster, path[k]),
+                  round(room / 1000, 2), round(area, 1), why, th)
+
+
+def raster_xy(raster: ClearanceRaster, cell) -> tuple[float, float]:
+    """Metric coordinates of the centre of a raster cell (row, column)."""
+    r = raster.resolution_m
+    return (float(raster.origin[0] + (int(cell[1]) + 0.5) * r),
+            float(raster.origin[1] + (int(cell[0]) + 0.5) * r))
+
+
+def _start_cell(raster: ClearanceRaster, centre: tuple[float, float],
+                radius_m: float) -> tuple[int, int] | None:
+    """The centre's cell, or where it is held the clearest open cell within ``radius_m``."""
+    cell = raster.cell(centre)
+    if raster.clear[cell] > 0:
+        return cell
+    mask = raster._start_mask(raster.clear, (0, 0), centre, radius_m)
+    if not mask.any():
+        return None
+    k = int(np.argmax(np.where(mask, raster.clear, -1.0)))
+    return k // raster.clear.shape[1], k % raster.clear.shape[1]
+
+
+def _way_out(win: np.ndarray, start: tuple[int, int], rear: np.ndarray,
+             cap: float) -> np.ndarray | None:
+    """Cells (row, column) of the widest way from ``start`` to a rear cell on the maximum
+    spanning tree of the open cells (8-neighbour, an edge weighs the lesser clearance of
+    its cells); None when no rear cell is reachable."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    ny, nx = win.shape
+    idx = np.full(win.shape, -1, np.int64)
+    cells = np.flatnonzero(win.ravel() > 0)
+    idx.ravel()[cells] = np.arange(len(cells))
+    rows, cols, wts = [], [], []
+    for a, b, ca, cb in ((idx[:, :-1], idx[:, 1:], win[:, :-1], win[:, 1:]),
+                         (idx[:-1, :], idx[1:, :], win[:-1, :], win[1:, :]),
+                         (idx[:-1, :-1], idx[1:, 1:], win[:-1, :-1], win[1:, 1:]),
+                         (idx[:-1, 1:], idx[1:, :-1], win[:-1, 1:], win[1:, :-1])):
+        ok = (a >= 0) & (b >= 0)
+        rows.append(a[ok])
+        cols.append(b[ok])
+        wts.append(cap + 1.0 - np.minimum(ca[ok], cb[ok]))  # > 0; least = widest
+    n = len(cells)
+    g = sparse.csr_matrix((np.concatenate(wts), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(n, n))
+    tree = csgraph.minimum_spanning_tree(g)
+    s = int(idx[start])
+    one = np.zeros(win.shape, bool)
+    one[start] = True
+    level = widest_level(win, one, [tuple(x) for x in np.argwhere(rear)])
+    if level is None:
+        return None
+    # any rear cell joined to the start at that level: the tree path to it is a widest
+    # path (the path between two cells of a maximum spanning tree is); the clearest one
+    lab, _ = ndimage.label(win >= level, structure=np.ones((3, 3)))
+    ends = np.flatnonzero((rear & (lab == lab[start])).ravel())
+    v = int(idx.ravel()[ends[np.argmax(win.ravel()[ends])]])
+    _, pred = csgraph.breadth_first_order(tree, s, directed=False, return_predecessors=True)
+    chain = [v]
+    while chain[-1] != s:
+        chain.append(int(pred[chain[-1]]))
+    flat = cells[np.asarray(chain[::-1])]
+    return np.column_stack([flat // nx, flat % nx])
+
+
+def _narrowings(vals: np.ndarray) -> list[int]:
+    """Positions along a path (start to rear) where it narrows: its local minima of
+    clearance (runs of equal values lower than the runs on both sides; the ends count
+    when lower than their one neighbour run) and its bottlenecks toward the rear (runs no
+    wider than anything after them, so a sack of even width has candidates all along),
+    each run's first, middle and last cell, for the :data:`POCKET_MAX_CANDIDATES`
+    narrowest runs, in path order (from the start)."""
+    change = np.flatnonzero(np.diff(vals) != 0) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(vals)]]) - 1
+    v = vals[starts]
+    left = np.concatenate([[np.inf], v[:-1]])
+    right = np.concatenate([v[1:], [np.inf]])
+    after = np.concatenate([np.minimum.accumulate(v[::-1])[::-1][1:], [np.inf]])
+    lows = np.flatnonzero(((v < left) & (v < right)) | (v <= after))
+    lows = lows[np.argsort(v[lows], kind="stable")[:POCKET_MAX_CANDIDATES]]
+    return sorted({int(k) for i in lows
+                   for k in (starts[i], (starts[i] + ends[i]) // 2, ends[i])})
+
+
+def _cut_line(win: np.ndarray, neck: tuple[int, int], res: float
+              ) -> tuple[np.ndarray, float] | None:
+    """A cut across a narrowing: the nearest held cell to ``neck`` and the nearest held
+    cell on the far side (more than 90 degrees round from the first, within three times
+    the neck's clearance), joined through the neck. Returns the cells of the cut (a band
+    one cell either side of the two segments, which 8-neighbour steps cannot cross) and
+    its length (m: the gap between held ground across the neck); None when there is no
+    held ground on the far side."""
+    ny, nx = win.shape
+    w = float(win[neck]) / res  # in cells
+    reach = int(np.ceil(3 * w)) + 2
+    i0, i1 = max(0, neck[0] - reach), min(ny, neck[0] + reach + 1)
+    j0, j1 = max(0, neck[1] - reach), min(nx, neck[1] + reach + 1)
+    held = np.argwhere(win[i0:i1, j0:j1] <= 0) + (i0, j0)
+    if not len(held):
+        return None
+    vec = (held - neck).astype(float)
+    dist = np.hypot(vec[:, 0], vec[:, 1])
+    a = int(np.argmin(dist))
+    far = (vec @ vec[a] < 0) & (dist <= 3 * w + 1)
+    if not far.any():
+        return None
+    b = int(np.flatnonzero(far)[np.argmin(dist[far])])
+    cut = np.zeros(win.shape, bool)
+    for end in (held[a], held[b]):  # only the cells round each segment's box
+        lo = np.maximum(np.minimum(neck, end) - 2, 0)
+        hi = np.minimum(np.maximum(neck, end) + 3, (ny, nx))
+        yy, xx = np.mgrid[lo[0]:hi[0], lo[1]:hi[1]]
+        pts = np.column_stack([yy.ravel(), xx.ravel()]).astype(float)
+        near = _segment_distance(pts, np.asarray(neck, float), end.astype(float)) <= 1.0
+        cut[lo[0]:hi[0], lo[1]:hi[1]] |= near.reshape(yy.shape)
+    return cut, float(dist[a] + dist[b]) * res
+
+
+def _segment_distance(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of points to the segment a-b."""
+    ab = b - a
+    t = np.clip(((pts - a) @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
+    return np.hypot(*(pts - a - t[:, None] * ab).T)
+
+
+def _cut_off(win: np.ndarray, neck: tuple[int, int], start: tuple[int, int],
+             rear: np.ndarray, res: float) -> tuple[float, float, float] | None:
+    """Width (m), area (km2) and room (largest clearance, m) of the open ground a cut
+    across the neck (:func:`_cut_line`) separates from the rear with the start cell in
+    it; None when there is no cut, it separates nothing or it runs through the start."""
+    line = _cut_line(win, neck, res)
+    if line is None:
+        return None
+    cut, width = line
+    if cut[start]:
+        return None
+    lab, _ = ndimage.label((win > 0) & ~cut, structure=np.ones((3, 3)))
+    own = int(lab[start])
+    if own == 0 or (lab[rear] == own).any():
+        return None
+    region = lab == own
+    return width, float(region.sum()) * res * res / 1e6, float(win[region].max())

@@ -10,10 +10,13 @@ Pure functions over the DataFrames of :mod:`supplyline.timeline` (one city at a 
 * :func:`trends` -- robust (Theil-Sen) rates over a trailing window: approach to the
   centre (km/day), change of held area near the city (km2/day), and the rate each route's
   clearance shrinks.
-* :func:`forecast` + :func:`backtest` -- when a quantity will cross a threshold (centre
-  held, route cut, route within FPV range), from the trend on a date, with an 80 % range
-  from the slope's confidence interval; the backtest replays every past date and compares
-  with what happened later. A forecast is only shown with its backtest.
+* :func:`forecast_crossing` + :func:`backtest` -- when a quantity will cross a threshold
+  (centre held, route cut, route within FPV range), from the trend on a date, with an
+  80 % range from the slope's confidence interval; the backtest replays past dates,
+  compares with what happened later and with two naive baselines on the same dates (no
+  change; a straight line through the last 30 days). A forecast is only shown with its
+  backtest, and only when it beats both baselines; beside its range stands the range's
+  real coverage in the backtest.
 """
 
 from __future__ import annotations
@@ -320,24 +323,66 @@ def _actual_crossing(dates: pd.Series, values: np.ndarray, at: pd.Timestamp,
     return dates.iloc[idx[i]].date() if i is not None else None
 
 
+#: The straight-line baseline fits the observations of this many days before the date.
+LINE_WINDOW_DAYS = 30
+#: Nominal coverage of the trend's range (the slope's confidence interval).
+RANGE_NOMINAL = 0.8
+BASELINES = ("no_change", "straight_line_30d")
+
+
+def line_crossing(dates: pd.Series, values: np.ndarray, at: pd.Timestamp, threshold: float,
+                  *, window_days: int = LINE_WINDOW_DAYS,
+                  horizon_days: int = HORIZON_DAYS) -> float | None:
+    """Days after ``at`` when a straight line (least squares) through the observations of
+    the ``window_days`` before ``at`` reaches ``threshold``: 0 when the line is already
+    there on ``at``; None when it is not falling or gets there after ``horizon_days``, or
+    with fewer than 3 observations."""
+    m = ((dates <= at) & (dates > at - pd.Timedelta(days=window_days))).to_numpy()
+    t = (dates[m] - at).dt.days.to_numpy(dtype=float)
+    y = values[m]
+    ok = np.isfinite(y)
+    if ok.sum() < 3 or np.ptp(t[ok]) == 0:
+        return None
+    slope, level = np.polyfit(t[ok], y[ok], 1)  # level: the line's value on ``at``
+    if level <= threshold:
+        return 0.0
+    if slope >= 0:
+        return None
+    days = (level - threshold) / -slope
+    return float(days) if days <= horizon_days else None
+
+
 def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
              window_days: int = DEFAULT_WINDOW_DAYS, step_days: int = 7,
              persist: int = DEFAULT_PERSIST, horizon_days: int = HORIZON_DAYS) -> dict:
     """Replay the forecast on past dates and compare with what happened later.
 
-    Only dates with at least ``window_days`` of history before them and before the event
-    are used. Scored: a forecast date and a real crossing within the history. Also
-    counted: false alarms (forecast before the end of the history, no crossing) and
-    misses (a crossing but no forecast).
+    Replay dates run every ``step_days`` from ``window_days`` after the first day, while
+    the value is still above the threshold. Scored: a forecast date and a real crossing
+    within the history (errors in days, and how often the real date fell inside the
+    trend's 80 % range). Also counted: false alarms (forecast before the end of the
+    history, no crossing) and misses (a crossing but no forecast).
+
+    On the same dates the forecast is compared with two naive baselines (``baselines``):
+    ``no_change`` (the value stays: no crossing) and ``straight_line_30d`` (a least-
+    squares line through the last 30 days, extended). Each predicts the days until the
+    crossing (in whole days, like the forecast's date), "none within the horizon" counting
+    as ``horizon_days``; its error on a date is the difference from the real number of
+    days capped the same way. Only dates whose
+    outcome is known count: the crossing came, or the history goes on for the whole
+    horizon without it. ``skill`` against a baseline is 1 - MAE(trend) / MAE(baseline):
+    above 0 the trend does better, 1 is perfect.
     """
     dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
     values = np.asarray(values, dtype=float)
     end = dates.iloc[-1].date() if len(dates) else None
     errors, inside, false_alarm, missed = [], [], 0, 0
     cases: list[tuple[dt.date, dt.date, dt.date]] = []  # (forecast made, eta, actual)
+    days: dict[str, list[float]] = {"trend": [], **{b: [] for b in BASELINES}}
+    truth: list[float] = []
     start = dates.iloc[0] + pd.Timedelta(days=window_days) if len(dates) else None
     if start is None:
-        return _bt_summary(errors, inside, 0, 0, cases)
+        return _bt_summary(errors, inside, 0, 0, cases, days, truth, horizon_days)
     for at in pd.date_range(start, dates.iloc[-1], freq=f"{step_days}D"):
         prior = dates[dates <= at]
         if not len(prior):
@@ -349,20 +394,28 @@ def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
         f = forecast_crossing(dates, values, at_obs, threshold, window_days=window_days,
                               horizon_days=horizon_days)
         actual = _actual_crossing(dates, values, at_obs, threshold, persist)
+        made = at_obs.date()
         if f.eta is not None and actual is not None:
             errors.append((f.eta - actual).days)
-            cases.append((at_obs.date(), f.eta, actual))
+            cases.append((made, f.eta, actual))
             lo, hi = f.eta_range
             inside.append(bool((lo or f.eta) <= actual <= (hi or dt.date.max)))
         elif f.eta is not None and actual is None and f.eta <= end:
             false_alarm += 1
-        elif f.eta is None and actual is not None and (actual - at_obs.date()).days <= \
-                horizon_days:
+        elif f.eta is None and actual is not None and (actual - made).days <= horizon_days:
             missed += 1
-    return _bt_summary(errors, inside, false_alarm, missed, cases)
+        if actual is None and (end - made).days < horizon_days:
+            continue  # outcome not known yet: no baseline comparison on this date
+        truth.append(float((actual - made).days) if actual is not None else np.inf)
+        days["trend"].append(float((f.eta - made).days) if f.eta is not None else np.inf)
+        days["no_change"].append(np.inf)
+        lc = line_crossing(dates, values, at_obs, threshold, horizon_days=horizon_days)
+        days["straight_line_30d"].append(np.inf if lc is None else float(round(lc)))
+    return _bt_summary(errors, inside, false_alarm, missed, cases, days, truth, horizon_days)
 
 
-def _bt_summary(errors, inside, false_alarm, missed, cases=()) -> dict:
+def _bt_summary(errors, inside, false_alarm, missed, cases=(), days=None, truth=(),
+                horizon_days: int = HORIZON_DAYS) -> dict:
     e = np.asarray(errors, dtype=float)
     return {
         "cases": [(str(a), str(b), str(c)) for a, b, c in cases],
@@ -371,38 +424,106 @@ def _bt_summary(errors, inside, false_alarm, missed, cases=()) -> dict:
         "error_p10_p90_days": ([_r(float(np.percentile(e, 10)), 1),
                                 _r(float(np.percentile(e, 90)), 1)] if len(e) else None),
         "coverage": _r(float(np.mean(inside)), 3) if inside else None,
+        "coverage_cases": len(inside),
+        "coverage_nominal": RANGE_NOMINAL,
         "false_alarms": int(false_alarm),
         "missed": int(missed),
+        "baselines": baseline_scores(days or {}, truth, horizon_days),
     }
+
+
+def baseline_scores(days: dict[str, list[float]], truth: list[float] | np.ndarray,
+                    horizon_days: int = HORIZON_DAYS) -> dict:
+    """Errors (days, capped at ``horizon_days``) of the trend and each baseline against
+    the real days to the crossing (``inf``: none), and the trend's skill against each."""
+    h = float(horizon_days)
+    real = np.minimum(np.asarray(truth, dtype=float), h)
+    out: dict = {"dates": int(len(real)), "crossings": int((real < h).sum()),
+                 "horizon_days": int(horizon_days), "mae_days": {}, "median_abs_error_days": {},
+                 "skill": {}}
+    if not len(real):
+        for k in ("trend", *BASELINES):
+            out["mae_days"][k] = out["median_abs_error_days"][k] = None
+        out["skill"] = dict.fromkeys(BASELINES)
+        return out
+    err = {k: np.abs(np.minimum(np.asarray(v, dtype=float), h) - real)
+           for k, v in days.items()}
+    for k, v in err.items():
+        out["mae_days"][k] = _r(float(v.mean()), 1)
+        out["median_abs_error_days"][k] = _r(float(np.median(v)), 1)
+    model = float(err["trend"].mean())
+    for b in BASELINES:
+        base = float(err[b].mean())
+        out["skill"][b] = _r(1.0 - model / base, 3) if base > 1e-9 else None
+    return out
 
 
 MIN_SCORED = 5
 
 
+def withheld_reason(bt: dict) -> str | None:
+    """Why a forecast with this backtest is not shown, or None (it earns its place)."""
+    if bt["scored"] < MIN_SCORED:
+        return (f"backtest scored {bt['scored']} case(s) (< {MIN_SCORED}); forecast not "
+                "shown")
+    b = bt["baselines"]
+    names = {"no_change": "'no change'",
+             "straight_line_30d": "a straight line through the last 30 days"}
+    for k in BASELINES:
+        sk = b["skill"][k]
+        if sk is None or sk <= 0:
+            return (f"does not beat {names[k]}: mean error {b['mae_days']['trend']} d "
+                    f"against {b['mae_days'][k]} d over {b['dates']} past dates "
+                    f"(skill {sk if sk is not None else 'undefined'}); forecast not shown")
+    return None
+
+
+def range_coverage_of(bt: dict) -> dict:
+    """The trend range's real coverage in the backtest beside its nominal 80 %."""
+    cov, n = bt["coverage"], bt["coverage_cases"]
+    if cov is None:
+        note = "no past case to check the range against"
+    elif n < MIN_SCORED:
+        note = f"checked on only {n} past case(s)"
+    elif cov < RANGE_NOMINAL - 0.2:
+        note = (f"too narrow: it held the real date in {round(100 * cov)} % of {n} past "
+                "cases, not 80 %; use the calibrated range or the backtest's errors")
+    else:
+        note = f"held the real date in {round(100 * cov)} % of {n} past cases"
+    return {"nominal": RANGE_NOMINAL, "observed": cov, "cases": n, "note": note}
+
+
 def forecast_with_backtest(dates: pd.Series, values: np.ndarray, threshold: float,
                            quantity: str, at=None, **kw) -> dict:
-    """A forecast on ``at`` (default: last day) and its backtest over the whole series.
+    """A forecast on ``at`` (default: last day) and its backtest over the series up to
+    ``at`` (only what was known on that day decides whether the forecast is shown).
 
-    The forecast is withheld (``shown: False``) when the backtest scored fewer than
-    ``MIN_SCORED`` cases: a forecast without its backtest is not shown.
+    The forecast is withheld (``shown: False``, ``withheld`` says why) when the backtest
+    scored fewer than ``MIN_SCORED`` cases, or when on the backtest's dates the trend does
+    not beat both naive baselines (``no change`` and a straight line through the last 30
+    days; see :func:`backtest`). A value already at the threshold is stated as such (not
+    a forecast). A shown forecast carries ``range_coverage``: how often its 80 % range
+    held the real date in the backtest.
     """
     dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
     values = np.asarray(values, dtype=float)
     at_ts = pd.Timestamp(at) if at is not None else dates.iloc[-1]
-    prior = dates[dates <= at_ts]
-    f = forecast_crossing(dates, values, prior.iloc[-1], threshold, quantity=quantity,
+    known = (dates <= at_ts).to_numpy()  # the backtest uses only what was known on ``at``
+    dates, values = dates[known].reset_index(drop=True), values[known]
+    f = forecast_crossing(dates, values, dates.iloc[-1], threshold, quantity=quantity,
                           **{k: v for k, v in kw.items() if k in ("window_days",
                                                                   "horizon_days")})
     bt = backtest(dates, values, threshold, **kw)
     bt_cases = bt.pop("cases")
-    shown = bt["scored"] >= MIN_SCORED
-    out = {"quantity": quantity, "threshold": threshold, "backtest": bt, "shown": shown,
+    why = None if f.note == "already reached" else withheld_reason(bt)
+    out = {"quantity": quantity, "threshold": threshold, "backtest": bt, "shown": why is None,
            "cases": bt_cases}
-    if shown:
+    if why is None:
         out["forecast"] = f.as_dict()
+        if f.eta is not None and f.note == "trend":
+            out["forecast"]["range_coverage"] = range_coverage_of(bt)
     else:
-        out["withheld"] = (f"backtest scored {bt['scored']} case(s) (< {MIN_SCORED}); "
-                           "forecast not shown")
+        out["withheld"] = why
     return out
 
 
@@ -415,7 +536,8 @@ def calibrate(forecasts: list[dict], *, min_cases: int = MIN_SCORED) -> dict:
     in the run. The pooled coverage says how often that calibrated range held the real
     date, each case judged only with errors known at its own forecast date.
     Adds ``calibrated_range`` to each shown forecast (or ``calibration`` saying why not)
-    and returns the pooled figures.
+    and returns the pooled figures, with the baselines pooled over every city's backtest
+    dates (:func:`pool_baselines`).
     """
     cases = []  # (made, eta, actual, error days)
     for f in forecasts:
@@ -433,7 +555,8 @@ def calibrate(forecasts: list[dict], *, min_cases: int = MIN_SCORED) -> dict:
     pooled = {"cases": len(cases), "judged": len(inside),
               "median_abs_error_days": (_r(float(np.median([abs(c[3]) for c in cases])), 1)
                                         if cases else None),
-              "calibrated_coverage": _r(float(np.mean(inside)), 3) if inside else None}
+              "calibrated_coverage": _r(float(np.mean(inside)), 3) if inside else None,
+              "baselines": pool_baselines([f.get("backtest") or {} for f in forecasts])}
     for f in forecasts:
         fc = f.get("forecast")
         if not f.get("shown") or not fc or not fc.get("eta") or fc.get("note") != "trend":
@@ -450,3 +573,19 @@ def calibrate(forecasts: list[dict], *, min_cases: int = MIN_SCORED) -> dict:
                                  str(eta - dt.timedelta(days=float(p10)))]
         f["calibration"] = f"from {len(known)} earlier forecasts' errors (all cities)"
     return pooled
+
+
+def pool_baselines(backtests: list[dict]) -> dict:
+    """The baseline comparison of several backtests pooled over all their dates: mean
+    errors weighted by each backtest's number of dates, and the trend's skill on them."""
+    rows = [b["baselines"] for b in backtests if b.get("baselines", {}).get("dates")]
+    n = sum(r["dates"] for r in rows)
+    out: dict = {"dates": n, "crossings": sum(r["crossings"] for r in rows), "mae_days": {},
+                 "skill": {}}
+    for k in ("trend", *BASELINES):
+        out["mae_days"][k] = (_r(sum(r["mae_days"][k] * r["dates"] for r in rows) / n, 1)
+                              if n else None)
+    for b in BASELINES:
+        m, base = out["mae_days"]["trend"], out["mae_days"][b]
+        out["skill"][b] = _r(1.0 - m / base, 3) if n and base else None
+    return out

@@ -19,6 +19,8 @@ command-line string ``"contact=3,fpv=15,tube=25,rocket=45"``.
 from __future__ import annotations
 
 import json
+import numbers
+import re
 import tomllib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -51,18 +53,42 @@ DEFAULT_BANDS = (
 )
 
 
+#: Band names: 1-40 letters (any script), digits, spaces and ``_ . + / -``, starting with
+#: a letter or digit (no markup characters: names appear in tables, maps and HTML).
+BAND_NAME = re.compile(r"[^\W_][\w .+/-]{0,39}")
+#: Band distances are in (0, MAX_BAND_KM] km.
+MAX_BAND_KM = 1000.0
+MAX_BANDS = 12
+#: Profile files larger than this are refused.
+MAX_PROFILE_BYTES = 1 << 20
+PROFILE_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
+
+
 @dataclass(frozen=True)
 class ThreatProfile:
     bands: tuple[Band, ...] = DEFAULT_BANDS
 
     def __post_init__(self) -> None:
-        if not self.bands:
+        if not isinstance(self.bands, tuple | list) or not self.bands:
             raise DataFormatError("threat profile: at least one band is required")
-        kms = [b.max_km for b in self.bands]
-        if (any(not (0 < k < float("inf")) for k in kms) or kms != sorted(kms)
+        if len(self.bands) > MAX_BANDS:
+            raise DataFormatError(f"threat profile: {len(self.bands)} bands (at most "
+                                  f"{MAX_BANDS})")
+        for b in self.bands:
+            if not isinstance(b, Band):
+                raise DataFormatError(f"threat profile: {b!r} is not a Band")
+            if not isinstance(b.name, str) or not BAND_NAME.fullmatch(b.name):
+                raise DataFormatError(
+                    f"band name {b.name!r}: expected 1-40 letters, digits, spaces or "
+                    "_ . + / -, starting with a letter or digit")
+            if not _is_number(b.max_km):
+                raise DataFormatError(f"band {b.name!r}: distance {b.max_km!r} is not a number")
+        kms = [float(b.max_km) for b in self.bands]
+        if (any(not (0 < k <= MAX_BAND_KM) for k in kms) or kms != sorted(kms)
                 or len(set(kms)) != len(kms)):
             raise DataFormatError(
-                f"threat profile: band distances {kms} must be positive and increasing"
+                f"threat profile: band distances {kms} must be increasing, each in "
+                f"(0, {MAX_BAND_KM:g}] km"
             )
         names = [b.name for b in self.bands]
         if len(set(names)) != len(names) or HELD in names or BEYOND in names:
@@ -106,7 +132,10 @@ class ThreatProfile:
 
     @classmethod
     def parse(cls, spec: str) -> ThreatProfile:
-        """``"contact=3,fpv=15,tube=25,rocket=45"`` (km)."""
+        """``"contact=3,fpv=15,tube=25,rocket=45"`` (km). Raises :class:`DataFormatError`
+        (one line) for anything else."""
+        if not isinstance(spec, str):
+            raise DataFormatError(f"bands {spec!r}: expected a string NAME=KM,...")
         bands = []
         for part in spec.split(","):
             if not part.strip():
@@ -114,47 +143,107 @@ class ThreatProfile:
             if "=" not in part:
                 raise DataFormatError(f"band {part.strip()!r}: expected NAME=KM, e.g. fpv=15")
             name, km = (x.strip() for x in part.split("=", 1))
+            if not name:
+                raise DataFormatError(f"band {part.strip()!r}: the name before '=' is empty "
+                                      "(expected NAME=KM, e.g. fpv=15)")
             try:
-                bands.append(Band(name, float(km)))
+                value = float(km)
             except ValueError:
                 raise DataFormatError(f"band {name!r}: distance {km!r} is not a number") from None
+            bands.append(Band(name, value))
+        if not bands:
+            raise DataFormatError(f"bands {spec!r}: expected NAME=KM,... e.g. "
+                                  "contact=3,fpv=15,tube=25,rocket=45")
         return cls(tuple(bands))
 
     @classmethod
     def load(cls, path: str | Path) -> ThreatProfile:
-        """A profile file: TOML, JSON or YAML with a list ``band`` of {name, max_km, note}."""
+        """A profile file: TOML, JSON or YAML (YAML needs PyYAML) holding a list ``band``
+        (or ``bands``) of ``{name, max_km, note}``. Any problem is one
+        :class:`DataFormatError` line naming the file."""
         path = Path(path)
-        if not path.exists():
-            raise DataFormatError(f"{path}: threat profile file not found")
-        text = path.read_text()
-        try:
-            if path.suffix.lower() == ".toml":
-                doc = tomllib.loads(text)
-            elif path.suffix.lower() == ".json":
-                doc = json.loads(text)
-            elif path.suffix.lower() in (".yaml", ".yml"):
-                import yaml  # optional dependency
-
-                doc = yaml.safe_load(text)
-            else:
-                raise DataFormatError(f"{path}: expected a .toml, .json or .yaml profile")
-        except DataFormatError:
-            raise
-        except ImportError:
-            raise DataFormatError(f"{path}: YAML profiles need PyYAML installed") from None
-        except Exception as exc:
-            raise DataFormatError(f"{path}: cannot parse profile ({exc})") from None
-        items = (doc or {}).get("band") or (doc or {}).get("bands")
+        doc = _parse_profile_text(path, _read_profile(path))
+        if not isinstance(doc, dict):
+            raise DataFormatError(f"{path}: expected a table/object with a list 'band' of "
+                                  f"{{name, max_km}} entries, not a {_kind(doc)}")
+        items = doc.get("band", doc.get("bands"))
         if not isinstance(items, list) or not items:
             raise DataFormatError(f"{path}: expected a list 'band' of {{name, max_km}} entries")
         bands = []
         for i, b in enumerate(items):
-            try:
-                bands.append(Band(str(b["name"]), float(b["max_km"]), str(b.get("note", ""))))
-            except (KeyError, TypeError, ValueError):
-                raise DataFormatError(
-                    f"{path}: band #{i + 1} {b!r}: expected name and numeric max_km") from None
-        return cls(tuple(bands))
+            ok = (isinstance(b, dict) and isinstance(b.get("name"), str)
+                  and _is_number(b.get("max_km")) and isinstance(b.get("note", ""), str))
+            if not ok:
+                shown = repr(b)
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                raise DataFormatError(f"{path}: band #{i + 1} {shown}: expected a name "
+                                      "(text), a numeric max_km and optionally a note (text)")
+            bands.append(Band(b["name"].strip(), float(b["max_km"]), b.get("note", "")))
+        try:
+            return cls(tuple(bands))
+        except DataFormatError as exc:
+            raise DataFormatError(f"{path}: {exc}") from None
+
+
+def _is_number(x: object) -> bool:
+    """A real number (int/float/numpy), not a bool and not a string."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _kind(doc: object) -> str:
+    return {list: "list", str: "string", type(None): "empty document"}.get(
+        type(doc), type(doc).__name__)
+
+
+def _read_profile(path: Path) -> str:
+    """The text of a profile file, or one :class:`DataFormatError` line."""
+    if path.suffix.lower() not in PROFILE_SUFFIXES:
+        raise DataFormatError(f"{path}: expected a .toml, .json or .yaml threat profile")
+    try:
+        if path.is_dir():
+            raise DataFormatError(f"{path}: is a directory, not a threat profile file")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_PROFILE_BYTES + 1)
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: threat profile file not found") from None
+    except OSError as exc:
+        raise DataFormatError(f"{path}: cannot read the threat profile "
+                              f"({exc.strerror or exc})") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise DataFormatError(f"{path}: larger than {MAX_PROFILE_BYTES // 1024} KiB; not a "
+                              "threat profile")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{path}: not UTF-8 text (byte {exc.start}); save the profile "
+                              "as UTF-8") from None
+
+
+def _parse_profile_text(path: Path, text: str) -> object:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        if suffix == ".json":
+            return json.loads(text)
+        try:
+            import yaml  # optional dependency
+        except ImportError:
+            raise DataFormatError(f"{path}: reading YAML needs PyYAML (pip install "
+                                  "pyyaml); or use a .toml/.json profile") from None
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise DataFormatError(f"{path}: cannot parse YAML: {problem}{where}") from None
+    except DataFormatError:
+        raise
+    except RecursionError:
+        raise DataFormatError(f"{path}: nested too deeply; not a threat profile") from None
+    except (ValueError, TypeError) as exc:  # TOMLDecodeError / JSONDecodeError are ValueErrors
+        raise DataFormatError(f"{path}: cannot parse {suffix[1:].upper()}: {exc}") from None
 
 
 def clip_box(geom, x0: float, y0: float, x1: float, y1: float):

@@ -114,12 +114,8 @@ def stretch_of(xy: np.ndarray, centre: tuple[float, float], rear_bearing_deg: fl
 def rear_bearing(centre: tuple[float, float], hubs_xy: list[tuple[float, float]]
                  ) -> float | None:
     """The rear axis: bearing (degrees clockwise from grid north) from the city to its rear
-    hubs (the mean of the unit vectors toward each), or None without hubs."""
-    if not hubs_xy:
-        return None
-    v = np.asarray(hubs_xy, dtype=float) - np.asarray(centre, dtype=float)
-    n = np.hypot(v[:, 0], v[:, 1])
-    v = (v[n > 0] / n[n > 0, None]).sum(axis=0)
-    if not np.any(v):
-        return None
-    return float(np.degrees(np.arctan2(v[0], v[1])) % 360.0)
+    hubs, the circular mean of the bearings to each; None without hubs or when they
+    cancel out."""
+    from .encirclement import grid_bearing, mean_bearing
+
+    return mean_bearing([grid_bearing(centre, h) for h in hubs_xy])

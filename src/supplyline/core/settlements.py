@@ -116,7 +116,9 @@ def largest_rows(places: pd.DataFrame, dist: np.ndarray, inside: np.ndarray,
     ident = places["ident"].to_numpy() if "ident" in places else names
     oblast = places["oblast"].to_numpy() if "oblast" in places else np.full(len(places), "")
     source = places["source"].to_numpy() if "source" in places else np.full(len(places), "")
-    return [{"id": str(ident[i]), "name": str(names[i]), "lon": round(float(lon[i]), 5),
+    uk = places["name_uk"].to_numpy() if "name_uk" in places else np.full(len(places), "")
+    return [{"id": str(ident[i]), "name": str(names[i]), "name_uk": str(uk[i] or "") or None,
+             "lon": round(float(lon[i]), 5),
              "lat": round(float(lat[i]), 5), "oblast": str(oblast[i]) or None,
              "population": int(pop[i]), "source": str(source[i]) or None,
              "distance_to_held_km": (round(float(dist[i]) / 1000, 2)

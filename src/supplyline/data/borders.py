@@ -36,9 +36,14 @@ def border_line(egm_path: Path) -> shapely.Geometry:
     """The Russia-Ukraine state border in the EGM file (metric CRS), or an empty line."""
     import pyogrio
 
+    from ..io.loaders import list_layers
+
+    if "admin_boundaries" not in {n for n, _ in list_layers(Path(egm_path))}:
+        log.warning("%s: no admin_boundaries layer; the state border is not used", egm_path)
+        return shapely.MultiLineString()
     try:
         b = pyogrio.read_dataframe(egm_path, layer="admin_boundaries", columns=["icc"])
-    except Exception as exc:  # an EGM file without the layer: no border known
+    except Exception as exc:  # a damaged layer: no border known
         log.warning("%s: no admin_boundaries layer (%s); the state border is not used",
                     egm_path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return shapely.MultiLineString()

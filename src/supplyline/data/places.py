@@ -1014,9 +1014,15 @@ def geonames_places(country: str = "UA", min_population: int = 500) -> pd.DataFr
 def egm_settlements(egm_path: Path) -> pd.DataFrame:
     """EGM settlement points in Ukraine (``icc`` UA where the field exists): name without
     apostrophes, the EGM name as given, population (``ppl``), ident "egm:<inspireid>"."""
+    from ..io.loaders import list_layers
+
+    if "settlements" not in {n for n, _ in list_layers(Path(egm_path))}:  # unreadable: error
+        log.warning("%s: no settlements layer; places from GeoNames only", egm_path)
+        return pd.DataFrame(columns=["name", "egm_name", "lon", "lat", "population",
+                                     "ident"])
     try:
         s = gpd.read_file(egm_path, layer="settlements")
-    except Exception as exc:  # no settlements: GeoNames alone, as before EGM was added
+    except Exception as exc:  # a damaged layer: GeoNames alone, as before EGM was added
         log.warning("%s: no EGM settlements read (%s); places from GeoNames only",
                     egm_path, one_line(exc))
         return pd.DataFrame(columns=["name", "egm_name", "lon", "lat", "population",

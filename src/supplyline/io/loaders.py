@@ -81,7 +81,7 @@ def load_egm_lines(path: str | Path, mode: str) -> gpd.GeoDataFrame:
     if mode not in ("road", "rail"):
         raise ValueError(f"mode must be 'road' or 'rail', got {mode!r}")
     layer = "roads" if mode == "road" else "railways"
-    layers = {name for name, _ in _list_layers(path)}
+    layers = {name for name, _ in list_layers(path)}
     if layer not in layers:
         raise DataFormatError(
             f"{path}: no layer {layer!r} (found {sorted(layers)}); expected an EGM GeoPackage"
@@ -113,7 +113,9 @@ def load_egm_lines(path: str | Path, mode: str) -> gpd.GeoDataFrame:
     return _finish(df, gdf.geometry.values, gdf.crs)
 
 
-def _list_layers(path: Path) -> list[tuple[str, str]]:
+def list_layers(path: Path) -> list[tuple[str, str]]:
+    """(name, geometry type) of every layer; a missing or unreadable file is a one-line
+    error naming it."""
     if not path.exists():
         raise DataNotFoundError(f"{path}: file not found")
     try:

@@ -258,6 +258,15 @@ def locate(data_dir: str | os.PathLike[str] | None = None) -> DataSources:
         if label == ENV_DATA and not path.is_dir():
             raise DataNotFoundError(f"{ENV_DATA}={path}: not a directory; set it to a data "
                                     f"directory or unset it")
+    if data_dir is not None:
+        base = Path(data_dir).expanduser()
+        folders = [base / sub for sub in ("deepstate", "deepstate-raw") if (base / sub).is_dir()]
+        if folders and not (_probe_deepstate(base) or _probe_raw(base)):
+            # the user pointed at a control history that holds nothing: never silently
+            # take another location's
+            raise DataNotFoundError(
+                f"--data {data_dir}: {', '.join(f.name + '/' for f in folders)} holds no "
+                "deepstatemap_data_YYYYMMDD.geojson or <unix-seconds>.geojson files")
     control = _control_locations(dirs)
     daily_dirs = tuple((lab, hit[0]) for lab, base in control
                        if (hit := _probe_deepstate(base)) is not None)

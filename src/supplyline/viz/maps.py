@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from ..core.exposure import ThreatProfile
 from ..crs import metric_xy, to_metric
 from ..data.control import parse_date
 from ..errors import SupplylineError
+from ..io.cache import atomic_write
 
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
@@ -82,24 +82,20 @@ def _check_suffix(output: Path, formats: dict[str, str], what: str) -> str:
 
 
 def _write_atomic(output: Path, write: Callable[[Path], None]) -> None:
-    """``write(tmp)`` to a temp file beside ``output`` (same suffix), then os.replace."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.",
-                               suffix=output.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file would not be
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """``write(tmp)`` to a temporary file beside ``output`` with the same suffix (writers
+    pick the format from it), moved over ``output`` only when complete, mode 0644
+    (:func:`~supplyline.io.cache.atomic_write`: an unwritable location is one
+    :class:`~supplyline.errors.OutputError` line and leaves any existing file as it was)."""
+    def writer(tmp: Path) -> None:
+        named = tmp.with_name(tmp.name + output.suffix)
+        try:
+            write(named)
+            os.replace(named, tmp)
+        finally:
+            if named.exists():
+                named.unlink()
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    atomic_write(output, writer)
 
 
 def band_colours(profile: ThreatProfile) -> list[str]:
@@ -504,7 +500,10 @@ def render_map(ws, city: str, date: str | dt.date, output: str | Path, *,
                 for k, r in (("safest", pair.safest), ("peacetime", pair.peacetime))}}
         if road_block.resilience is not None:
             rs = road_block.resilience
-            res = {"disjoint_routes": rs.disjoint_routes, "beyond_band": rs.beyond_band,
+            # the bottleneck drawn is the cut of the last band that still has routes
+            band = rs.bottleneck_band or "held"
+            n = next((b.disjoint_routes for b in rs.by_band if b.band == band), 0)
+            res = {"disjoint_routes": n, "beyond_band": band,
                    "bottleneck_edges": [
                        {"edge": b.edge, "x": float(xy[0]), "y": float(xy[1])}
                        for b in rs.bottleneck for xy in [metric_xy(b.lon, b.lat)]]}
@@ -790,14 +789,15 @@ def _legend_sections(profile, colours, held, place, hubs, hub_cols, pairs, res,
         ml.append("narrowest open-ground corridor")
     if res is not None:
         n, band = res["disjoint_routes"], res["beyond_band"]
+        where = "avoiding held ground" if band == "held" else f"beyond {band}"
         if res["bottleneck_edges"]:
             mh.append((line(color="black", lw=6), line(color=BOTTLENECK, lw=3),
                        line(marker="X", markersize=8, markerfacecolor=BOTTLENECK,
                             markeredgecolor="black", linestyle="none")))
-            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) beyond {band}")
+            ml.append(f"bottleneck: {n} disjoint main-road\nroute(s) {where}")
         else:
             mh.append(blank())
-            ml.append(f"no main-road route stays beyond\n{band}: no bottleneck to show")
+            ml.append("no main-road route avoids\nheld ground: no bottleneck to show")
     sections.append(("Markers", mh, ml))
     return sections
 

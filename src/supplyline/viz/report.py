@@ -21,6 +21,7 @@ backtest figures (a withheld forecast shows the reason, never a date), and the t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 import logging
@@ -53,11 +54,21 @@ log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------------------ assets
 LEAFLET_VERSION = "1.9.4"
-#: Vendored assets inside the package (filled by ``scripts/fetch_assets.py``, not in git).
+#: Vendored assets inside the package (filled by ``scripts/fetch_assets.py``, not in git;
+#: the package data of pyproject.toml and the .gitignore are there).
 VENDOR_DIR = Path(__file__).resolve().parent / "assets" / "vendor"
 LEAFLET_FILES = {"package/dist/leaflet.js": "leaflet.js",
                  "package/dist/leaflet.css": "leaflet.css",
                  "package/LICENSE": "leaflet-LICENSE"}
+#: SHA-256 of each file of the npm package ``leaflet@1.9.4`` (leaflet.js and leaflet.css
+#: match the SRI hashes Leaflet publishes for 1.9.4: sha256-20nQCchB9co0qIjJZRGuk2/Z9VM+
+#: kNiyxNV1lvTlZBo= and sha256-p4NxAoJBhIIN+hmNHrzRCf9tD/miZyoHS5obTRR9BMY=). A file is
+#: inlined into a report only when its bytes have this hash.
+LEAFLET_SHA256 = {
+    "leaflet.js": "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a",
+    "leaflet.css": "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6",
+    "leaflet-LICENSE": "53e8dc25862014e4324741ca18fbe3611e11d42ef69f59f86ea8c5389647d4cb",
+}
 NPM_TIMEOUT_S = 180
 
 
@@ -66,19 +77,45 @@ def asset_dirs() -> list[Path]:
     return [VENDOR_DIR, user_cache_dir() / "assets"]
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_pinned(directory: Path, name: str, version: str = LEAFLET_VERSION) -> bytes:
+    """The bytes of ``directory/name`` if their SHA-256 is the pinned one, else a
+    one-line :class:`SupplylineError` saying why (missing, unreadable, different)."""
+    want = LEAFLET_SHA256.get(name) if version == LEAFLET_VERSION else None
+    if want is None:
+        raise SupplylineError(f"{name}: no SHA-256 pinned for Leaflet {version}")
+    path = directory / name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SupplylineError(f"{path}: {exc.strerror or exc}") from None
+    if _sha256(data) != want:
+        raise SupplylineError(f"{path}: SHA-256 differs from Leaflet {version}'s (a modified "
+                              "or different file; not used)")
+    return data
+
+
 def _valid_leaflet(directory: Path, version: str = LEAFLET_VERSION) -> bool:
-    js, css = directory / "leaflet.js", directory / "leaflet.css"
-    if not (js.is_file() and css.is_file()):
+    """True when leaflet.js and leaflet.css in ``directory`` are Leaflet ``version``,
+    byte for byte (their SHA-256 is pinned)."""
+    try:
+        for name in ("leaflet.js", "leaflet.css"):
+            _read_pinned(directory, name, version)
+    except SupplylineError:
         return False
-    with open(js, encoding="utf-8", errors="replace") as f:
-        head = f.read(400)
-    return f"Leaflet {version}," in head and css.stat().st_size > 1000
+    return True
 
 
 def fetch_leaflet(dest: Path, *, version: str = LEAFLET_VERSION,
                   timeout: float = NPM_TIMEOUT_S) -> Path:
     """``npm pack leaflet@version`` in a temp dir; extract the dist JS, CSS and LICENSE
-    into ``dest``. Raises :class:`SupplylineError` (one line) when that fails."""
+    into ``dest``, each checked against its pinned SHA-256 before it is written. Raises
+    :class:`SupplylineError` (one line) when that fails."""
+    if version != LEAFLET_VERSION:
+        raise SupplylineError(f"leaflet@{version}: only {LEAFLET_VERSION} is pinned")
     npm = shutil.which("npm")
     if npm is None:
         raise SupplylineError(f"cannot fetch leaflet@{version}: npm not found on PATH "
@@ -98,7 +135,7 @@ def fetch_leaflet(dest: Path, *, version: str = LEAFLET_VERSION,
             msg = " ".join((proc.stderr or proc.stdout or "no package written").split())
             raise SupplylineError(f"cannot fetch leaflet@{version} with npm pack "
                                   f"(exit {proc.returncode}): {msg[:300]}")
-        dest.mkdir(parents=True, exist_ok=True)
+        files = {}
         with tarfile.open(tgz[0], "r:gz") as tar:
             for member, name in LEAFLET_FILES.items():
                 try:
@@ -108,9 +145,13 @@ def fetch_leaflet(dest: Path, *, version: str = LEAFLET_VERSION,
                 if f is None:
                     raise SupplylineError(f"leaflet@{version} package has no {member}")
                 data = f.read()
-                _write_public(dest / name, lambda p, data=data: p.write_bytes(data))
-    if not _valid_leaflet(dest, version):
-        raise SupplylineError(f"{dest}: leaflet.js is not Leaflet {version} after npm pack")
+                if _sha256(data) != LEAFLET_SHA256[name]:
+                    raise SupplylineError(f"leaflet@{version} from npm: {member} has an "
+                                          "unexpected SHA-256; not installed")
+                files[name] = data
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        _write_public(dest / name, lambda p, data=data: p.write_bytes(data))
     return dest
 
 
@@ -124,24 +165,32 @@ def _write_public(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def load_leaflet(*, fetch: bool = True) -> tuple[str, str]:
-    """Leaflet's JS and CSS text: from :func:`asset_dirs`, else fetched into the user
+    """Leaflet's JS and CSS text from the first of :func:`asset_dirs` whose files have
+    the pinned SHA-256 (checked on the very bytes returned), else fetched into the user
     cache with ``npm pack`` (when ``fetch``), else a one-line :class:`SupplylineError`."""
     dirs = asset_dirs()
-    found = next((d for d in dirs if _valid_leaflet(d)), None)
-    why = ""
-    if found is None and fetch:
+    why: list[str] = []
+    for d in dirs:
+        if not (d / "leaflet.js").exists() and not (d / "leaflet.css").exists():
+            continue
         try:
-            found = fetch_leaflet(dirs[-1])
+            js, css = (_read_pinned(d, n) for n in ("leaflet.js", "leaflet.css"))
+            return js.decode("utf-8"), _offline_css(css.decode("utf-8"))
         except SupplylineError as exc:
-            why = f" ({exc})"
-    if found is None:
-        raise SupplylineError(
-            f"Leaflet {LEAFLET_VERSION} (needed for HTML reports) not found in "
-            f"{' or '.join(str(d) for d in dirs)}{why}; get it with "
-            "`python scripts/fetch_assets.py` (needs npm and the npm registry)")
-    js = (found / "leaflet.js").read_text(encoding="utf-8")
-    css = (found / "leaflet.css").read_text(encoding="utf-8")
-    return js, _offline_css(css)
+            log.warning("%s", exc)
+            why.append(str(exc))
+    if fetch:
+        try:
+            d = fetch_leaflet(dirs[-1])
+            js, css = (_read_pinned(d, n) for n in ("leaflet.js", "leaflet.css"))
+            return js.decode("utf-8"), _offline_css(css.decode("utf-8"))
+        except SupplylineError as exc:
+            why.append(str(exc))
+    reason = f" ({'; '.join(why)})" if why else ""
+    raise SupplylineError(
+        f"Leaflet {LEAFLET_VERSION} (needed for HTML reports) not found in "
+        f"{' or '.join(str(d) for d in dirs)}{reason}; get it with "
+        "`python scripts/fetch_assets.py` (needs npm and the npm registry)")
 
 
 def _offline_css(css: str) -> str:
@@ -523,9 +572,22 @@ def _forecasts_html(forecasts: list[dict]) -> str:
         p = bt.get("error_p10_p90_days")
         rng = f"{_fmt(p[0], 0)} to {_fmt(p[1], 0)}" if p else "—"
         cov = bt.get("coverage")
-        cov_s = f"{cov * 100:.0f} %" if cov is not None else "—"
+        n_cov = int(bt.get("coverage_cases") or 0)
+        cov_s = (f"{cov * 100:.0f} % of {n_cov}" if cov is not None else "—")
+        if cov is not None and n_cov >= 5 and cov < 0.6:
+            cov_s += '<br><span class="muted">too narrow for an 80 % range</span>'
         med = bt.get("median_abs_error_days")
         med_s = f"{med:g}" if med is not None else "—"
+        base = bt.get("baselines") or {}
+        if base.get("dates"):
+            mae, sk = base["mae_days"], base["skill"]
+            base_s = (f'{_fmt(mae["trend"], 0)} / {_fmt(mae["no_change"], 0)} / '
+                      f'{_fmt(mae["straight_line_30d"], 0)}<br><span class="muted">'
+                      f'{int(base["dates"])} dates</span>')
+            skill_s = " / ".join("—" if sk[k] is None else f"{sk[k]:+.2f}"
+                                 for k in ("no_change", "straight_line_30d"))
+        else:
+            base_s = skill_s = "—"
         if f.get("shown") and f.get("forecast"):
             fc = f["forecast"]
             if fc.get("eta"):
@@ -533,6 +595,9 @@ def _forecasts_html(forecasts: list[dict]) -> str:
                 what = (f'<b>{_esc(fc["eta"])}</b> <span class="muted">(80 % range '
                         f'{_esc(lo or "—")} to {_esc(hi or "beyond horizon")}; from '
                         f'{_esc(fc.get("date", ""))})</span>')
+                rc = fc.get("range_coverage")
+                if rc:
+                    what += f'<br><span class="muted">range: {_esc(rc["note"])}</span>'
                 if f.get("calibrated_range"):
                     clo, chi = f["calibrated_range"]
                     what += (f'<br><span class="muted">calibrated on earlier errors: '
@@ -548,11 +613,14 @@ def _forecasts_html(forecasts: list[dict]) -> str:
                     f'<td class="num">{int(bt.get("scored") or 0)}</td>'
                     f'<td class="num">{med_s}</td><td class="num">{rng}</td>'
                     f'<td class="num">{cov_s}</td>'
+                    f'<td class="num">{base_s}</td><td class="num">{skill_s}</td>'
                     f'<td class="num">{int(bt.get("false_alarms") or 0)}</td>'
                     f'<td class="num">{int(bt.get("missed") or 0)}</td></tr>')
     return ('<table id="forecasts"><thead><tr><th>Quantity</th><th>Forecast date</th>'
             '<th>Scored cases</th><th>Median abs. error (days)</th>'
-            '<th>80 % error range (days)</th><th>Coverage of 80 % range</th>'
+            '<th>80 % error range (days)</th><th>Real coverage of the 80 % range</th>'
+            '<th>Mean error: trend / no change / straight line (days)</th>'
+            '<th>Skill vs no change / straight line</th>'
             '<th>False alarms</th><th>Missed</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>")
 
@@ -821,8 +889,10 @@ def build_report(ws: Workspace, city: str, start: str | dt.date | None, end: str
 
 
 def _json_script(obj: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` as
+    JSON escapes, so no data-derived string can close the block or look like markup."""
     s = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return s.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _inline_js(js: str) -> str:
@@ -873,9 +943,13 @@ map dates every {int(data["step_days"])} days and the last day</p>
 day. Events after the selected date are greyed.</p>
 {_events_html(events)}</section>
 <section><h2>Forecasts and their backtests</h2>
-<p class="muted">A forecast is shown only with a backtest of at least 5 scored cases;
-otherwise it is withheld. Errors are forecast minus actual date, over past dates of this
-range; coverage is the share of actual dates inside the forecast's 80 % range.</p>
+<p class="muted">A forecast is shown only with a backtest of at least 5 scored cases and
+only when, on the same past dates, it beats two naive baselines: no change, and a straight
+line through the last 30 days (mean error in days to the crossing, "none within 365 days"
+counting as 365; skill = 1 &minus; trend's mean error / baseline's); otherwise it is
+withheld with the reason. Errors are forecast minus actual date, over past dates of this
+range; the real coverage is the share of actual dates that fell inside the trend's 80 %
+range (it should be near 80 %).</p>
 {_forecasts_html(summary.get("forecasts") or [])}
 <h2>Trends</h2>{_trends_html(summary.get("trends") or {})}</section>
 <footer><p>{_esc(ATTRIBUTION)}</p><p class="muted">{_esc(BAND_NOTE)} Map: held territory
@@ -957,10 +1031,16 @@ _JS = r"""
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
+  // Leaflet renders a string tooltip as HTML: data-derived names go in as text nodes
+  function asText(s) {
+    var el = document.createElement("span");
+    el.textContent = String(s);
+    return el;
+  }
   var map = L.map("map", {zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: false,
                           attributionControl: true});
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution(D.attribution);
+  map.attributionControl.addAttribution(asText(D.attribution).outerHTML);
   L.control.scale({imperial: false}).addTo(map);
   [["context", 350], ["held", 370], ["lines", 390], ["mask", 400], ["points", 420]]
     .forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
@@ -996,20 +1076,20 @@ _JS = r"""
   D.places.forEach(function (p) {
     L.circleMarker([p.lat, p.lng], {pane: "points", radius: p.pop >= 50000 ? 4 : 3,
       color: "#fff", weight: 1, fillColor: "#333", fillOpacity: 1})
-      .bindTooltip(p.name, {permanent: true, direction: "right", offset: [4, 0],
+      .bindTooltip(asText(p.name), {permanent: true, direction: "right", offset: [4, 0],
                             className: "lbl" + (p.pop >= 50000 ? "" : " small")})
       .addTo(map);
   });
   D.hubs.forEach(function (h) {
     L.circleMarker([h.lat, h.lng], {pane: "points", radius: 7, color: "#fff", weight: 2,
       fillColor: h.colour, fillOpacity: 1})
-      .bindTooltip(h.name, {permanent: true, direction: "right", offset: [8, 0],
+      .bindTooltip(asText(h.name), {permanent: true, direction: "right", offset: [8, 0],
                             className: "lbl hub"})
       .addTo(map);
   });
   L.circleMarker([D.city.lat, D.city.lng], {pane: "points", radius: 8, color: "#000",
     weight: 3, fillColor: "#fff", fillOpacity: 1}).addTo(map)
-    .bindTooltip(D.city.name, {permanent: true, direction: "right", offset: [10, 0],
+    .bindTooltip(asText(D.city.name), {permanent: true, direction: "right", offset: [10, 0],
                                className: "lbl city"});
   L.circleMarker([D.city.lat, D.city.lng], {pane: "points", radius: 2, color: "#000",
     weight: 1, fillColor: "#000", fillOpacity: 1, interactive: false}).addTo(map);
