@@ -390,10 +390,8 @@ class HeldIndex:
         ids = np.asarray(ids)
         if self.kdtree is None or len(ids) == 0:
             return np.full(len(ids), float(cap_m))
-        xy, start = net.samples
-        n = start[ids + 1] - start[ids]
-        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        d, _ = self.kdtree.query(xy[sid], distance_upper_bound=cap_m)
+        pts, n = net.sample_points(ids)
+        d, _ = self.kdtree.query(pts, distance_upper_bound=cap_m)
         d = np.minimum(d, cap_m)
         return np.minimum.reduceat(d, np.concatenate([[0], np.cumsum(n)[:-1]]))
 

@@ -163,6 +163,8 @@ class Network:
         #: edge columns as arrays (u, v, length, text columns as (codes, values), ...)
         self._columns = columns or {}
         self._lines = lines
+        #: a sub-network's (parent, parent edge ids): where its sample points are
+        self._sample_src: tuple[Network, np.ndarray] | None = None
 
     @classmethod
     def from_arrays(cls, mode: str, node_xy: np.ndarray, u: np.ndarray, v: np.ndarray,
@@ -278,6 +280,9 @@ class Network:
         """
         if "samples_xy" in self._columns:
             return self._column("samples_xy"), self._column("samples_start")
+        if self._sample_src is not None:  # a sub-network: its parent's points, copied
+            xy, n = self.sample_points(np.arange(len(self.length)))
+            return xy, np.concatenate([[0], np.cumsum(n)])
         n = np.ceil(self.length / SAMPLE_SPACING_M).astype(np.int64) + 1
         start = np.concatenate([[0], np.cumsum(n)])
         eid = np.repeat(np.arange(len(n)), n)
@@ -285,6 +290,19 @@ class Network:
         frac = k / (n[eid] - 1)
         pts = shapely.line_interpolate_point(self.geoms[eid], frac, normalized=True)
         return shapely.get_coordinates(pts), start
+
+    def sample_points(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sample points of the edges ``ids`` (:attr:`samples`), concatenated in
+        order, and how many each edge has. A sub-network reads its parent's points (it
+        keeps no copy of them)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._sample_src is not None and "samples" not in self.__dict__:
+            parent, pids = self._sample_src
+            return parent.sample_points(pids[ids])
+        xy, start = self.samples
+        n = start[ids + 1] - start[ids]
+        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        return np.asarray(xy[sid]), n
 
     @cached_property
     def node_component(self) -> np.ndarray:
@@ -368,11 +386,9 @@ class Network:
         sub._lines = _LinesView(self.line_store, ids)
         sub.parent_edges = ids
         sub.parent_nodes = nodes
-        # derived arrays come from the parent's (no new geometry work)
-        xy, start = self.samples
-        n = start[ids + 1] - start[ids]
-        take = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        sub.__dict__["samples"] = (np.asarray(xy[take]), np.concatenate([[0], np.cumsum(n)]))
+        # derived arrays come from the parent's (no new geometry work; sample points are
+        # read from the parent when asked for, not copied)
+        sub._sample_src = (self, ids)
         sub.__dict__["edge_mid_xy"] = self.edge_mid_xy[ids]
         if "attr" in self.__dict__ or not all(c in self._columns for c in _ATTR):
             sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
