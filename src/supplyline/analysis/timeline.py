@@ -344,7 +344,7 @@ class _Walk:
             table = self._pos
             # dropped with the plan (before its id can be given to another object)
             ref = weakref.ref(plan, lambda _, k=key: table.pop(k, None))
-            got = (ref, {m: np.searchsorted(self.union[m], mp.net.parent_edges)
+            got = (ref, {m: np.searchsorted(self.union[m], mp.net.parent_edges).astype(np.int32)
                          for m, mp in plan.modes.items()})
             self._pos[key] = got
         return got[1]
