@@ -551,8 +551,11 @@ def benchmark(ws, cities: list[str], start=None, n_days: int = 10) -> dict:
 
 
 def sample_dates(ws, n: int) -> list[dt.date]:
-    """``n`` history days spread evenly over the whole history (first and last included)."""
-    dates = ws.history.dates
+    """``n`` history days spread evenly over the days the baseline can read (those with
+    a daily DeepState file; first and last included): the merged history's earlier days
+    come from API snapshots only."""
+    daily = ws.sources.daily_dirs[0][1]
+    dates = [d for d in ws.history.dates if deepstate_file(daily, d).exists()]
     idx = np.unique(np.linspace(0, len(dates) - 1, max(1, n)).round().astype(int))
     return [dates[i] for i in idx]
 

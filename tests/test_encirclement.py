@@ -254,6 +254,61 @@ def test_corridor_of_known_width():
         not corridor(closed, start, [rear], resolution_m=250).connected
 
 
+def test_raster_updated_around_changes_equals_a_fresh_raster():
+    """ClearanceRaster.updated rebuilds only windows around the changed boxes; every
+    cell must equal a raster built from scratch on the new ground."""
+    from supplyline.core.encirclement import ClearanceRaster
+    from supplyline.data.control import changed_boxes
+
+    box = (0.0, 0.0, 400_000.0, 300_000.0)
+    a = shapely.MultiPolygon([shapely.box(50_000, 50_000, 120_000, 250_000),
+                              shapely.box(300_000, 100_000, 330_000, 140_000)])
+    old = ClearanceRaster.build(a, box, 1000.0)
+    # the west area advances in one place, a new area appears in the east, a far one
+    # is given up, and a hole opens: all changes of the outline or of whole rings
+    b = shapely.MultiPolygon([
+        shapely.Polygon([(50_000, 50_000), (120_000, 50_000), (131_700, 150_300),
+                         (120_000, 250_000), (50_000, 250_000)],
+                        [[(60_000, 60_000), (70_000, 60_000), (70_000, 70_000)]]),
+        shapely.box(360_000, 20_000, 380_000, 60_000)])
+    changed = changed_boxes(a, b)
+    up = old.updated(b, changed, max_share=1.0)
+    fresh = ClearanceRaster.build(b, box, 1000.0)
+    assert up.origin == fresh.origin
+    np.testing.assert_array_equal(up.clear, fresh.clear)
+    assert not np.array_equal(old.clear, fresh.clear)
+    # nothing changed: the same cells; an unknown change: built whole
+    np.testing.assert_array_equal(old.updated(a, np.empty((0, 4))).clear, old.clear)
+    whole = old.updated(b, changed_boxes(None, b))
+    np.testing.assert_array_equal(whole.clear, fresh.clear)
+
+
+@pytest.mark.realdata
+def test_raster_updated_day_by_day_equals_fresh_rasters(ws):
+    from supplyline.analysis.figures import day_grey, hostile_parts
+    from supplyline.core.encirclement import ClearanceRaster
+    from supplyline.data.control import changed_boxes
+
+    hist = ws.history
+    i0 = hist.index_on("2025-06-01")[0]
+    box = (400_000.0, 5_200_000.0, 800_000.0, 5_550_000.0)
+    prev = prev_held = prev_grey = None
+    for i in range(i0, i0 + 6):
+        held = ws.held(hist.dates[i])
+        grey = day_grey(ws, held, ws.options)
+        parts = hostile_parts(ws, held.geometry, ws.options, grey)
+        fresh = ClearanceRaster.build(parts, box, 1000.0)
+        if prev is not None:
+            ch = changed_boxes(prev_held, held.geometry)
+            if (grey is None) != (prev_grey is None):
+                ch = changed_boxes(None, held.geometry)
+            elif grey is not None:
+                ch = np.vstack([ch, changed_boxes(prev_grey, grey)])
+            up = prev.updated(parts, ch)
+            np.testing.assert_array_equal(up.clear, fresh.clear)
+        prev, prev_held, prev_grey = fresh, held.geometry, grey
+
+
 # ---------------------------------------------------------------------------- real data
 
 @pytest.mark.realdata

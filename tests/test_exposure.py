@@ -267,3 +267,28 @@ def test_exposure_cache_memoises_and_evicts():
     cache.get(("d3",), build("d3"))  # evicts d1, the least recently used
     cache.get(("d1",), build("d1"))
     assert built == ["d1", "d2", "d3", "d1"]
+
+
+def test_clip_box_survives_a_sliver_geos_rectangle_clip_rejects():
+    """A valid grey-zone sliver (area 2e-8 m2) of 2025-11-07 made GEOS's rectangle clip
+    throw, and with it every query near Svitlodarsk from that day on."""
+    import shapely
+
+    from supplyline.core.exposure import HeldIndex, clip_box
+
+    sliver = shapely.from_wkt(
+        "POLYGON ((702525.0032254728 5396658.965097265, 702525.0032254729 "
+        "5396658.965097265, 702468.2492858649 5396284.059926585, 702525.0032254728 "
+        "5396658.965097265))")
+    box = (675249.3378788418, 5343981.159064727, 727769.8768061512, 5396501.697992036)
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.clip_by_rect(sliver, *box)
+    assert clip_box(sliver, *box).area < 1e-6
+    arr = clip_box(np.array([sliver, shapely.box(0, 0, 1, 1)], dtype=object), *box)
+    assert len(arr) == 2 and all(g.is_empty or g.area < 1e-6 for g in arr)
+    # a point whose search box cuts the sliver (the box the rectangle clip threw on)
+    held = shapely.box(690000, 5360000, 700000, 5370000)
+    idx = HeldIndex.build([held, shapely.MultiPolygon([sliver])])
+    d, inside = idx.point_clearance(np.array([[702490.0, 5396075.0]]))
+    assert d[0] == pytest.approx(shapely.distance(shapely.Point(702490.0, 5396075.0), sliver))
+    assert not inside[0]

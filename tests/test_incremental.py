@@ -360,3 +360,32 @@ def test_engine_takes_edges_in_any_order_and_describes_array_paths():
     path = np.asarray(a.routes(nodes[(0, 0)], [("T", nodes[(3, 3)])])["T"]["safest"].edge_ids)
     r = a.describe("safest", "T", path, 1.0, with_refs=True)
     assert r.found and r.refs
+
+
+def test_walk_positions_follow_the_plan_not_a_reused_id():
+    """The walk's edge positions per plan were keyed by id(plan): once the workspace's
+    memo dropped a plan, a new plan could get its id and the old positions (a sweep of
+    the whole history crashed on it)."""
+    import gc
+
+    from supplyline.analysis.timeline import _Walk
+
+    class P:  # a stand-in plan: modes with a sub-network's parent edges
+        def __init__(self, edges):
+            net = type("N", (), {"parent_edges": np.asarray(edges)})()
+            self.modes = {"road": type("M", (), {"net": net})()}
+
+    walk = _Walk.__new__(_Walk)
+    walk._pos = {}
+    walk.union = {"road": np.arange(0, 100, 2)}
+    a = P([0, 4, 8])
+    assert walk.pos(a)["road"].tolist() == [0, 2, 4]
+    key = id(a)
+    del a
+    gc.collect()
+    assert key not in walk._pos  # dropped with its plan
+    b = P([10, 12])
+    assert walk.pos(b)["road"].tolist() == [5, 6]
+    b.modes["road"].net.parent_edges = np.array([2])  # another object at the same id:
+    walk._pos[id(b)] = (lambda: None, walk._pos[id(b)][1])  # ... whose entry is stale
+    assert walk.pos(b)["road"].tolist() == [1]

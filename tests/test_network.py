@@ -331,8 +331,11 @@ def test_load_network_cache_hit_and_rebuild(tmp_path):
     first = load_network("road", **kw)
     assert first.report["cache"] == "miss"
     (entry,) = list((cache / "network").iterdir())  # one entry: a directory of files
-    assert sorted(p.name for p in entry.iterdir()) == ["arrays.npz", "edges.parquet",
-                                                      "manifest.json"]
+    names = sorted(p.name for p in entry.iterdir())
+    assert "manifest.json" in names and {"u.npy", "v.npy", "length.npy", "coords.npy",
+                                         "samples_xy.npy", "text.ref.json"} <= set(names)
+    for p in entry.glob("*.npy"):  # plain arrays: readable without pickle
+        np.load(p, allow_pickle=False)
 
     second = load_network("road", **kw)
     assert second.report["cache"] == "hit"
@@ -360,14 +363,28 @@ def test_damaged_network_cache_is_a_miss_and_rebuilt(tmp_path, caplog):
     kw = dict(lines=lines, source_files=[src], cache_root=tmp_path / "cache")
     first = load_network("road", **kw)
     (entry,) = list((tmp_path / "cache" / "network").iterdir())
-    # one byte overwritten inside the edge table: same size, other checksum
-    data = bytearray((entry / "edges.parquet").read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (entry / "edges.parquet").write_bytes(bytes(data))
+
+    def damage(name: str) -> None:  # one byte overwritten: same size, other checksum
+        data = bytearray((entry / name).read_bytes())
+        data[-1] ^= 0xFF
+        (entry / name).write_bytes(bytes(data))
+
+    damage("u.npy")  # read when the network loads: a miss, rebuilt
     again = load_network("road", **kw)
     assert again.report["cache"] == "miss" and "checksum" in caplog.text
     _edges_equal(first, again)
     assert load_network("road", **kw).report["cache"] == "hit"
+    # an array read when first used: one clear error, and the entry is gone for the
+    # next load to rebuild
+    damage("coords.npy")
+    lazy = load_network("road", **kw)
+    assert lazy.report["cache"] == "hit"
+    with pytest.raises(DataFormatError, match="network cache damaged"):
+        lazy.lines(np.array([0]))
+    assert not entry.exists()
+    again = load_network("road", **kw)
+    assert again.report["cache"] == "miss"
+    _edges_equal(first, again)
     # an entry of another schema version is not read either
     import json
 
@@ -415,7 +432,7 @@ def test_load_network_damaged_cache_is_rebuilt(tmp_path, caplog):
     cache = tmp_path / "cache"
     load_network("road", lines=lines, source_files=[src], cache_root=cache)
     (entry,) = list((cache / "network").iterdir())
-    (entry / "edges.parquet").write_bytes(b"not parquet")  # truncated: another size
+    (entry / "length.npy").write_bytes(b"not an array")  # truncated: another size
     net = load_network("road", lines=lines, source_files=[src], cache_root=cache)
     assert net.report["cache"] == "miss"
     assert len(net.edges) == 3

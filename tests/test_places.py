@@ -321,7 +321,7 @@ def test_gazetteer_cache_is_a_checked_entry_without_pickle(tmp_path, monkeypatch
     small = {"min_population": 300_000}  # a few GeoNames cities: the test is about the cache
     g1 = Gazetteer.load(egm_path=egm, **small)
     files = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
-    assert files == ["conflicts.parquet", "districts.parquet", "manifest.json",
+    assert files == ["conflicts.parquet", "districts.parquet", "index.npz", "manifest.json",
                      "places.parquet"]
     g2 = Gazetteer.load(egm_path=egm, **small)
     pd.testing.assert_frame_equal(g1.places, g2.places)
@@ -332,6 +332,12 @@ def test_gazetteer_cache_is_a_checked_entry_without_pickle(tmp_path, monkeypatch
     part.write_bytes(b"garbage")
     g3 = Gazetteer.load(egm_path=egm, **small)
     assert len(g3.places) == len(g1.places)
+    # so is a damaged lookup index
+    part = next((tmp_path / "cache").rglob("index.npz"))
+    part.write_bytes(b"garbage")
+    g4 = Gazetteer.load(egm_path=egm, **small)
+    assert g4.find("Zaporizke").place == m.place
+    pd.testing.assert_frame_equal(g4.places, g1.places)
 
 
 def test_pick_ukrainian_prefers_the_form_romanised_as_the_geonames_name():

@@ -514,6 +514,69 @@ def test_resilience_with_source_and_sink_areas(bridge_net):
     assert res.as_dict()["disjoint_routes"] == 2
 
 
+# --------------------------------------------------------------------------- chains
+
+def _walk_chains(u, v, junction):
+    """The chains by walking out of each junction in turn (the reference for the
+    vectorised contract_chains: same chains, order and direction)."""
+    n, m = len(junction), len(u)
+    ends = np.concatenate([u, v])
+    inc = (np.argsort(ends, kind="stable") % m).tolist()
+    first = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).tolist()
+    uu, vv, jn = u.tolist(), v.tolist(), junction.tolist()
+    used = [False] * m
+    order, start, a_end, b_end = [], [0], [], []
+    for j in np.flatnonzero(junction).tolist():
+        for e in inc[first[j]:first[j + 1]]:
+            if used[e]:
+                continue
+            node, run = j, []
+            while True:
+                used[e] = True
+                run.append(e)
+                node = vv[e] if uu[e] == node else uu[e]
+                if jn[node]:
+                    break
+                a, b = inc[first[node]], inc[first[node] + 1]
+                e = b if a == e else a
+            if node == j:  # back to its own junction: on no simple route
+                continue
+            order += run
+            start.append(len(order))
+            a_end.append(j)
+            b_end.append(node)
+    return order, start, a_end, b_end
+
+
+def test_contract_chains_equals_the_walk_on_random_multigraphs():
+    from supplyline.core.routes import contract_chains
+
+    rng = np.random.default_rng(7)
+    for _ in range(1500):  # loops, parallel edges, closed rings of degree-2 nodes
+        n, m = int(rng.integers(2, 25)), int(rng.integers(1, 35))
+        u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+        deg = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+        junction = deg != 2
+        junction[rng.integers(0, n, int(rng.integers(0, 3)))] = True
+        junction[u[u == v]] = True
+        got = contract_chains(u, v, junction)
+        want = _walk_chains(u, v, junction)
+        for g, w in zip(got, want, strict=True):
+            assert g.tolist() == list(w)
+
+
+def test_contract_chains_of_a_ring_and_a_path():
+    from supplyline.core.routes import contract_chains
+
+    # a path 0-1-2-3 (junctions 0 and 3) and a ring 4-5-6-4 with no junction
+    u = np.array([2, 0, 1, 4, 5, 6])
+    v = np.array([3, 1, 2, 5, 6, 4])
+    junction = np.array([True, False, False, True, False, False, False])
+    order, start, a, b = contract_chains(u, v, junction)
+    assert order.tolist() == [1, 2, 0] and start.tolist() == [0, 3]
+    assert a.tolist() == [0] and b.tolist() == [3]
+
+
 # --------------------------------------------------------------------------- per band
 
 def _mid(items):

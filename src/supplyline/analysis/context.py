@@ -18,11 +18,9 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
-
-import pyproj
 
 from ..core.exposure import HeldIndex, ThreatProfile
 from ..crs import lonlat_xy
@@ -36,12 +34,19 @@ from .figures import DayGround, day_grey, hostile_parts
 from .options import DEFAULT_OPTIONS, AnalysisOptions
 
 T = TypeVar("T")
-GEOD = pyproj.Geod(ellps="WGS84")
 COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
            "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
 #: Memo sizes per kind (entries kept, least recently used dropped first).
 MEMO_SIZES = {"ground": 8, "plan": 64, "exposure": 32, "raster": 16}
 DEFAULT_MEMO_SIZE = 64
+
+
+@cache
+def _geod() -> Any:
+    """The WGS84 ellipsoid for bearings and distances (pyproj imported when first used)."""
+    import pyproj
+
+    return pyproj.Geod(ellps="WGS84")
 
 
 def compass(bearing_deg: float) -> str:
@@ -227,17 +232,17 @@ class Workspace:
     def describe_point(self, x: float, y: float) -> dict[str, Any]:
         """Lon/lat and the nearest named place (population >= 1000) of a metric point."""
         lon, lat = lonlat_xy(x, y)
-        near = self.gazetteer.nearby((x, y), 30_000, min_population=1000)
+        near = self.gazetteer.nearest((x, y), 30_000, min_population=1000)
         out: dict[str, Any] = {"lon": round(float(lon), 5), "lat": round(float(lat), 5),
                                "near": None}
-        if len(near):
-            r = near.sort_values("distance_m").iloc[0]
-            b = GEOD.inv(r["lon"], r["lat"], lon, lat)[0]
-            out["near"] = f"{r['distance_m'] / 1000:.1f} km {compass(b)} of {r['name']}"
+        if near is not None:
+            p, dist = near
+            b = _geod().inv(p.lon, p.lat, lon, lat)[0]
+            out["near"] = f"{dist / 1000:.1f} km {compass(b)} of {p.name}"
         return out
 
     @staticmethod
     def bearing_km(a: Place, b: Place) -> tuple[float, float]:
         """Bearing (degrees) and distance (km) on the ellipsoid from ``a`` to ``b``."""
-        az, _, dist = GEOD.inv(a.lon, a.lat, b.lon, b.lat)
+        az, _, dist = _geod().inv(a.lon, a.lat, b.lon, b.lat)
         return az % 360, dist / 1000

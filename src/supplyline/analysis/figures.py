@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
 from ..core.encirclement import ClearanceRaster, ring_points
-from ..core.exposure import HeldIndex, ThreatProfile
+from ..core.exposure import HeldIndex, ThreatProfile, clip_box
 from ..core.routes import (
     BandResilience,
     Chains,
@@ -142,7 +142,7 @@ def border_side(ws: Workspace) -> shapely.Geometry:
         egm = ws.sources.egm.path
         if egm is None:
             return shapely.Polygon()
-        return russian_side(egm, ws.sources.oblasts.path, ws.gazetteer.oblasts,
+        return russian_side(egm, ws.sources.oblasts.path, lambda: ws.gazetteer.oblasts,
                             use_cache=ws.use_cache)
 
     return ws.memo("border_side", (), build)
@@ -183,11 +183,10 @@ def hub_candidates(ws: Workspace) -> np.ndarray:
         net = ws.network("road")
         lo = net.node_xy.min(axis=0) + 5000
         hi = net.node_xy.max(axis=0) - 5000
-        pl = g.places
         xy = g.xy
-        ok = ((pl["population"].to_numpy() >= HUB_MIN_POPULATION)
+        ok = ((g.column("population") >= HUB_MIN_POPULATION)
               & np.all((xy >= lo) & (xy <= hi), axis=1)
-              & (pl["source"].to_numpy() == "geonames") & ~g.district)
+              & (g.column("source") == "geonames") & ~g.district)
         return np.flatnonzero(ok)
 
     return ws.memo("hub_candidates", (), build)
@@ -219,11 +218,14 @@ def select_hubs(ws: Workspace, place: Place, index: HeldIndex, profile: ThreatPr
     tube = profile.bands[min(2, len(profile.bands) - 1)].max_km * 1000
     ok = (~inside[1:]) & (d[1:] >= tube) & (d[1:] >= centre + HUB_EXTRA_CLEARANCE_M)
     cand, xy, dist = cand[ok], xy[ok], dist[ok]
-    pop = g.places["population"].to_numpy()[cand]
+    pop = g.column("population")[cand]
     order = np.lexsort((dist, -pop))  # larger first; equal sizes nearer first
+    d = xy[:, None, :] - xy[None, :, :]
+    near = (np.hypot(d[..., 0], d[..., 1]) <= HUB_URBAN_AREA_M).tolist()
     kept: list[int] = []
     for i in order.tolist():
-        if all(np.hypot(*(xy[i] - xy[j])) > HUB_URBAN_AREA_M for j in kept):
+        row = near[i]
+        if not any(row[j] for j in kept):
             kept.append(i)
     kept.sort(key=lambda i: (dist[i], cand[i]))
     return [g.place(int(cand[i])) for i in kept[:count]]
@@ -385,7 +387,7 @@ def local_figures(place: Place, ground: DayGround, options: AnalysisOptions) -> 
     for k, r in enumerate(options.radii_km):
         row[ring_column(r)] = round(float(flags[k * n:(k + 1) * n].mean()), 4)
     rad = options.area_radius_km * 1000
-    near = shapely.clip_by_rect(ground.geometry, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
+    near = clip_box(ground.geometry, c[0] - rad, c[1] - rad, c[0] + rad, c[1] + rad)
     disc = shapely.buffer(shapely.points(*c), rad, quad_segs=16)
     # rounded to 1 m2: the sum over parts may differ in the last bits with their order
     row[area_column(options)] = round(float(shapely.area(shapely.intersection(near, disc)))

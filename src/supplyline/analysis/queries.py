@@ -422,7 +422,7 @@ def _city_radius(place: Place) -> float:
 
 def _merged_line(ws: Workspace, mode: str, ids: list[int]) -> shapely.Geometry:
     net = ws.network(mode)
-    return shapely.line_merge(shapely.union_all(net.geoms[np.asarray(ids, dtype=np.int64)]))
+    return shapely.line_merge(shapely.union_all(net.lines(np.asarray(ids, dtype=np.int64))))
 
 
 def _method(ws: Workspace, cd: CityDay) -> dict[str, Any]:
@@ -533,7 +533,7 @@ def _distance_targets(ws: Workspace, cd: CityDay, rear: float | None, place_matc
             part = ids[stretch == k]
             if net.length[part].sum() >= 500:
                 targets.append((f"{label} within {radius_km:.0f} km of {c.name}, {name}",
-                                shapely.multilinestrings(net.geoms[part]), name))
+                                shapely.multilinestrings(net.lines(part)), name))
     if route_to:
         hub = ws.find(route_to, near=c).place
         line = route_line(ws, cd, hub, route_mode)
@@ -561,7 +561,7 @@ def route_line(ws: Workspace, cd: CityDay, hub: Place, mode: str) -> shapely.Geo
         raise InvalidArgumentError(f"no {mode} route from {cd.place.name} to {hub.name} on "
                                    "the network")
     ids = mp.net.parent_edges[np.asarray(path, dtype=np.int64)]
-    return shapely.multilinestrings(ws.network(mode).geoms[ids])
+    return shapely.multilinestrings(ws.network(mode).lines(ids))
 
 
 def edge_exposure(ws: Workspace, date: str | dt.date | None = None, *, mode: str = "road",

@@ -86,7 +86,7 @@ def line_series(ws: Workspace, place: Place, hubs: list[Place] | None = None,
             for k, name in enumerate(STRETCHES):
                 part = m & (stretch == k)
                 if net.length[part].sum() >= LINE_MIN_KM * 1000:
-                    lines[f"{label}, {name}"] = shapely.multilinestrings(net.geoms[part])
+                    lines[f"{label}, {name}"] = shapely.multilinestrings(net.lines(part))
         for h in hubs:
             plan = plan_city(ws, place, [h], options.with_(modes=(mode,)))
             mp = plan.modes.get(mode)
@@ -94,7 +94,7 @@ def line_series(ws: Workspace, place: Place, hubs: list[Place] | None = None,
                 continue
             ids = mp.net.parent_edges[np.asarray(mp.peace[0], dtype=np.int64)]
             what = "rail line" if mode == "rail" else "road route"
-            lines[f"{what} to {h.name}"] = shapely.multilinestrings(net.geoms[ids])
+            lines[f"{what} to {h.name}"] = shapely.multilinestrings(net.lines(ids))
     out = {}
     if not lines:
         return out

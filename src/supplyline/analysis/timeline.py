@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,8 +149,13 @@ class DayState:
         """Measure the shared exposure (from ``prev``, an earlier ready day, only near
         ``changed``, the boxes of every change since then) and build the raster."""
         if self.raster is None or not self.raster.contains_box(raster_box):
-            self.raster = ClearanceRaster.build(self.parts, raster_box,
-                                                options.corridor_resolution_m)
+            old = prev.raster if prev is not None else None
+            if (old is not None and changed is not None and old.contains_box(raster_box)
+                    and old.resolution_m == options.corridor_resolution_m):
+                self.raster = old.updated(self.parts, changed)  # the same cells, sooner
+            else:
+                self.raster = ClearanceRaster.build(self.parts, raster_box,
+                                                    options.corridor_resolution_m)
         for m, ids in union.items():
             if m in self.exp:
                 continue
@@ -310,7 +316,10 @@ class _Walk:
         self.fixed_hubs = fixed_hubs
         self.cached, self.incremental = cached, incremental
         self.union = {m: np.flatnonzero(route_edges(ws, m, options)) for m in options.modes}
-        self.pos: dict[int, dict[str, np.ndarray]] = {}
+        #: per plan (by id, with a weak reference to tell a reused id apart: the
+        #: workspace's memo may drop a plan and a new one get its id) the positions of
+        #: its sub-networks' edges in the shared edge lists
+        self._pos: dict[int, tuple[weakref.ref, dict[str, np.ndarray]]] = {}
         self.raster_box = None
         # a change can affect a city's route figures up to the clearance cap beyond its
         # route region
@@ -327,11 +336,21 @@ class _Walk:
             return self.fixed_hubs
         return select_hubs(self.ws, place, index, self.ws.profile, self.options.max_hubs)
 
+    def pos(self, plan: CityPlan) -> dict[str, np.ndarray]:
+        """Positions of the plan's sub-network edges in the shared edge lists."""
+        key = id(plan)
+        got = self._pos.get(key)
+        if got is None or got[0]() is not plan:
+            table = self._pos
+            # dropped with the plan (before its id can be given to another object)
+            ref = weakref.ref(plan, lambda _, k=key: table.pop(k, None))
+            got = (ref, {m: np.searchsorted(self.union[m], mp.net.parent_edges).astype(np.int32)
+                         for m, mp in plan.modes.items()})
+            self._pos[key] = got
+        return got[1]
+
     def plan(self, place: Place, hubs: list[Place]) -> CityPlan:
         plan = plan_city(self.ws, place, hubs, self.options)
-        if id(plan) not in self.pos:
-            self.pos[id(plan)] = {m: np.searchsorted(self.union[m], mp.net.parent_edges)
-                                  for m, mp in plan.modes.items()}
         if plan.hubs:
             pad = 50_000.0
             x0, y0, x1, y1 = plan.corridor_box()
@@ -402,7 +421,7 @@ class _Walk:
                             if last_ready is not day:
                                 last_ready, since = day, []
                         prev = st if (self.incremental and same) else None
-                        st = city_day_figures(ws, plan, day, self.pos[id(plan)], prev,
+                        st = city_day_figures(ws, plan, day, self.pos(plan), prev,
                                               local_unchanged=not local_near)
                         state[cid] = st
                         row, rr, recomputed = st.row, st.routes, True
@@ -665,19 +684,19 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     within ``within_km`` of held territory (and not held) on some day of the range (about
     60 days sampled), city districts and parts of a larger city left out; ids, largest
     first."""
-    from scipy.spatial import cKDTree
+    from .._kdtree import cKDTree
 
     hist = ws.history
     d1 = parse_date(start) if start else hist.first
     d2 = parse_date(end) if end else hist.last
     g = ws.gazetteer
-    pl = g.places
     xy = g.xy
+    pop = g.column("population")
+    geonames = g.column("source") == "geonames"
     net = ws.network("road")
     lo = net.node_xy.min(axis=0) + 5000
     hi = net.node_xy.max(axis=0) - 5000
-    sel = np.flatnonzero((pl["population"].to_numpy() >= min_population)
-                         & (pl["source"].to_numpy() == "geonames")
+    sel = np.flatnonzero((pop >= min_population) & geonames
                          & np.all((xy >= lo) & (xy <= hi), axis=1))
     days = [i for i, d in enumerate(hist.dates) if d1 <= d <= d2]
     if not days or not len(sel):
@@ -695,14 +714,13 @@ def near_front_cities(ws, *, min_population: int = 10_000, within_km: float = 50
     keep = keep[~g.district[keep]]
     # parts of a larger city (within 10 km of a place at least twice as large) are not
     # settlements of their own: GeoNames lists city districts as places
-    pop = pl["population"].to_numpy()
-    big = np.flatnonzero((pl["source"].to_numpy() == "geonames") & (pop >= 2 * min_population))
+    big = np.flatnonzero(geonames & (pop >= 2 * min_population))
     part = np.zeros(len(keep), bool)
     for k, i in enumerate(keep):
         d = np.hypot(*(xy[big] - xy[i]).T)
         part[k] = bool(((d <= 10_000) & (pop[big] >= 2 * pop[i])).any())
     keep = keep[~part]
-    order = np.argsort(-pl["population"].to_numpy()[keep])
+    order = np.argsort(-pop[keep])
     return [g.place(int(i)).ident for i in keep[order]]
 
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
-from .exposure import ThreatProfile
+from .._lazy import lazy_module
+from .exposure import ThreatProfile, clip_box
+
+if TYPE_CHECKING:
+    from scipy import ndimage
+else:  # the corridor only: status and routes never import it
+    ndimage = lazy_module("scipy.ndimage")
 
 COMPASS8 = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
 DEFAULT_RADII_KM = (5.0, 10.0, 20.0, 30.0)
@@ -511,8 +517,8 @@ def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m:
     x0, y0 = origin
     out = np.zeros((ny, nx), bool)
     for g in ([geom] if isinstance(geom, shapely.Geometry) else geom):  # each part, then OR
-        clip = shapely.clip_by_rect(g, x0 - resolution_m, y0 - resolution_m,
-                                    x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
+        clip = clip_box(g, x0 - resolution_m, y0 - resolution_m,
+                        x0 + (nx + 1) * resolution_m, y0 + (ny + 1) * resolution_m)
         img = Image.new("1", (nx, ny), 0)
         draw = ImageDraw.Draw(img)
         for poly in shapely.get_parts(clip):
@@ -524,6 +530,32 @@ def rasterize(geom: shapely.Geometry, origin: tuple[float, float], resolution_m:
                     draw.polygon([tuple(p) for p in xy], fill=0 if k else 1)
         out |= np.asarray(img, dtype=bool)
     return out
+
+
+def _box_groups(boxes: np.ndarray, cell: float = 10_000.0
+                ) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes of groups of boxes that touch or lie near each other: the boxes
+    are put on a ``cell`` grid, and each connected group of covered cells (corners
+    included) is one group. Overlapping boxes share a cell, so the boxes of a run of
+    consecutive changed vertices of a ring (which overlap) are always in one group."""
+    if len(boxes) == 1:
+        return [tuple(boxes[0])]
+    from .exposure import _cover
+
+    i0 = np.floor(boxes[:, :2] / cell).astype(np.int64)
+    i1 = np.floor(boxes[:, 2:] / cell).astype(np.int64)
+    base = i0.min(axis=0)
+    n = i1.max(axis=0) - base + 1
+    grid = _cover(i0 - base, i1 - base, n)
+    lab, k = ndimage.label(grid, structure=np.ones((3, 3), int))
+    which = lab[i0[:, 1] - base[1], i0[:, 0] - base[0]] - 1  # a box's first cell's group
+    out = np.column_stack([np.full(k, np.inf), np.full(k, np.inf),
+                           np.full(k, -np.inf), np.full(k, -np.inf)])
+    np.minimum.at(out[:, 0], which, boxes[:, 0])
+    np.minimum.at(out[:, 1], which, boxes[:, 1])
+    np.maximum.at(out[:, 2], which, boxes[:, 2])
+    np.maximum.at(out[:, 3], which, boxes[:, 3])
+    return [tuple(x) for x in out[np.isfinite(out[:, 0])]]
 
 
 @dataclass
@@ -562,6 +594,58 @@ class ClearanceRaster:
             clear = np.full(big.shape, cap_m)
         clear = np.minimum(clear[pad:pad + ny, pad:pad + nx], cap_m)
         return cls((float(x0), float(y0)), r, clear, float(cap_m))
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """The raster's extent (metric CRS)."""
+        ny, nx = self.clear.shape
+        x0, y0 = self.origin
+        return (x0, y0, x0 + nx * self.resolution_m, y0 + ny * self.resolution_m)
+
+    def updated(self, held: shapely.Geometry | Sequence[shapely.Geometry],
+                changed: np.ndarray, max_share: float = 0.5) -> ClearanceRaster:
+        """This raster for ``held`` ground that differs from the ground it was built on
+        only inside the boxes ``changed`` (:func:`supplyline.data.control.changed_boxes`):
+        the same cells as :meth:`build` gives, rebuilt only around the changes.
+
+        A cell's value depends only on held cells within ``cap_m`` of it, and a held flag
+        can change only inside a change: where the outline moved, and inside the bounding
+        box of each run of changed vertices (a polygon's fill changes only between its old
+        and new outline). So each group of touching boxes is rebuilt over its bounding
+        box grown by ``cap_m`` and two cells (:meth:`build` of that window gives the same
+        cells as of the whole raster); when the windows cover more than ``max_share`` of
+        the raster, it is built whole."""
+        r, cap = self.resolution_m, self.cap_m
+        if not len(changed):
+            return ClearanceRaster(self.origin, r, self.clear, cap)
+        if not np.isfinite(changed).all():
+            return ClearanceRaster.build(held, self.box, r, cap)
+        ny, nx = self.clear.shape
+        x0, y0 = self.origin
+        grow = cap + 2 * r
+        wins = []
+        for b in _box_groups(np.asarray(changed, dtype=float)):
+            j0 = max(0, int(np.floor((b[0] - grow - x0) / r)))
+            i0 = max(0, int(np.floor((b[1] - grow - y0) / r)))
+            j1 = min(nx, int(np.ceil((b[2] + grow - x0) / r)) + 1)
+            i1 = min(ny, int(np.ceil((b[3] + grow - y0) / r)) + 1)
+            if j0 < j1 and i0 < i1:
+                wins.append((i0, i1, j0, j1))
+        if not wins:
+            return ClearanceRaster(self.origin, r, self.clear, cap)
+        cover = np.zeros((ny, nx), bool)
+        for i0, i1, j0, j1 in wins:
+            cover[i0:i1, j0:j1] = True
+        if cover.mean() > max_share:
+            return ClearanceRaster.build(held, self.box, r, cap)
+        clear = self.clear.copy()
+        for i0, i1, j0, j1 in wins:
+            sub = ClearanceRaster.build(held, (x0 + j0 * r, y0 + i0 * r, x0 + j1 * r,
+                                               y0 + i1 * r), r, cap)
+            si = int(round((y0 - sub.origin[1]) / r)) + i0
+            sj = int(round((x0 - sub.origin[0]) / r)) + j0
+            clear[i0:i1, j0:j1] = sub.clear[si:si + (i1 - i0), sj:sj + (j1 - j0)]
+        return ClearanceRaster(self.origin, r, clear, cap)
 
     def covers(self, xy: np.ndarray) -> np.ndarray:
         """Points inside the raster's extent."""

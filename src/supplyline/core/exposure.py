@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
 from ..errors import DataFormatError
 
 HELD = "held"
@@ -246,6 +246,24 @@ def _parse_profile_text(path: Path, text: str) -> object:
         raise DataFormatError(f"{path}: cannot parse {suffix[1:].upper()}: {exc}") from None
 
 
+def clip_box(geom, x0: float, y0: float, x1: float, y1: float):
+    """``shapely.clip_by_rect`` (a geometry or an array of them), robust: GEOS's fast
+    rectangle clip throws on some valid polygons ("Invalid number of points in
+    LinearRing"; Svitlodarsk, 2025-11-07 .. on); those are clipped by an exact
+    intersection with the box instead (the same ground inside the box)."""
+    try:
+        return shapely.clip_by_rect(geom, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        pass
+    box = shapely.box(x0, y0, x1, y1)
+    if isinstance(geom, shapely.Geometry):
+        return shapely.intersection(geom, box)
+    out = np.empty(len(geom), dtype=object)
+    for i, g in enumerate(geom):
+        out[i] = clip_box(g, x0, y0, x1, y1)
+    return out
+
+
 #: Spacing of points along the held-territory boundary for clearance queries.
 BOUNDARY_SPACING_M = 100.0
 #: Coarser boundary spacing for the first, bounding pass over edge midpoints.
@@ -341,7 +359,7 @@ class HeldIndex:
         near = dist <= net.length[ids] / 2 + BOUNDARY_SPACING_M
         inside = np.zeros(len(ids), bool)
         if near.any():
-            inside[near] = self.intersects(net.geoms[ids[near]])
+            inside[near] = self.intersects(net.lines(ids[near]))
         far = ~near
         if far.any():
             inside[far] = self.inside(mid[far])
@@ -372,10 +390,8 @@ class HeldIndex:
         ids = np.asarray(ids)
         if self.kdtree is None or len(ids) == 0:
             return np.full(len(ids), float(cap_m))
-        xy, start = net.samples
-        n = start[ids + 1] - start[ids]
-        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        d, _ = self.kdtree.query(xy[sid], distance_upper_bound=cap_m)
+        pts, n = net.sample_points(ids)
+        d, _ = self.kdtree.query(pts, distance_upper_bound=cap_m)
         d = np.minimum(d, cap_m)
         return np.minimum.reduceat(d, np.concatenate([[0], np.cumsum(n)[:-1]]))
 
@@ -394,7 +410,7 @@ class HeldIndex:
             box = (*(xy.min(axis=0) - r), *(xy.max(axis=0) + r))
         d = np.full(len(pts), np.inf)
         for g in self.prepared:
-            near = g if box is None else shapely.clip_by_rect(g, *box)
+            near = g if box is None else clip_box(g, *box)
             if not near.is_empty:
                 d = np.minimum(d, shapely.distance(pts, near))
         return d, d == 0

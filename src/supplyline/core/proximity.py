@@ -16,6 +16,7 @@ import shapely
 
 from ..data.network import Network
 from ..errors import SupplylineError
+from .exposure import clip_box
 
 _LATIN_TO_CYR = str.maketrans({"M": "М", "T": "Т", "P": "Р", "E": "Е", "H": "Н", "C": "С"})
 
@@ -83,7 +84,7 @@ def distance_series(geoms: np.ndarray, dates: list[dt.date], target: shapely.Geo
     g = np.asarray(geoms)
     x0, y0, x1, y1 = shapely.bounds(target)
     c = cap_km * 1000.0
-    near = shapely.clip_by_rect(g, x0 - c, y0 - c, x1 + c, y1 + c)
+    near = clip_box(g, x0 - c, y0 - c, x1 + c, y1 + c)
     d = shapely.distance(near, target) / 1000.0
     d = np.where(shapely.is_empty(near) | ~np.isfinite(d) | (d > cap_km), np.inf, d)
     return ProximitySeries(label, list(dates), d)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -240,48 +239,22 @@ class Chains:
     """
 
     def __init__(self, net: Network, keep: np.ndarray):
-        n, m = net.n_nodes, len(net.u)
+        n = net.n_nodes
         u, v = net.u, net.v
         deg = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
         junction = deg != 2
         junction[np.asarray(keep, dtype=np.int64)] = True
         junction[u[u == v]] = True
-        # incident edges per node (CSR), as lists: the walk below is plain Python
-        ends = np.concatenate([u, v])
-        inc = (np.argsort(ends, kind="stable") % m).tolist()
-        first = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).tolist()
-        uu, vv, jn = u.tolist(), v.tolist(), junction.tolist()
-        used = [False] * m
-        order: list[int] = []
-        start, a_end, b_end = [0], [], []
-        for j in np.flatnonzero(junction).tolist():  # walk out of every junction once
-            for e in inc[first[j]:first[j + 1]]:
-                if used[e]:
-                    continue
-                node, run = j, []
-                while True:
-                    used[e] = True
-                    run.append(e)
-                    node = vv[e] if uu[e] == node else uu[e]
-                    if jn[node]:
-                        break
-                    a, b = inc[first[node]], inc[first[node] + 1]
-                    e = b if a == e else a
-                if node == j:  # a loop back to its own junction: on no simple route
-                    continue
-                order += run
-                start.append(len(order))
-                a_end.append(j)
-                b_end.append(node)
+        order, start, a_end, b_end = contract_chains(u, v, junction)
         self.net = net
-        self.order = np.asarray(order, dtype=np.int64)
-        self.start = np.asarray(start, dtype=np.int64)
+        self.order = order
+        self.start = start
         self.nodes = np.flatnonzero(junction)  # junction -> node of ``net``
         lengths = (np.add.reduceat(net.length[self.order], self.start[:-1])
                    if len(self.order) else np.zeros(0))
-        self.graph_net = Network(net.mode, net.node_xy[self.nodes], pd.DataFrame({
-            "u": np.searchsorted(self.nodes, a_end), "v": np.searchsorted(self.nodes, b_end),
-            "length": lengths}))
+        self.graph_net = Network.from_arrays(
+            net.mode, net.node_xy[self.nodes], np.searchsorted(self.nodes, a_end),
+            np.searchsorted(self.nodes, b_end), lengths)
 
     def __len__(self) -> int:
         return len(self.start) - 1
@@ -320,6 +293,87 @@ class Chains:
                 out += run[::-1].tolist()
                 at = int(gu[k])
         return out
+
+
+def contract_chains(u: np.ndarray, v: np.ndarray, junction: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The chains of a network whose nodes ``junction`` are kept: every run of edges
+    between two junctions through nodes of degree 2 (which must be all the other nodes).
+
+    Returns (order, start, a_end, b_end): chain k's edges, in order from junction
+    ``a_end[k]`` to ``b_end[k]``, are ``order[start[k]:start[k + 1]]``. Chains come in
+    the order of a walk out of each junction in turn (ascending), along its incident
+    edges (those it is the ``u`` end of, ascending, then those it is the ``v`` end of):
+    a chain is found from the lower of its two junctions, along its first edge.
+    Chains that come back to their own junction, and closed loops of degree-2 nodes,
+    are on no simple route and are left out.
+
+    Vectorised: each edge has two states (left through its u end, or through its v
+    end); a state's successor is the state of the next edge along the chain, and pointer
+    doubling finds every state's last state and its distance to it.
+    """
+    m = len(u)
+    empty = np.zeros(0, np.int64)
+    if m == 0:
+        return empty, np.zeros(1, np.int64), empty, empty
+    n = len(junction)
+    eid = np.arange(m)
+    # the two edges at each non-junction node (its degree is 2)
+    ends = np.concatenate([u, v])
+    owner = np.concatenate([eid, eid])
+    srt = np.argsort(ends, kind="stable")
+    first = np.searchsorted(ends[srt], np.arange(n))
+    other = np.full(2 * m, -1)  # per edge end (u ends, then v ends): the other edge there
+    inner = ~junction[ends[srt]]
+    pos = np.flatnonzero(inner)
+    mate = np.where(pos - first[ends[srt][pos]] == 0, pos + 1, pos - 1)
+    other[srt[pos]] = owner[srt[mate]]
+    # state 2e + d: edge e left through its u end (d = 0) or its v end (d = 1)
+    exit_node = np.stack([u, v], axis=1).ravel()
+    nxt_edge = np.stack([other[:m], other[m:]], axis=1).ravel()
+    term = nxt_edge < 0
+    e2 = np.where(term, 0, nxt_edge)
+    # entering e2 at exit_node: leave it through its other end
+    d2 = (u[e2] == exit_node).astype(np.int64)
+    succ = np.where(term, np.arange(2 * m), 2 * e2 + d2)
+    last, dist = _last_states(succ, term)
+    done = term[last]  # states on a closed loop of degree-2 nodes never end
+    # chain starts: a state entering its edge from a junction
+    st = np.arange(2 * m)
+    from_node = exit_node[st ^ 1]
+    starts = st[junction[from_node] & done]
+    a = from_node[starts]
+    b = exit_node[last[starts]]
+    keep = a < b
+    starts, a, b = starts[keep], a[keep], b[keep]
+    # discovery order: junction, then its incident edges (u ends first), edge id
+    side = (starts % 2 == 0).astype(np.int64)  # entered through the v end: listed later
+    rank = np.lexsort((starts // 2, side, a))
+    starts, a, b = starts[rank], a[rank], b[rank]
+    chain_of_end = np.full(2 * m, -1)
+    chain_of_end[last[starts]] = np.arange(len(starts))
+    ck = np.where(done, chain_of_end[last], -1)
+    mine = np.flatnonzero(ck >= 0)
+    k = ck[mine]
+    step = dist[starts][k] - dist[mine]
+    o = np.lexsort((step, k))
+    order = (mine[o] // 2).astype(np.int64)
+    counts = np.bincount(k, minlength=len(starts))
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return order, start, a.astype(np.int64), b.astype(np.int64)
+
+
+def _last_states(succ: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each state: the state where its run ends (``term``) and the number of steps
+    to it, by pointer doubling (states on a cycle end nowhere: ``term[last]`` False)."""
+    last = succ.copy()
+    dist = (~term).astype(np.int64)
+    for _ in range(int(len(succ)).bit_length() + 1):
+        nl = last[last]
+        if np.array_equal(nl, last):
+            break
+        last, dist = nl, dist + dist[last]
+    return last, dist
 
 
 #: Default detour cap of the safest route: at most this many times the peacetime length.

@@ -15,6 +15,7 @@ the corridor raster's cap, 60 km), so its far edge never counts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import shapely
@@ -52,11 +53,13 @@ def border_line(egm_path: Path) -> shapely.Geometry:
     return to_metric(shapely.line_merge(shapely.union_all(lines)))
 
 
-def russian_side(egm_path: Path, oblasts_path: Path | None, oblasts: list, *,
+def russian_side(egm_path: Path, oblasts_path: Path | None,
+                 oblasts: list | Callable[[], list], *,
                  use_cache: bool = True) -> shapely.Geometry:
     """Ground within :data:`STRIP_M` of the state border on the Russian side (metric
     CRS; empty when the EGM file has no such border). ``oblasts`` are the oblast polygons
-    read from ``oblasts_path``. Cached as a checked entry keyed by both files."""
+    read from ``oblasts_path`` (or a function giving them, called only when the strip is
+    not in the cache). Cached as a checked entry keyed by both files."""
     files = [Path(egm_path)] + ([Path(oblasts_path)] if oblasts_path else [])
     key = cache_key("border", files=file_fingerprint(files), strip_m=STRIP_M)
     if use_cache:
@@ -68,7 +71,8 @@ def russian_side(egm_path: Path, oblasts_path: Path | None, oblasts: list, *,
                 log.warning("ignoring unreadable border cache: %s", exc)
     line = border_line(egm_path)
     side = shapely.buffer(line, STRIP_M, quad_segs=8) if not line.is_empty else shapely.Polygon()
-    for o in oblasts:  # minus Ukraine, oblast by oblast (cheaper than their union)
+    # minus Ukraine, oblast by oblast (cheaper than their union)
+    for o in (oblasts() if callable(oblasts) else oblasts):
         if not side.is_empty and shapely.intersects(o.geometry, side):
             side = shapely.difference(side, o.geometry)
     side = shapely.make_valid(side)

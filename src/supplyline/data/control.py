@@ -41,18 +41,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
+from .._lazy import lazy_module
 from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
 from ..errors import DataFormatError, DataNotFoundError, DateOutOfRangeError
 from ..io.sources import DataSources, date_problem, locate
 from . import _control_store as store_mod
 from ._control_store import SOURCE_API, SOURCE_BOTH, SOURCE_DAILY, Damaged
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+else:  # tables and other formats only: a day's held territory needs neither
+    gpd = lazy_module("geopandas")
+    pd = lazy_module("pandas")
 
 log = logging.getLogger(__name__)
 

@@ -13,21 +13,29 @@ and mode. :func:`load_network` adds the data-source lookup and an on-disk cache.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
+from .._kdtree import cKDTree
+from .._lazy import lazy_module
 from ..crs import METRIC_CRS
 from ..errors import DataFormatError
 from ..io.cache import cache_key, file_fingerprint, open_entry, write_entry
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+else:  # building and the edge table only: a cached network loads without them
+    gpd = lazy_module("geopandas")
+    pd = lazy_module("pandas")
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +56,156 @@ class BuildParams:
     max_edge_m: float = DEFAULT_MAX_EDGE_M
 
 
-@dataclass
-class Network:
-    """A routable network: ``edges`` (GeoDataFrame, metric CRS) over ``node_xy``.
+class Lines:
+    """Edge geometries kept as coordinates (``coords``, and ``offsets``: edge i's
+    vertices are ``coords[offsets[i]:offsets[i + 1]]``), made into shapely lines only
+    for the edges asked for (:meth:`take`), each at most once."""
 
-    ``edges`` columns: ``u``, ``v`` (node ids), ``length`` (m), ``mode``, ``cls``, ``ref``,
-    ``eref``, ``surface``, ``name``, ``component`` and the geometry.
+    def __init__(self, coords: np.ndarray | Callable[[], np.ndarray],
+                 offsets: np.ndarray | Callable[[], np.ndarray], n: int | None = None):
+        self._coords, self._offsets = coords, offsets
+        if n is None:
+            n = len(self.offsets) - 1
+        self._made = np.empty(n, dtype=object)
+        self._have = np.zeros(n, dtype=bool)
+
+    @cached_property
+    def coords(self) -> np.ndarray:
+        c = self._coords
+        return c() if callable(c) else c
+
+    @cached_property
+    def offsets(self) -> np.ndarray:
+        o = self._offsets
+        return np.asarray(o() if callable(o) else o, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._have)
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> Lines:
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        offsets = np.zeros(len(geoms) + 1, np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(geoms)), out=offsets[1:])
+        out = cls(coords, offsets)
+        out._made[:] = geoms
+        out._have[:] = True
+        return out
+
+    def take(self, ids: np.ndarray) -> np.ndarray:
+        """Shapely lines of the edges ``ids`` (an index array or a boolean mask)."""
+        ids = np.arange(len(self))[ids] if np.asarray(ids).dtype == bool else \
+            np.asarray(ids, dtype=np.int64)
+        need = np.unique(ids[~self._have[ids]])
+        if len(need):
+            a, b = self.offsets[need], self.offsets[need + 1]
+            n = b - a
+            take = np.repeat(a - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(
+                int(n.sum()))
+            self._made[need] = shapely.linestrings(
+                np.asarray(self.coords[take]), indices=np.repeat(np.arange(len(need)), n))
+            self._have[need] = True
+        return self._made[ids]
+
+
+#: Text columns in ``Network.attr``.
+_ATTR = ("cls", "ref", "eref", "name")
+#: Stored arrays that are not columns of the edge table.
+_DERIVED = ("edge_mid_xy", "samples_xy", "samples_start")
+
+
+class _LinesView:
+    """The lines of some edges of another network's :class:`Lines` (a sub-network)."""
+
+    def __init__(self, parent: Lines | _LinesView, ids: np.ndarray):
+        self.parent, self.ids = parent, ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, ids: np.ndarray) -> np.ndarray:
+        return self.parent.take(self.ids[ids])
+
+
+def _text_values(values: list, first: bool = False) -> np.ndarray:
+    """Distinct values of a text column as str ("" for missing); ``first``: the part
+    before the first ";"."""
+    vals = ["" if v is None else str(v) for v in values]
+    if first:
+        vals = [v.split(";")[0] for v in vals]
+    return np.asarray(vals, dtype=object)
+
+
+def _decode_text(val: Any) -> np.ndarray:
+    """A text column kept as (codes, distinct values) as an object array of str."""
+    codes, values = val
+    return np.asarray(values, dtype=object)[np.asarray(codes)]
+
+
+class Network:
+    """A routable network: edges between nodes ``node_xy`` (metric CRS).
+
+    The edge arrays (``u``, ``v``, ``length``, ``attr``, ``edge_mid_xy``, ``samples``,
+    the geometries through :meth:`lines`) are what routing and exposure read; ``edges``
+    is the whole edge table as a GeoDataFrame (made when first asked for when the
+    network was loaded from the cache). ``edges`` columns: ``u``, ``v`` (node ids),
+    ``length`` (m), ``mode``, ``cls``, ``ref``, ``eref``, ``surface``, ``name``,
+    ``component`` and the geometry.
     """
 
-    mode: str
-    node_xy: np.ndarray
-    edges: gpd.GeoDataFrame
-    report: dict = field(default_factory=dict)
+    def __init__(self, mode: str, node_xy: np.ndarray, edges: gpd.GeoDataFrame | None = None,
+                 report: dict | None = None, *, columns: dict[str, Any] | None = None,
+                 lines: Lines | _LinesView | None = None):
+        self.mode = mode
+        self.node_xy = node_xy
+        self.report = report if report is not None else {}
+        self._edges = edges
+        #: edge columns as arrays (u, v, length, text columns as (codes, values), ...)
+        self._columns = columns or {}
+        self._lines = lines
+        #: a sub-network's (parent, parent edge ids): where its sample points are
+        self._sample_src: tuple[Network, np.ndarray] | None = None
+
+    @classmethod
+    def from_arrays(cls, mode: str, node_xy: np.ndarray, u: np.ndarray, v: np.ndarray,
+                    length: np.ndarray, report: dict | None = None) -> Network:
+        """A network of plain edges (no attributes, no geometry)."""
+        return cls(mode, node_xy, report=report,
+                   columns={"u": np.asarray(u, np.int64), "v": np.asarray(v, np.int64),
+                            "length": np.asarray(length, np.float64)})
+
+    def _column(self, name: str) -> Any:
+        """Edge column ``name`` from the arrays (text columns as (codes, values)), else
+        from the edge table."""
+        if name in self._columns:
+            val = self._columns[name]
+            if callable(val):  # read from the cache when first used
+                val = self._columns[name] = val()
+            return val
+        if self._edges is None:
+            raise KeyError(f"network has no edge column {name!r}")
+        return self._edges[name].to_numpy()
+
+    @property
+    def edges(self) -> gpd.GeoDataFrame:
+        """The edge table (GeoDataFrame, metric CRS)."""
+        if self._edges is None:
+            self._edges = self._make_table()
+        return self._edges
+
+    @edges.setter
+    def edges(self, value: gpd.GeoDataFrame) -> None:
+        self._edges = value
+
+    def _make_table(self) -> gpd.GeoDataFrame:
+        cols = {}
+        for name in self._columns:
+            if name in _DERIVED:
+                continue
+            val = self._column(name)
+            cols[name] = (_decode_text(val) if isinstance(val, tuple) else np.asarray(val))
+        return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(self.geoms, crs=METRIC_CRS),
+                                crs=METRIC_CRS)
 
     @property
     def n_nodes(self) -> int:
@@ -67,27 +213,52 @@ class Network:
 
     @cached_property
     def u(self) -> np.ndarray:
-        return self.edges["u"].to_numpy(np.int64)
+        return np.asarray(self._column("u"), dtype=np.int64)
 
     @cached_property
     def v(self) -> np.ndarray:
-        return self.edges["v"].to_numpy(np.int64)
+        return np.asarray(self._column("v"), dtype=np.int64)
 
     @cached_property
     def length(self) -> np.ndarray:
-        return self.edges["length"].to_numpy(np.float64)
+        return np.asarray(self._column("length"), dtype=np.float64)
+
+    @property
+    def line_store(self) -> Lines:
+        if self._lines is None:
+            e = self.edges
+            self._lines = Lines.of(e.geometry.values._data if hasattr(
+                e.geometry.values, "_data") else np.asarray(e.geometry.values))
+        return self._lines
+
+    def lines(self, ids: np.ndarray) -> np.ndarray:
+        """Shapely lines of the edges ``ids`` only (made from stored coordinates on
+        first use; :attr:`geoms` makes every line)."""
+        return self.line_store.take(ids)
 
     @cached_property
     def geoms(self) -> np.ndarray:
-        return self.edges.geometry.values._data if hasattr(
-            self.edges.geometry.values, "_data") else np.asarray(self.edges.geometry.values)
+        """Every edge's line (metric CRS)."""
+        if self._edges is not None and self._lines is None:
+            g = self._edges.geometry.values
+            return g._data if hasattr(g, "_data") else np.asarray(g)
+        return self.lines(np.arange(len(self.length)))
 
     @cached_property
     def attr(self) -> dict[str, np.ndarray]:
-        """Edge attributes as plain numpy object arrays (fast element access)."""
-        out = {c: self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
-               for c in ("cls", "ref", "eref", "name")}
-        out["ref1"] = np.array([r.split(";")[0] for r in out["ref"]], dtype=object)
+        """Edge attributes as plain numpy object arrays of str, "" where missing (fast
+        element access); ``ref1`` is the first route number of ``ref``."""
+        out = {}
+        for c in ("cls", "ref", "eref", "name"):
+            if c in self._columns:
+                codes, values = self._column(c)
+                out[c] = _text_values(values)[np.asarray(codes)]
+                if c == "ref":
+                    out["ref1"] = _text_values(values, first=True)[np.asarray(codes)]
+            else:
+                out[c] = self.edges[c].fillna("").astype(str).to_numpy(dtype=object)
+        if "ref1" not in out:
+            out["ref1"] = np.array([r.split(";")[0] for r in out["ref"]], dtype=object)
         return out
 
     @cached_property
@@ -96,6 +267,8 @@ class Network:
 
     @cached_property
     def edge_mid_xy(self) -> np.ndarray:
+        if "edge_mid_xy" in self._columns:
+            return self._column("edge_mid_xy")
         mid = shapely.line_interpolate_point(self.geoms, 0.5, normalized=True)
         return shapely.get_coordinates(mid)
 
@@ -105,6 +278,11 @@ class Network:
 
         Returns (xy, start) where edge i's samples are ``xy[start[i]:start[i+1]]``.
         """
+        if "samples_xy" in self._columns:
+            return self._column("samples_xy"), self._column("samples_start")
+        if self._sample_src is not None:  # a sub-network: its parent's points, copied
+            xy, n = self.sample_points(np.arange(len(self.length)))
+            return xy, np.concatenate([[0], np.cumsum(n)])
         n = np.ceil(self.length / SAMPLE_SPACING_M).astype(np.int64) + 1
         start = np.concatenate([[0], np.cumsum(n)])
         eid = np.repeat(np.arange(len(n)), n)
@@ -113,10 +291,26 @@ class Network:
         pts = shapely.line_interpolate_point(self.geoms[eid], frac, normalized=True)
         return shapely.get_coordinates(pts), start
 
+    def sample_points(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sample points of the edges ``ids`` (:attr:`samples`), concatenated in
+        order, and how many each edge has. A sub-network reads its parent's points (it
+        keeps no copy of them)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._sample_src is not None and "samples" not in self.__dict__:
+            parent, pids = self._sample_src
+            return parent.sample_points(pids[ids])
+        xy, start = self.samples
+        n = start[ids + 1] - start[ids]
+        sid = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        return np.asarray(xy[sid]), n
+
     @cached_property
     def node_component(self) -> np.ndarray:
-        adj = self.adjacency(self.length)
-        _, labels = csgraph.connected_components(adj, directed=False)
+        """Connected component of each node (the edges as an unweighted graph: the
+        same labels as the weighted adjacency gives, ~8x sooner)."""
+        n = self.n_nodes
+        g = sparse.csr_matrix((np.ones(len(self.u), np.int8), (self.u, self.v)), shape=(n, n))
+        _, labels = csgraph.connected_components(g, directed=False)
         return labels
 
     @cached_property
@@ -181,25 +375,27 @@ class Network:
         """The edges ``edge_ids`` as a compact network (nodes renumbered from 0).
 
         ``parent_edges`` / ``parent_nodes`` map back to this network. Its ``edges`` table
-        holds u, v, length and geometry only; the attributes are in ``attr``.
+        holds u, v, length and geometry only; the attributes are in ``attr``. Its arrays
+        come from this network's (no geometry is made).
         """
         ids = np.asarray(edge_ids, dtype=np.int64)
         nodes, inv = np.unique(np.concatenate([self.u[ids], self.v[ids]]), return_inverse=True)
-        # only the columns routing reads (the attributes come as arrays below): taking
-        # every text column of the parent's table cost more than the rest together
-        e = gpd.GeoDataFrame({"u": inv[: len(ids)], "v": inv[len(ids):],
-                              "length": self.length[ids]},
-                             geometry=gpd.GeoSeries(self.geoms[ids], crs=self.edges.crs))
-        sub = Network(self.mode, self.node_xy[nodes], e, {"parent": self.report.get("mode")})
+        sub = Network.from_arrays(self.mode, self.node_xy[nodes], inv[: len(ids)],
+                                  inv[len(ids):], self.length[ids],
+                                  {"parent": self.report.get("mode")})
+        sub._lines = _LinesView(self.line_store, ids)
         sub.parent_edges = ids
         sub.parent_nodes = nodes
-        # derived arrays come from the parent's (no new geometry work)
-        xy, start = self.samples
-        n = start[ids + 1] - start[ids]
-        take = np.repeat(start[ids], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        sub.__dict__["samples"] = (xy[take], np.concatenate([[0], np.cumsum(n)]))
+        # derived arrays come from the parent's (no new geometry work; sample points are
+        # read from the parent when asked for, not copied)
+        sub._sample_src = (self, ids)
         sub.__dict__["edge_mid_xy"] = self.edge_mid_xy[ids]
-        sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
+        if "attr" in self.__dict__ or not all(c in self._columns for c in _ATTR):
+            sub.__dict__["attr"] = {k: v[ids] for k, v in self.attr.items()}
+        else:  # decoded for the sub-network's edges only
+            for c in _ATTR:
+                codes, values = self._column(c)
+                sub._columns[c] = (np.asarray(codes)[ids], values)
         return sub
 
     def adjacency(self, weight: np.ndarray, mask: np.ndarray | None = None) -> sparse.csr_matrix:
@@ -223,7 +419,9 @@ class Network:
         keep = a != b
         a, b, e = a[keep], b[keep], e[keep]
         order = np.lexsort((b, a))
-        return a[order], b[order], e[order]
+        # kept for the network's lifetime: int32 where the ids fit (half the memory)
+        it = np.int32 if max(self.n_nodes, m) < 2**31 else np.int64
+        return a[order].astype(it), b[order].astype(it), e[order].astype(it)
 
     def graph(self, mask: np.ndarray, weight: np.ndarray, ids: bool = True
               ) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None]:
@@ -531,39 +729,99 @@ def _finish_report(net: Network, report: dict, params: BuildParams) -> None:
 
 # --------------------------------------------------------------------------- caching
 
-#: Layout version of the network cache entry (bump when its files change).
-NETWORK_CACHE_SCHEMA = 3
+#: Layout version of the network cache entry (bump when its files change; 4: one ``.npy``
+#: per array, read when first used, text columns as codes and their distinct values).
+NETWORK_CACHE_SCHEMA = 4
+#: Arrays of the entry read (and checked) when the network loads; the others, and the
+#: text columns, when first used.
+_EAGER = ("u", "v", "length", "node_xy")
+#: Arrays large enough to be memory-mapped rather than read.
+_MAPPED = ("samples_xy", "coords")
+
+
+def _encode_text(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """A text column as (int32 codes, distinct values; None for a missing value)."""
+    vals = np.asarray(values, dtype=object)
+    na = np.asarray(pd.isna(vals), dtype=bool)
+    keys = np.where(na, "\x00", vals.astype(str))
+    uniq, codes = np.unique(keys, return_inverse=True)
+    return codes.astype(np.int32), [None if k == "\x00" else str(k) for k in uniq]
 
 
 def _write_entry_files(net: Network, d: Path) -> None:
-    """The network as files of a cache entry: edges (Parquet, WKB geometry), node
-    coordinates and the derived point arrays (~1 s to compute) as ``.npz``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """The network as files of a cache entry: one ``.npy`` per array (edge columns,
+    node coordinates, the edge lines as coordinates and offsets, and the derived point
+    arrays, ~1 s to compute) and, per text column, its codes (``.npy``) and distinct
+    values (``.json``)."""
+    import json
 
-    df = net.edges.copy()
-    df.attrs = {}
-    pq.write_table(pa.Table.from_pandas(df.to_wkb(), preserve_index=False), d / "edges.parquet")
-    xy, start = net.samples
-    with open(d / "arrays.npz", "wb") as fh:
-        np.savez(fh, node_xy=net.node_xy, samples_xy=xy, samples_start=start,
-                 edge_mid_xy=net.edge_mid_xy)
+    e = net.edges
+    arrays: dict[str, np.ndarray] = {"node_xy": net.node_xy, "edge_mid_xy": net.edge_mid_xy}
+    arrays["samples_xy"], arrays["samples_start"] = net.samples
+    lines = Lines.of(net.geoms)
+    arrays["coords"], arrays["offsets"] = lines.coords, lines.offsets
+    for c in e.columns:
+        if c == e.geometry.name:
+            continue
+        col = e[c]
+        if col.dtype.kind in "biuf":
+            arrays[c] = col.to_numpy()
+        else:
+            codes, values = _encode_text(col.to_numpy(dtype=object))
+            arrays[f"text.{c}"] = codes
+            (d / f"text.{c}.json").write_text(json.dumps(values, ensure_ascii=False))
+    for name, arr in arrays.items():
+        np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+
+
+class _EntryArrays:
+    """The arrays of a network cache entry, each checked against its manifest checksum
+    when first read."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def get(self, name: str) -> np.ndarray:
+        fname = f"{name}.npy"
+        if not self.entry.verify(fname):
+            self.entry.discard(f"{fname}: checksum differs from its manifest")
+            raise DataFormatError(f"network cache damaged ({fname}); it has been removed: "
+                                  "run the command again to rebuild it")
+        return np.load(self.entry.path(fname), allow_pickle=False,
+                       mmap_mode="r" if name in _MAPPED else None)
+
+    def text(self, name: str) -> tuple[np.ndarray, list]:
+        import json
+
+        fname = f"text.{name}.json"
+        if not self.entry.verify(fname):
+            self.entry.discard(f"{fname}: checksum differs from its manifest")
+            raise DataFormatError(f"network cache damaged ({fname}); it has been removed: "
+                                  "run the command again to rebuild it")
+        return self.get(f"text.{name}"), json.loads(self.entry.path(fname).read_text())
 
 
 def _read_entry(entry) -> Network | None:
-    import pyarrow.parquet as pq
-
+    """The network of a cache entry: the edge ends and lengths and the node points are
+    read now; every other array when first used."""
     try:
-        df = pq.read_table(entry.path("edges.parquet")).to_pandas()
-        geom = shapely.from_wkb(df.pop("geometry").to_numpy())
-        edges = gpd.GeoDataFrame(df, geometry=geom, crs=METRIC_CRS)
-        with np.load(entry.path("arrays.npz"), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        net = Network(mode=entry.meta["mode"], node_xy=arrays["node_xy"], edges=edges,
-                      report=dict(entry.meta["report"]))
-        net.__dict__["samples"] = (arrays["samples_xy"], arrays["samples_start"])
-        net.__dict__["edge_mid_xy"] = arrays["edge_mid_xy"]
-        return net
+        layout = entry.meta["columns"]
+        z = _EntryArrays(entry)
+        eager = {k: z.get(k) for k in _EAGER}
+        columns: dict[str, Any] = {}
+        for name, kind in layout:
+            if name in eager:
+                columns[name] = eager[name]
+            elif kind == "text":
+                columns[name] = (lambda n=name: z.text(n))
+            else:
+                columns[name] = (lambda n=name: z.get(n))
+        for name in ("edge_mid_xy", "samples_xy", "samples_start"):
+            columns[name] = (lambda n=name: z.get(n))
+        lines = Lines(lambda: z.get("coords"), lambda: z.get("offsets"),
+                      n=len(eager["u"]))
+        return Network(entry.meta["mode"], eager["node_xy"], report=dict(entry.meta["report"]),
+                       columns=columns, lines=lines)
     except Exception as exc:  # a damaged entry is rebuilt
         log.warning("ignoring unreadable network cache %s: %s", entry.directory, exc)
         return None
@@ -589,8 +847,10 @@ def load_network(
     key = None
     if use_cache and files:
         key = cache_key("network", mode=mode, files=file_fingerprint(files),
-                        params=params.__dict__, algorithm=NETWORK_ALGORITHM)
-        entry = open_entry("network", key, NETWORK_CACHE_SCHEMA, root=cache_root)
+                        params=params.__dict__, algorithm=NETWORK_ALGORITHM,
+                        layout=NETWORK_CACHE_SCHEMA)
+        entry = open_entry("network", key, NETWORK_CACHE_SCHEMA, root=cache_root,
+                           verify=False)
         net = _read_entry(entry) if entry is not None else None
         if net is not None:
             net.report["cache"] = "hit"
@@ -604,7 +864,10 @@ def load_network(
     net = build_network(lines, mode, params)
     net.report["cache"] = "miss"
     if key is not None:
+        layout = [[c, "text" if net.edges[c].dtype.kind not in "biuf" else "array"]
+                  for c in net.edges.columns if c != net.edges.geometry.name]
         write_entry("network", key, NETWORK_CACHE_SCHEMA,
                     lambda d: _write_entry_files(net, d),
-                    meta={"mode": net.mode, "report": net.report}, root=cache_root)
+                    meta={"mode": net.mode, "report": net.report, "columns": layout},
+                    root=cache_root)
     return net

