@@ -7,7 +7,7 @@ pure: they do not load data. Bearings are clockwise from grid north of the metri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -411,43 +411,22 @@ def widest_level(clear: np.ndarray, start: np.ndarray, targets: list[tuple[int, 
         return any(lab[c] in ls for c in targets)
 
     if hint is not None and 0 < hint:
-        # the common case first, without sorting every value: the answer is still the
-        # largest value <= hint, or the next value above it
-        below = clear[(clear > 0) & (clear <= min(hint, top))]
-        if len(below):
-            at = below.max()
-            if connected(at):
-                above = clear[(clear > at) & (clear <= top)]
-                if not len(above) or not connected(above.min()):
-                    return float(at)
+        quick = _level_next_to_hint(clear, top, hint, connected)
+        if quick is not None:
+            return quick
     levels = np.unique(clear[clear > 0])
     levels = levels[levels <= top]
-
     if not len(levels):
         return None
-    a, b = 0, len(levels) - 1  # the answer, if any, is in levels[a..b]
     if hint is not None:
-        i = int(np.clip(np.searchsorted(levels, hint), 0, b))
-        if connected(levels[i]):
-            a, step = i, 1
-            while a < b:  # gallop up while it still connects
-                j = min(b, a + step)
-                if not connected(levels[j]):
-                    b = j - 1
-                    break
-                a, step = j, 2 * step
-        else:
-            b, step = i - 1, 1
-            while b >= 0:  # gallop down until it connects
-                j = max(0, b - step + 1)
-                if connected(levels[j]):
-                    a = j
-                    break
-                b, step = j - 1, 2 * step
-            if b < 0:
-                return None
+        bracket = _gallop(levels, hint, connected)
+        if bracket is None:
+            return None
+        a, b = bracket
     elif not connected(levels[0]):
         return None
+    else:
+        a, b = 0, len(levels) - 1
     while a < b:  # largest level that still connects
         m = (a + b + 1) // 2
         if connected(levels[m]):
@@ -455,6 +434,46 @@ def widest_level(clear: np.ndarray, start: np.ndarray, targets: list[tuple[int, 
         else:
             b = m - 1
     return float(levels[a])
+
+
+def _level_next_to_hint(clear: np.ndarray, top: float, hint: float,
+                        connected: Callable[[float], bool]) -> float | None:
+    """The common case of :func:`widest_level` without sorting every value: the answer is
+    still the largest value <= ``hint``, when it connects and the next value above does
+    not. None when that is not so (the full search decides)."""
+    below = clear[(clear > 0) & (clear <= min(hint, top))]
+    if not len(below):
+        return None
+    at = below.max()
+    if not connected(at):
+        return None
+    above = clear[(clear > at) & (clear <= top)]
+    if not len(above) or not connected(above.min()):
+        return float(at)
+    return None
+
+
+def _gallop(levels: np.ndarray, hint: float,
+            connected: Callable[[float], bool]) -> tuple[int, int] | None:
+    """Indices ``(a, b)`` of ``levels`` with the answer in ``levels[a..b]`` and
+    ``levels[a]`` connected, galloping out from ``hint``; None when no level connects."""
+    b = len(levels) - 1
+    i = int(np.clip(np.searchsorted(levels, hint), 0, b))
+    if connected(levels[i]):
+        a, step = i, 1
+        while a < b:  # gallop up while it still connects
+            j = min(b, a + step)
+            if not connected(levels[j]):
+                return a, j - 1
+            a, step = j, 2 * step
+        return a, b
+    b, step = i - 1, 1
+    while b >= 0:  # gallop down until it connects
+        j = max(0, b - step + 1)
+        if connected(levels[j]):
+            return j, b
+        b, step = j - 1, 2 * step
+    return None
 
 
 def _pinch_point(open_mask: np.ndarray, clear: np.ndarray, best: float, start: np.ndarray,
