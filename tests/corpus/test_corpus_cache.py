@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import expect_ok, run_cli, snapshot
+from .helpers import expect_error, expect_ok, run_cli, snapshot
 
 pytestmark = [pytest.mark.corpus, pytest.mark.realdata]
 
@@ -69,9 +69,9 @@ def _check(res, small_baseline) -> None:
 
 
 NETWORK_FAULTS = [
-    ("truncated-arrays", ("rail",), "arrays.npz", _truncate, "size differs"),
-    ("bit-flipped-arrays", ("road", "rail"), "arrays.npz", _flip, "checksum differs"),
-    ("bit-flipped-edges", ("rail",), "edges.parquet", _flip, "checksum differs"),
+    ("truncated-arrays", ("rail",), "u.npy", _truncate, "size differs"),
+    ("bit-flipped-arrays", ("road", "rail"), "length.npy", _flip, "checksum differs"),
+    ("bit-flipped-nodes", ("rail",), "node_xy.npy", _flip, "checksum differs"),
     ("garbage-manifest", ("rail",), "manifest.json", lambda p: p.write_text("garbage{"),
      "unreadable manifest"),
     ("other-schema", ("rail",), "manifest.json",
@@ -82,7 +82,7 @@ NETWORK_FAULTS = [
      "damaged"),
     ("manifest-list", ("rail",), "manifest.json", lambda p: p.write_text("[1, 2]"),
      "damaged"),
-    ("missing-file", ("rail",), "arrays.npz", lambda p: p.unlink(), "damaged"),
+    ("missing-file", ("rail",), "v.npy", lambda p: p.unlink(), "damaged"),
 ]
 
 
@@ -99,6 +99,20 @@ def test_damaged_network_entry_is_rebuilt(modes, name, fault, warning, cache, sm
     again = _status(small_data, cache, tmp_path)
     _check(again, small_baseline)
     assert "damaged" not in again.err
+    intact(cache)
+
+
+def test_damage_found_on_first_use_is_one_line_then_rebuilt(cache, small_data,
+                                                            small_baseline, intact, tmp_path):
+    """Arrays other than the edge ends, lengths and nodes are read (and checked) when first
+    used, after the answer has started: damage found then is one line and exit 2, the
+    damaged entry is removed, and the next run rebuilds it and answers correctly."""
+    for d in _network_entries(cache, ("road",)):
+        _flip(d / "text.ref.npy", 0.9, 4)
+    res = _status(small_data, cache, tmp_path)
+    expect_error(res, "network cache damaged", "text.ref", "run the command again")
+    again = _status(small_data, cache, tmp_path)
+    _check(again, small_baseline)
     intact(cache)
 
 

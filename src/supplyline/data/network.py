@@ -780,13 +780,20 @@ class _EntryArrays:
 
     def __init__(self, entry):
         self.entry = entry
+        #: False while the network is being opened (damage then means "rebuild it now");
+        #: True afterwards, when damage found on first use ends the command in one line
+        self.opened = False
+
+    def _check(self, fname: str) -> None:
+        if self.entry.verify(fname):
+            return
+        self.entry.discard(f"{fname}: checksum differs from its manifest", quiet=self.opened)
+        raise DataFormatError(f"network cache damaged ({fname}); it has been removed: "
+                              "run the command again to rebuild it")
 
     def get(self, name: str) -> np.ndarray:
         fname = f"{name}.npy"
-        if not self.entry.verify(fname):
-            self.entry.discard(f"{fname}: checksum differs from its manifest")
-            raise DataFormatError(f"network cache damaged ({fname}); it has been removed: "
-                                  "run the command again to rebuild it")
+        self._check(fname)
         return np.load(self.entry.path(fname), allow_pickle=False,
                        mmap_mode="r" if name in _MAPPED else None)
 
@@ -794,10 +801,7 @@ class _EntryArrays:
         import json
 
         fname = f"text.{name}.json"
-        if not self.entry.verify(fname):
-            self.entry.discard(f"{fname}: checksum differs from its manifest")
-            raise DataFormatError(f"network cache damaged ({fname}); it has been removed: "
-                                  "run the command again to rebuild it")
+        self._check(fname)
         return self.get(f"text.{name}"), json.loads(self.entry.path(fname).read_text())
 
 
@@ -820,8 +824,10 @@ def _read_entry(entry) -> Network | None:
             columns[name] = (lambda n=name: z.get(n))
         lines = Lines(lambda: z.get("coords"), lambda: z.get("offsets"),
                       n=len(eager["u"]))
-        return Network(entry.meta["mode"], eager["node_xy"], report=dict(entry.meta["report"]),
-                       columns=columns, lines=lines)
+        net = Network(entry.meta["mode"], eager["node_xy"], report=dict(entry.meta["report"]),
+                      columns=columns, lines=lines)
+        z.opened = True
+        return net
     except Exception as exc:  # a damaged entry is rebuilt
         log.warning("ignoring unreadable network cache %s: %s", entry.directory, exc)
         return None

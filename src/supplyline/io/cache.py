@@ -99,9 +99,13 @@ class Entry:
         except (OSError, KeyError, TypeError):
             return False
 
-    def discard(self, why: str) -> None:
-        """Remove this entry (found damaged on use): it is rebuilt by the next writer."""
-        _bad(self.directory, why)
+    def discard(self, why: str, *, quiet: bool = False) -> None:
+        """Remove this entry (found damaged on use): it is rebuilt by the next writer.
+        ``quiet``: no warning (the caller reports the damage itself)."""
+        if quiet:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        else:
+            _bad(self.directory, why)
 
 
 def entry_dir(kind: str, key: str, root: Path | None = None) -> Path:
