@@ -263,8 +263,11 @@ def test_report_works_offline_in_chromium(built, tmp_path):
                     "[src], [href]", "els => els.map(e => e.getAttribute('src') || "
                     "e.getAttribute('href'))")
                 assert not [r for r in refs if re.match(r"^\s*(https?:)?//", r, re.I)]
-                assert page.evaluate(
-                    "() => supplylineMap.queryRenderedFeatures({layers: ['held']}).length") > 0
+                # drawn: MapLibre renders asynchronously after the date is set (slow under
+                # SwiftShader on a busy machine), so wait for it rather than sample once
+                page.wait_for_function(
+                    "() => supplylineMap.queryRenderedFeatures({layers: ['held']}).length > 0",
+                    timeout=30_000)
                 charts = page.eval_on_selector_all(  # drawn series per chart
                     "svg.chart", "els => els.map(e => e.querySelectorAll('.series').length)")
                 assert len(charts) >= 5 and min(charts) >= 1, charts
@@ -285,8 +288,9 @@ def test_report_works_offline_in_chromium(built, tmp_path):
                 assert first["lines"] != last["lines"]  # road / rail bands follow the date
                 assert first["cursor"] != last["cursor"]
                 assert first["future"] == res["events"]  # every event is after 1 September
-                assert page.evaluate("""() => supplylineMap.queryRenderedFeatures(
-                    {layers: ['routes-safest', 'routes-peacetime']}).length""") > 0
+                page.wait_for_function("""() => supplylineMap.queryRenderedFeatures(
+                    {layers: ['routes-safest', 'routes-peacetime']}).length > 0""",
+                    timeout=30_000)
 
                 page.focus("#slider")  # the keyboard moves it too
                 page.keyboard.press("ArrowRight")
