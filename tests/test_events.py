@@ -286,6 +286,23 @@ def test_timeline_cache_reused(ws):
                        equal_nan=True)
 
 
+def test_timeline_cache_keeps_the_routes_of_days_outside_a_later_range(ws):
+    """A range inside a cached one must not drop the stored route rows of the other days
+    (it did: the merge compared against the already-merged dates), nor rewrite an entry
+    that already holds exactly its rows."""
+    from supplyline.analysis.timeline import compute_timeline
+
+    def norm(df):
+        return df.sort_values(["date", "mode", "hub_id"]).reset_index(drop=True)
+
+    a = compute_timeline(ws, ["Kurakhove"], "2024-11-01", "2024-11-06")
+    compute_timeline(ws, ["Kurakhove"], "2024-11-02", "2024-11-03")
+    c = compute_timeline(ws, ["Kurakhove"], "2024-11-01", "2024-11-06")
+    assert c.stats["from_cache"] == a.stats["city_days"] == 6
+    assert len(a.routes) and len(c.routes) == len(a.routes)
+    pd.testing.assert_frame_equal(norm(a.routes), norm(c.routes), check_dtype=False)
+
+
 def test_calibration_uses_only_errors_known_at_the_time():
     from supplyline.core.events import calibrate
 

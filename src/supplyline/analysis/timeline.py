@@ -72,8 +72,9 @@ log = logging.getLogger(__name__)
 #: parallel runs: chunks of days per worker process, and the fewest days in a chunk
 CHUNKS_PER_WORKER = 3
 MIN_CHUNK_DAYS = 20
-#: timeline cache entries: bump when the rows' columns or meaning change
-TIMELINE_CACHE_SCHEMA = 4
+#: timeline cache entries: bump when the rows' columns or meaning change (5: entries written
+#: by a sub-range could lack the route rows of the other days)
+TIMELINE_CACHE_SCHEMA = 5
 #: columns kept in the cache but not in user outputs
 INTERNAL_COLUMNS = ("day_hash", "recomputed")
 
@@ -649,23 +650,51 @@ def _load_cached(key: str) -> dict:
 
 
 def _save_cached(key: str, days: pd.DataFrame, routes: pd.DataFrame, city_id: str) -> None:
+    """Store a city's rows, merged with the stored rows of days outside this range; an
+    entry whose rows are already exactly these is left as it is (not rewritten)."""
     mine = days[(days["city_id"] == city_id) & ~days["data_missing"].astype(bool)]
     rmine = routes[routes["city_id"] == city_id] if len(routes) else routes
     old = open_entry("timeline", key, TIMELINE_CACHE_SCHEMA)
+    stored = None
     if old is not None:  # keep earlier days outside this range
         try:
             o = pd.read_parquet(old.path("days.parquet"))
             ro = pd.read_parquet(old.path("routes.parquet"))
-            mine = pd.concat([o[~o["date"].isin(mine["date"])], mine])
-            rmine = pd.concat([ro[~ro["date"].isin(mine["date"])], rmine]) if len(ro) else rmine
+            new_dates = mine["date"]  # (the routes of other days are kept too)
+            mine = pd.concat([o[~o["date"].isin(new_dates)], mine])
+            rmine = pd.concat([ro[~ro["date"].isin(new_dates)], rmine]) if len(ro) else rmine
+            stored = (o, ro)
         except Exception:  # an unreadable old entry is replaced
             pass
+    mine, rmine = _clean(_sorted(mine, ["date"])), _clean(_sorted(rmine, _ROUTE_ORDER))
+    if stored is not None and _same(mine, stored[0]) and _same(rmine, stored[1]):
+        return
 
     def write(d) -> None:
-        _clean(mine).to_parquet(d / "days.parquet", index=False)
-        _clean(rmine).to_parquet(d / "routes.parquet", index=False)
+        mine.to_parquet(d / "days.parquet", index=False)
+        rmine.to_parquet(d / "routes.parquet", index=False)
 
     write_entry("timeline", key, TIMELINE_CACHE_SCHEMA, write)
+
+
+_ROUTE_ORDER = ["date", "mode", "hub_id"]
+
+
+def _sorted(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    if not len(df) or not set(order) <= set(df.columns):
+        return df
+    return df.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _same(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
+    """True when ``stored`` (as read back) holds exactly the rows of ``new``."""
+    if list(new.columns) != list(stored.columns) or len(new) != len(stored):
+        return False
+    order = ["date"] if "hub_id" not in new.columns else _ROUTE_ORDER
+    try:
+        return new.reset_index(drop=True).equals(_clean(_sorted(stored, order)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
