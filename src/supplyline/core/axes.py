@@ -470,31 +470,10 @@ def profile_axes(layers: AxisLayers, held: shapely.Geometry | None,
         cross = centreline_crossings(centre, bearing, length_m, layers.rivers,
                                      layers.river_names, layers.river_tree)
         a_km2 = area[sl] / 1e6
-        seg_rows = []
-        cum_pop, cum_area = 0, 0.0
-        for k in range(nseg):
-            idx = np.flatnonzero(seg_of == k)
-            idx = idx[np.argsort(-pop_all[idx], kind="stable")]
-            pop = int(pop_all[idx].sum())
-            cum_pop += pop
-            cum_area += a_km2[k]
-            s = sl.start + k
-            rivers_k = list({name_key(n): n for n, d in reversed(cross)
-                             if n and edges[k] <= d <= edges[k + 1]}.values())[::-1]
-            rm, rl = road_main[s] / 1000, road_local[s] / 1000
-            seg_rows.append(Segment(
-                from_km=_r(edges[k] / 1000), to_km=_r(edges[k + 1] / 1000),
-                area_km2=_r(a_km2[k]),
-                settlements=[{"name": str(names_all[i]), "population": int(pop_all[i]),
-                              "distance_km": _r(along[i] / 1000, 2), "source": str(src_all[i])}
-                             for i in idx],
-                population=pop, population_density=_r(pop / a_km2[k], 1),
-                cumulative_population=cum_pop, cumulative_density=_r(cum_pop / cum_area, 1),
-                road_km_main=_r(rm, 2), road_km_local=_r(rl, 2),
-                road_density_main=_r(rm / a_km2[k]), road_density_local=_r(rl / a_km2[k]),
-                road_density=_r((rm + rl) / a_km2[k]), rail_km=_r(rail[s] / 1000, 2),
-                builtup_share=_r(builtup[s] / area[s], 4), held_share=_r(held_a[s] / area[s], 4),
-                rivers=rivers_k))
+        seg_rows = _segment_rows(
+            sl.start, a_km2, area, edges, seg_of, along, cross, pop_all, names_all, src_all,
+            {"road_main": road_main, "road_local": road_local, "rail": rail,
+             "builtup": builtup, "held": held_a})
         tot_area = float(a_km2.sum())
         inside = np.flatnonzero(seg_of >= 0)
         inside = inside[np.argsort(-pop_all[inside], kind="stable")]
@@ -523,6 +502,42 @@ def profile_axes(layers: AxisLayers, held: shapely.Geometry | None,
             unnamed_river_crossings=sum(1 for n, _ in cross if not n),
             character=describe_character(dens, bshare, hshare), segments=seg_rows))
     return out
+
+
+def _segment_rows(first: int, a_km2: np.ndarray, area: np.ndarray, edges: np.ndarray,
+                  seg_of: np.ndarray, along: np.ndarray, cross: list[tuple[str, float]],
+                  pop_all: np.ndarray, names_all: np.ndarray, src_all: np.ndarray,
+                  per_seg: dict[str, np.ndarray]) -> list[Segment]:
+    """The :class:`Segment` rows of one corridor (its segments ``first..first + n - 1`` in
+    the arrays over every bearing's segments; ``per_seg``: road_main, road_local, rail,
+    builtup and held measures per segment)."""
+    rows = []
+    cum_pop, cum_area = 0, 0.0
+    for k in range(len(edges) - 1):
+        idx = np.flatnonzero(seg_of == k)
+        idx = idx[np.argsort(-pop_all[idx], kind="stable")]
+        pop = int(pop_all[idx].sum())
+        cum_pop += pop
+        cum_area += a_km2[k]
+        s = first + k
+        rivers_k = list({name_key(n): n for n, d in reversed(cross)
+                         if n and edges[k] <= d <= edges[k + 1]}.values())[::-1]
+        rm, rl = per_seg["road_main"][s] / 1000, per_seg["road_local"][s] / 1000
+        rows.append(Segment(
+            from_km=_r(edges[k] / 1000), to_km=_r(edges[k + 1] / 1000),
+            area_km2=_r(a_km2[k]),
+            settlements=[{"name": str(names_all[i]), "population": int(pop_all[i]),
+                          "distance_km": _r(along[i] / 1000, 2), "source": str(src_all[i])}
+                         for i in idx],
+            population=pop, population_density=_r(pop / a_km2[k], 1),
+            cumulative_population=cum_pop, cumulative_density=_r(cum_pop / cum_area, 1),
+            road_km_main=_r(rm, 2), road_km_local=_r(rl, 2),
+            road_density_main=_r(rm / a_km2[k]), road_density_local=_r(rl / a_km2[k]),
+            road_density=_r((rm + rl) / a_km2[k]), rail_km=_r(per_seg["rail"][s] / 1000, 2),
+            builtup_share=_r(per_seg["builtup"][s] / area[s], 4),
+            held_share=_r(per_seg["held"][s] / area[s], 4),
+            rivers=rivers_k))
+    return rows
 
 
 def summary_line(axes: list[AxisProfile]) -> str:
