@@ -26,6 +26,28 @@ def test_status_json(ws, shared_data):
     assert doc["method"]["road_classes"] == "all"
 
 
+def test_hostile_ground_flags(ws, shared_data):
+    """--ground held measures from held territory only (the grey zone of 2025-01-31 puts
+    the front 0.7 km nearer Pokrovsk than held ground); --no-border; both stated in the
+    method; a later command without the flags is back to the defaults."""
+    def status(*flags):
+        r = run(*flags, "status", "Pokrovsk", "--date", "2025-01-31", "--json",
+                data=shared_data)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    held = status("--ground", "held", "--no-border")
+    assert held["distance_to_front_km"] == held["distance_to_held_km"] == 5.918
+    assert held["method"]["threat_ground"] == "held"
+    assert held["method"]["border_hostile"] is False
+    default = status()
+    assert default["distance_to_front_km"] == 5.214 < default["distance_to_held_km"]
+    assert default["method"]["threat_ground"] == "contested"
+    assert default["method"]["border_hostile"] is True
+    bad = run("--ground", "grey", "status", "Pokrovsk")
+    assert bad.returncode == 2 and "--ground 'grey': expected contested or held" in bad.stderr
+
+
 def test_data_status_json(ws, shared_data):
     r = run("data", "status", "--json", data=shared_data)
     assert r.returncode == 0, r.stderr

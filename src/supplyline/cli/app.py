@@ -66,8 +66,19 @@ def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of messages, tables "
                     "and place names: en or uk (default $SUPPLYLINE_LANG, else en).")] = None,
+    ground: Annotated[str, typer.Option("--ground", help="Hostile ground that distances, "
+                      "bands, rings and routes are measured from: 'contested' (held "
+                      "territory plus the grey zone where the data has it) or 'held' (held "
+                      "territory only).")] = "contested",
+    border: Annotated[bool, typer.Option("--border/--no-border", help="Count the Russian "
+                      "side of the state border as hostile ground.")] = True,
 ) -> None:
     from ..i18n import check_environment, set_language
+    from .common import set_global_options
+
+    if ground not in ("contested", "held"):
+        raise InvalidArgumentError(f"--ground {ground!r}: expected contested or held")
+    set_global_options(threat_ground=ground, border_hostile=border)
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

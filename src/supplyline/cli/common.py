@@ -63,10 +63,25 @@ def threat_profile(profile: Path | None, bands: str | None) -> Any:
     return ThreatProfile()
 
 
-def options(*, roads: str = "all", **changes: Any) -> Any:
-    """Analysis options of a command (the defaults everywhere else use)."""
+#: analysis options set by the app's global flags (``--ground``, ``--border/--no-border``)
+_GLOBAL_OPTIONS: dict[str, Any] = {}
+
+
+def set_global_options(**changes: Any) -> None:
+    """The options every command of this invocation uses (from the global flags)."""
     from ..analysis.options import DEFAULT_OPTIONS
 
+    _GLOBAL_OPTIONS.clear()
+    _GLOBAL_OPTIONS.update({k: v for k, v in changes.items()
+                            if getattr(DEFAULT_OPTIONS, k) != v})
+
+
+def options(*, roads: str = "all", **changes: Any) -> Any:
+    """Analysis options of a command (the defaults everywhere else use, changed by the
+    global flags)."""
+    from ..analysis.options import DEFAULT_OPTIONS
+
+    changes = {**_GLOBAL_OPTIONS, **changes}
     if roads != DEFAULT_OPTIONS.road_classes:
         changes["road_classes"] = roads
     return DEFAULT_OPTIONS.with_(**changes) if changes else DEFAULT_OPTIONS
@@ -77,6 +92,7 @@ def session(data: Path | None, **kw: Any) -> Iterator[Any]:
     """A workspace with a progress display while the command computes."""
     from ..analysis.context import Workspace
 
+    kw.setdefault("options", options())
     with progress() as prog:
         yield Workspace(data, progress=prog, **kw)
 
