@@ -453,7 +453,7 @@ class Board:
                   if len(self.routes) else self.routes)
         events = self.events_between(self.first, self.last, city_id)[::-1]
         name = self.places[city_id].name if city_id in self.places else None
-        summary = next((v for k, v in (self.summary.get("cities") or {}).items()
+        summary: dict[str, Any] = next((v for k, v in (self.summary.get("cities") or {}).items()
                         if v.get("city_id") == city_id or k == name), {})
         return days, routes, events, summary
 

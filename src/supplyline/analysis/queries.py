@@ -239,7 +239,9 @@ def routes(ws: Workspace, city: str | Place, date: str | dt.date | None = None, 
             rr = figs.routes[hid]
             pairs.append(HubRoutes(
                 PlaceRef.of(h), figs.status[hid],
-                *(RouteInfo.of(rr[k], parent) for k in ("peacetime", "avoid_held", "safest")),
+                peacetime=RouteInfo.of(rr["peacetime"], parent),
+                avoid_held=RouteInfo.of(rr["avoid_held"], parent),
+                safest=RouteInfo.of(rr["safest"], parent),
                 beyond=RouteInfo.of(rr["beyond"], parent) if "beyond" in rr else None,
                 tradeoff=[TradeoffPoint.of(p, parent) for p in figs.tradeoffs.get(hid, [])]))
         resil = None if figs.resilience is None else resilience_info(
@@ -269,6 +271,7 @@ def resilience_info(figs: ModeFigures, options: AnalysisOptions, profile: Any, p
     from ..core.routes import resilience_levels
 
     res = figs.resilience
+    assert res is not None, "asked only of figures computed with their resilience"
     beyond = dict(resilience_levels(profile))
     by_band = [BandRoutes(b, 0.0 if b == "held" else thr / 1000, res.counts[b])
                for b, thr in beyond.items()]
@@ -476,14 +479,14 @@ def distance(ws: Workspace, city: str | Place, date: str | dt.date | None = None
     for k, (label, geom, stretch_name) in enumerate(parts):
         r = distance_series(hist.geoms, hist.dates, geom, label).as_dict(i, tolerance_km)
         d = r["distance_km"]
-        is_place = place_match is not None and k == 0
+        match = place_match if k == 0 else None  # the place asked is the first target
         out.append(TargetDistance(
             r["target"], d if np.isfinite(d) else None, r["reached"], r["first_reached"],
             tolerance_km, r["min_km_in_history"] if np.isfinite(r["min_km_in_history"])
             else None, None if np.isfinite(d) else "held territory is farther than the "
             "100 km measured around the target",
-            PlaceRef.of(place_match.place) if is_place else None,
-            Lookup.of(place_match) if is_place else None, stretch_name))
+            PlaceRef.of(match.place) if match is not None else None,
+            Lookup.of(match) if match is not None else None, stretch_name))
     return DistanceResult(**cd.header(), history_first=str(hist.first),
                           history_last=str(hist.last),
                           rear_bearing_deg=None if rear is None else round(rear, 1),

@@ -594,7 +594,7 @@ def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         args = typing.get_args(tp)
         return {"type": "object",
                 "additionalProperties": _schema_of(args[1], defs) if args else {}}
-    if is_dataclass(tp):
+    if is_dataclass(tp) and isinstance(tp, type):  # a dataclass type, not an instance
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # placeholder against recursion

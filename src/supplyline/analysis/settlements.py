@@ -83,7 +83,7 @@ def _header(held) -> dict:
             "data_exact": bool(held.exact)}
 
 
-def _status(ws: Workspace, sel: Selection, held):
+def _status(ws: Workspace, sel: Selection, held) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return place_status(held.geometry, sel.xy, ws.profile)
 
 

@@ -8,7 +8,9 @@ forecast ranges.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -95,7 +97,7 @@ def line_series(ws: Workspace, place: Place, hubs: list[Place] | None = None,
             ids = mp.net.parent_edges[np.asarray(mp.peace[0], dtype=np.int64)]
             what = "rail line" if mode == "rail" else "road route"
             lines[f"{what} to {h.name}"] = shapely.multilinestrings(net.lines(ids))
-    out = {}
+    out: dict[str, pd.Series] = {}
     if not lines:
         return out
     bounds = np.array([shapely.bounds(g) for g in lines.values()])
@@ -125,7 +127,8 @@ def timeline_analysis(ws: Workspace, cities: list, start=None, end=None, *,
     per quantity to calibrate the ranges and to compare with the baselines overall."""
     tl = compute_timeline(ws, cities, start, end, options=options, use_cache=use_cache,
                           progress=progress, workers=workers, scheduler=scheduler)
-    events, summaries = [], {}
+    events: list[dict[str, Any]] = []
+    summaries: dict[str, dict[str, Any]] = {}
     for place in tl.cities:
         name = place.name
         d = tl.city(place.ident or name)
@@ -197,10 +200,8 @@ def write_tables(res: dict, output: Path) -> dict:
             df["date"] = pd.to_datetime(df["date"]).dt.date
         for suffix in (".parquet", ".csv"):
             path = output / f"{name}{suffix}"
-            if suffix == ".parquet":
-                atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
-            else:
-                atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
+            write = df.to_parquet if suffix == ".parquet" else df.to_csv
+            atomic_write(path, partial(write, index=False))
             written.append(str(path))
     summary = {"stats": res["stats"], "method": tl.options.describe(),
                "cities": res["cities"], "files": written,

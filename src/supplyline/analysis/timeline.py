@@ -150,10 +150,11 @@ class DayState:
         """Measure the shared exposure (from ``prev``, an earlier ready day, only near
         ``changed``, the boxes of every change since then) and build the raster."""
         if self.raster is None or not self.raster.contains_box(raster_box):
-            old = prev.raster if prev is not None else None
-            if (old is not None and changed is not None and old.contains_box(raster_box)
-                    and old.resolution_m == options.corridor_resolution_m):
-                self.raster = old.updated(self.parts, changed)  # the same cells, sooner
+            old_raster = prev.raster if prev is not None else None
+            if (old_raster is not None and changed is not None
+                    and old_raster.contains_box(raster_box)
+                    and old_raster.resolution_m == options.corridor_resolution_m):
+                self.raster = old_raster.updated(self.parts, changed)  # the same cells, sooner
             else:
                 self.raster = ClearanceRaster.build(self.parts, raster_box,
                                                     options.corridor_resolution_m)
@@ -257,6 +258,7 @@ def city_day_figures(ws, plan: CityPlan, day: DayState, pos: dict[str, np.ndarra
         row.update(mode_columns(mode, figs))
         state.routes.extend(route_rows(plan, mode, figs))
     if plan.hubs:
+        assert day.raster is not None, "the day state is ready (DayState.ready)"
         row["corridor_width_km"], state.corridor = corridor_width(
             plan, day.raster, prev=prev.corridor if prev is not None else None)
     return state
@@ -321,11 +323,13 @@ class _Walk:
         #: workspace's memo may drop a plan and a new one get its id) the positions of
         #: its sub-networks' edges in the shared edge lists
         self._pos: dict[int, tuple[weakref.ref, dict[str, np.ndarray]]] = {}
-        self.raster_box = None
+        #: the box every plan's corridor raster must cover (grown by :meth:`plan`)
+        self.raster_box: tuple[float, float, float, float] | None = None
         # a change can affect a city's route figures up to the clearance cap beyond its
         # route region
         self.reach = ws.profile.cap_m + 2000
-        self.stats = {"city_days": 0, "recomputed": 0, "carried_over": 0, "from_cache": 0}
+        self.stats: dict[str, Any] = {"city_days": 0, "recomputed": 0, "carried_over": 0,
+                                      "from_cache": 0}
 
     def grey(self, i: int) -> shapely.Geometry | None:
         """The grey zone of history day ``i`` as the queries see it (:func:`day_grey`)."""
@@ -343,12 +347,23 @@ class _Walk:
         got = self._pos.get(key)
         if got is None or got[0]() is not plan:
             table = self._pos
-            # dropped with the plan (before its id can be given to another object)
-            ref = weakref.ref(plan, lambda _, k=key: table.pop(k, None))
+
+            def drop(_: object) -> None:
+                """Forget the plan with it (before its id can be given to another object)."""
+                table.pop(key, None)
+
+            ref = weakref.ref(plan, drop)
             got = (ref, {m: np.searchsorted(self.union[m], mp.net.parent_edges).astype(np.int32)
                          for m, mp in plan.modes.items()})
             self._pos[key] = got
         return got[1]
+
+    def covers(self, day: DayState) -> bool:
+        """Whether ``day`` is ready (:meth:`DayState.ready`) for every plan made so far."""
+        if day.raster is None or not day.exp:
+            return False
+        assert self.raster_box is not None, "the day's raster was built on this box"
+        return day.raster.contains_box(self.raster_box)
 
     def plan(self, place: Place, hubs: list[Place]) -> CityPlan:
         plan = plan_city(self.ws, place, hubs, self.options)
@@ -403,25 +418,25 @@ class _Walk:
                         day = DayState(geom, hostile_parts(ws, geom, self.options, grey),
                                        serial=i)
                     hubs = self.hubs(place, day.index)
-                    same = st is not None and [x.ident for x in hubs] == \
-                        [x.ident for x in st.plan.hubs]
+                    # the previous state, if its plan has these hubs
+                    same = st if st is not None and [x.ident for x in hubs] == \
+                        [x.ident for x in st.plan.hubs] else None
                     local_near = st is None or _touches(
                         changed, _around(place.xy, local_reach_m(self.options,
                                                                  st.local_dist_m)))
-                    if (self.incremental and same and not local_near
-                            and not _touches(changed, self.near_box(st.plan))):
-                        row, rr, recomputed = st.row, st.routes, False
+                    if (self.incremental and same is not None and not local_near
+                            and not _touches(changed, self.near_box(same.plan))):
+                        row, rr, recomputed = same.row, same.routes, False
                         self.stats["carried_over"] += 1
                     else:
-                        plan = st.plan if same else self.plan(place, hubs)
-                        if day.raster is None or not day.exp or \
-                                not day.raster.contains_box(self.raster_box):
+                        plan = same.plan if same is not None else self.plan(place, hubs)
+                        if not self.covers(day):
                             day.ready(ws, self.union, self.raster_box, self.options,
                                       last_ready if self.incremental else None,
                                       np.vstack(since) if since else np.empty((0, 4)))
                             if last_ready is not day:
                                 last_ready, since = day, []
-                        prev = st if (self.incremental and same) else None
+                        prev = same if self.incremental else None
                         st = city_day_figures(ws, plan, day, self.pos(plan), prev,
                                               local_unchanged=not local_near)
                         state[cid] = st

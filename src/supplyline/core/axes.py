@@ -450,6 +450,7 @@ def profile_axes(layers: AxisLayers, held: shapely.Geometry | None,
     rail = np.bincount(pi, weights=ln, minlength=len(segs))
     bu, bu_tree = layers.builtup, layers.builtup_tree
     if skip_centre_area and len(bu):
+        assert bu_tree is not None, "AxisLayers.__post_init__ builds every missing tree"
         own = bu_tree.query(shapely.points(*centre), predicate="intersects")
         if len(own):  # the city's own built-up area is not any direction's
             bu = np.delete(bu, own)

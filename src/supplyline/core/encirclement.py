@@ -44,7 +44,7 @@ def bearing_runs(flags: np.ndarray, step_deg: float) -> list[tuple[float, float]
     f = np.roll(flags, -k)
     d = np.diff(np.concatenate([[0], f.astype(int), [0]]))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
-    out = []
+    out: list[tuple[float, float]] = []
     for s, e in zip(starts, ends, strict=True):
         out.append((((s + k) % n) * step_deg, ((e + k) % n) * step_deg))
     return out
@@ -144,7 +144,7 @@ def approaches(held: shapely.Geometry, centre: tuple[float, float], max_km: floa
     if not np.isfinite(d).any() or (d == 0).all():
         return []
     near = d <= d[np.isfinite(d)].min() + slack_km
-    arms = []
+    arms: list[Arm] = []
     for a, b in bearing_runs(near, step):
         idx = (np.arange(int(round(a / step)), int(round(a / step)) +
                          int(round(((b - a) % 360) / step)) + 1) % n_bearings)
@@ -152,9 +152,9 @@ def approaches(held: shapely.Geometry, centre: tuple[float, float], max_km: floa
         arms.append(Arm(j * step, compass8(j * step), round(float(d[j]), 2), (a, b)))
     arms.sort(key=lambda x: x.distance_km)
     merged: list[Arm] = []  # arms closer than min_sep_deg / 2 to a nearer arm are one arm
-    for a in arms:
-        if all(_angle(a.bearing_deg, m.bearing_deg) >= min_sep_deg / 2 for m in merged):
-            merged.append(a)
+    for arm in arms:
+        if all(_angle(arm.bearing_deg, m.bearing_deg) >= min_sep_deg / 2 for m in merged):
+            merged.append(arm)
     return merged
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ def _same(a: object, b: object) -> bool:
 
 
 def persistent_changes(values: np.ndarray, persist: int, *, pending: bool = False
-                       ) -> list[tuple[int, object, object]]:
+                       ) -> list[tuple[int, Any, Any]]:
     """Indexes where a series settles into a new value for >= ``persist`` samples.
 
     Returns (index, old value, new value); the first value is the initial state. A new
@@ -55,7 +56,7 @@ def persistent_changes(values: np.ndarray, persist: int, *, pending: bool = Fals
     confirmed: :func:`pending_from` tells which). :func:`first_persistent` applies the
     same rule to a series of flags.
     """
-    out: list[tuple[int, object, object]] = []
+    out: list[tuple[int, Any, Any]] = []  # the values are elements of the array
     n = len(values)
     if n == 0:
         return out
@@ -289,7 +290,7 @@ def trends(days: pd.DataFrame, routes: pd.DataFrame | None, at=None, *,
     return out
 
 
-def _r(x: float, n: int = 3) -> float | None:
+def _r(x: float | None, n: int = 3) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), n) + 0.0
 
 
@@ -405,14 +406,16 @@ def backtest(dates: pd.Series, values: np.ndarray, threshold: float, *,
     """
     dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
     values = np.asarray(values, dtype=float)
-    end = dates.iloc[-1].date() if len(dates) else None
-    errors, inside, false_alarm, missed = [], [], 0, 0
+    errors: list[int] = []
+    inside: list[bool] = []
+    false_alarm, missed = 0, 0
     cases: list[tuple[dt.date, dt.date, dt.date]] = []  # (forecast made, eta, actual)
     days: dict[str, list[float]] = {"trend": [], **{b: [] for b in BASELINES}}
     truth: list[float] = []
-    start = dates.iloc[0] + pd.Timedelta(days=window_days) if len(dates) else None
-    if start is None:
+    if not len(dates):
         return _bt_summary(errors, inside, 0, 0, cases, days, truth, horizon_days)
+    end = dates.iloc[-1].date()
+    start = dates.iloc[0] + pd.Timedelta(days=window_days)
     for at in pd.date_range(start, dates.iloc[-1], freq=f"{step_days}D"):
         prior = dates[dates <= at]
         if not len(prior):

@@ -342,6 +342,7 @@ class HeldIndex:
         if thresholds is None:
             dist = self.sampled_clearance(net, ids, cap_m)
         else:
+            assert self.coarse is not None, "build() makes the coarse tree with the kdtree"
             half = net.length[ids] / 2
             d, _ = self.coarse.query(net.edge_mid_xy[ids], distance_upper_bound=cap_m + 2000)
             d = np.minimum(d, cap_m + 2000)

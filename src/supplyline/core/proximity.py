@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -74,8 +76,9 @@ class ProximitySeries:
                 "history_first": str(self.dates[0]), "history_last": str(self.dates[-1])}
 
 
-def distance_series(geoms: np.ndarray, dates: list[dt.date], target: shapely.Geometry,
-                    label: str, cap_km: float = 100.0) -> ProximitySeries:
+def distance_series(geoms: np.ndarray | Sequence[Any], dates: list[dt.date],
+                    target: shapely.Geometry, label: str, cap_km: float = 100.0
+                    ) -> ProximitySeries:
     """Distance (km) from each day's held territory to ``target`` (0 = touches/crosses).
 
     Each day is first clipped to the target's box grown by ``cap_km`` (one vectorised

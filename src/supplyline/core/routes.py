@@ -28,7 +28,7 @@ city and its hubs, on its degree-2 chains contracted (:class:`Chains`) where giv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from scipy import sparse
@@ -127,7 +127,8 @@ class Route:
     status: str = "cut"
     km_by_band: dict[str, float] = field(default_factory=dict)
     refs: list[str] = field(default_factory=list)
-    edge_ids: list[int] = field(default_factory=list)
+    #: a list, or an int array for the timeline's lean routes (see RouteEngine.describe)
+    edge_ids: list[int] | np.ndarray = field(default_factory=list)
     #: the rule that chose this route (see :func:`policy_text`)
     policy: str = ""
     #: safest route: the detour cap (x the peacetime length) and the length limit applied
@@ -193,7 +194,8 @@ def route_label(ref: str, eref: str) -> str:
     return "/".join(parts)
 
 
-def refs_in_order(net: Network, edge_ids: list[int], min_km: float = 1.0) -> list[str]:
+def refs_in_order(net: Network, edge_ids: list[int] | np.ndarray | None,
+                  min_km: float = 1.0) -> list[str]:
     """Route numbers along a path, consecutive repeats merged, stretches < ``min_km`` and
     unnumbered roads dropped."""
     if edge_ids is None or len(edge_ids) == 0:
@@ -395,6 +397,7 @@ def policy_text(kind: str, profile: ThreatProfile, *, detour_cap: float | None =
     if kind == "avoid_held":
         return POLICY_AVOID_HELD
     if kind == "beyond":
+        assert band is not None, "a 'beyond' route is stated with its band"
         return (f"held-avoiding route with the fewest km within the {band} band "
                 f"({profile.threshold_m(band) / 1000:g} km of held territory), then the "
                 "shortest: where routes stay beyond the band all the way, the shortest of "
@@ -513,6 +516,14 @@ class _Search:
         ee = np.concatenate([e, e])
         keep = a != b
         return a[keep], b[keep], ee[keep]
+
+    @overload
+    def run(self, mask: np.ndarray, limit: float = ..., paths: Literal[False] = ...,
+            local: bool = ...) -> tuple[np.ndarray, None]: ...
+
+    @overload
+    def run(self, mask: np.ndarray, limit: float = ..., *, paths: Literal[True],
+            local: bool = ...) -> tuple[np.ndarray, list[list[int] | None]]: ...
 
     def run(self, mask: np.ndarray, limit: float = np.inf, paths: bool = False,
             local: bool = False) -> tuple[np.ndarray, list[list[int] | None] | None]:
@@ -674,7 +685,7 @@ class RouteEngine:
             # every safest route is known, so each hub has a held-avoiding route: whether
             # one exists is all that is asked, no search needed
             avoid_m = np.zeros(len(hubs))
-            avoid_local = [[] for _ in hubs]
+            avoid_local: list[list[int] | None] = [[] for _ in hubs]
         else:
             avoid_m, avoid_local = search.run(search.level >= 0, paths=True, local=True)
         if search_avoid or describe_avoid:
@@ -690,12 +701,12 @@ class RouteEngine:
             pp = {"policy": POLICY_PEACETIME}
             r = {"peacetime": kept(name, "peacetime", peace[i], pp) or self.describe(
                      "peacetime", name, peace[i], pm[i], with_refs, lean, **pp)}
-            ap = {"policy": POLICY_AVOID_HELD}
-            r["avoid_held"] = (self.describe("avoid_held", name, avoid[i], pm[i], with_refs,
-                                             lean, **ap)
-                               if describe_avoid or avoid[i] is None else
-                               Route("avoid_held", name, True, edge_ids=avoid[i] if lean
-                                     else list(avoid[i]), **ap))
+            ap: dict[str, Any] = {"policy": POLICY_AVOID_HELD}
+            a = avoid[i]
+            r["avoid_held"] = (self.describe("avoid_held", name, a, pm[i], with_refs, lean, **ap)
+                               if describe_avoid or a is None else
+                               Route("avoid_held", name, True, edge_ids=a if lean else list(a),
+                                     **ap))
             ch = self.choices.get(name)
             sp = {"policy": policy_text("safest", prof, detour_cap=detour_cap,
                                         limit_m=None if ch is None else ch.limit_m,

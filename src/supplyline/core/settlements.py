@@ -20,6 +20,8 @@ on the edge of) held territory.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -88,7 +90,7 @@ def band_transitions(population: np.ndarray, band_start: np.ndarray, band_end: n
     moved = a != b
     into = np.bincount(b[moved], weights=pop[moved], minlength=k)
     out_of = np.bincount(a[moved], weights=pop[moved], minlength=k)
-    trans = []
+    trans: list[dict[str, Any]] = []
     if moved.any():
         pairs = a[moved] * k + b[moved]
         cnt = np.bincount(pairs, minlength=k * k)

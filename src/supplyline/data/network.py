@@ -153,6 +153,11 @@ class Network:
     ``component`` and the geometry.
     """
 
+    #: a sub-network's edge and node ids in the network it was cut from (set by
+    #: :meth:`subnetwork` only; other networks have neither attribute)
+    parent_edges: np.ndarray
+    parent_nodes: np.ndarray
+
     def __init__(self, mode: str, node_xy: np.ndarray, edges: gpd.GeoDataFrame | None = None,
                  report: dict | None = None, *, columns: dict[str, Any] | None = None,
                  lines: Lines | _LinesView | None = None):
@@ -224,7 +229,7 @@ class Network:
         return np.asarray(self._column("length"), dtype=np.float64)
 
     @property
-    def line_store(self) -> Lines:
+    def line_store(self) -> Lines | _LinesView:
         if self._lines is None:
             e = self.edges
             self._lines = Lines.of(e.geometry.values._data if hasattr(
@@ -248,7 +253,7 @@ class Network:
     def attr(self) -> dict[str, np.ndarray]:
         """Edge attributes as plain numpy object arrays of str, "" where missing (fast
         element access); ``ref1`` is the first route number of ``ref``."""
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for c in ("cls", "ref", "eref", "name"):
             if c in self._columns:
                 codes, values = self._column(c)

@@ -413,7 +413,8 @@ class PlaceIndex:
             out[f"txt.{name}"] = _join(getattr(self, name))
         out["txt.district_key"] = _join(name_key(n) for n in self.district_name)
         with open(path, "wb") as fh:
-            np.savez(fh, **out)
+            # numpy's stub lets **kwds meet `allow_pickle: bool`; the keys are array names
+            np.savez(fh, **out)  # type: ignore[arg-type]
 
     @classmethod
     def read(cls, path: Path) -> PlaceIndex:
@@ -582,6 +583,7 @@ class Gazetteer:
         self._conflicts: pd.DataFrame | None = (
             conflicts if conflicts is not None else _empty_conflicts()).reset_index(drop=True)
         self._entry: Any = None
+        self._rebuild: Callable[[], Gazetteer] | None = None  # with _entry
         if self._oblasts and (self._places["oblast"] == "").all():
             self._assign_oblasts()
         self.index = PlaceIndex.of_frames(self._places, self._districts)
@@ -607,6 +609,7 @@ class Gazetteer:
             except (OSError, ValueError, KeyError):
                 pass
         self._entry.discard(f"{name}: unreadable or checksum differs from its manifest")
+        assert self._rebuild is not None, "tables are read lazily only from a cache entry"
         fresh = self._rebuild()  # the same inputs give the same tables
         if len(fresh.places) != len(self.index.xy):
             raise DataFormatError("places cache changed while it was read; run the "

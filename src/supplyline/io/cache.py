@@ -124,20 +124,12 @@ def open_entry(kind: str, key: str, schema: int, *, root: Path | None = None,
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        return _bad(d, f"unreadable manifest ({exc})")
-    if not isinstance(manifest, dict) or manifest.get("schema") != schema \
-            or manifest.get("kind") != kind or not isinstance(manifest.get("files"), dict):
-        return _bad(d, f"schema {manifest.get('schema') if isinstance(manifest, dict) else '?'}"
-                       f" (expected {schema})")
-    for name, info in manifest["files"].items():
-        p = d / name
-        try:
-            if p.stat().st_size != info["size"]:
-                return _bad(d, f"{name}: size differs from its manifest")
-            if verify and crc32_file(p) != info["crc32"]:
-                return _bad(d, f"{name}: checksum differs from its manifest")
-        except (OSError, KeyError, TypeError) as exc:
-            return _bad(d, f"{name}: {exc}")
+        why: str | None = f"unreadable manifest ({exc})"
+    else:
+        why = _manifest_problem(d, manifest, kind, schema, verify)
+    if why is not None:
+        _bad(d, why)
+        return None
     return Entry(kind, key, d, manifest.get("meta") or {}, manifest["files"])
 
 
@@ -171,13 +163,32 @@ def remove_entry(kind: str, key: str, *, root: Path | None = None) -> None:
     shutil.rmtree(entry_dir(kind, key, root), ignore_errors=True)
 
 
-def _bad(d: Path, why: str) -> None:
-    log.warning("cache entry %s is damaged (%s): rebuilding it", d, why)
-    shutil.rmtree(d, ignore_errors=True)
+def _manifest_problem(d: Path, manifest: Any, kind: str, schema: int,
+                      verify: bool) -> str | None:
+    """Why the entry in ``d`` with this parsed manifest is unusable, or None if it checks
+    out."""
+    if not isinstance(manifest, dict) or manifest.get("schema") != schema \
+            or manifest.get("kind") != kind or not isinstance(manifest.get("files"), dict):
+        return (f"schema {manifest.get('schema') if isinstance(manifest, dict) else '?'}"
+                f" (expected {schema})")
+    for name, info in manifest["files"].items():
+        p = d / name
+        try:
+            if p.stat().st_size != info["size"]:
+                return f"{name}: size differs from its manifest"
+            if verify and crc32_file(p) != info["crc32"]:
+                return f"{name}: checksum differs from its manifest"
+        except (OSError, KeyError, TypeError) as exc:
+            return f"{name}: {exc}"
     return None
 
 
-def write_entry(kind: str, key: str, schema: int, writer: Callable[[Path], None], *,
+def _bad(d: Path, why: str) -> None:
+    log.warning("cache entry %s is damaged (%s): rebuilding it", d, why)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def write_entry(kind: str, key: str, schema: int, writer: Callable[[Path], object], *,
                 meta: dict[str, Any] | None = None, root: Path | None = None) -> Entry | None:
     """Create the entry ``kind/key``: ``writer(directory)`` writes its files into a fresh
     temporary directory; the manifest (schema, sizes, checksums, ``meta``) is written
@@ -243,7 +254,7 @@ def sweep_stale(root: Path | None = None, older_than_s: float = STALE_AFTER_S) -
 
 # --------------------------------------------------------------------------- user files
 
-def atomic_write(path: Path, writer: Callable[[Path], None], *, mode: int = 0o644) -> Path:
+def atomic_write(path: Path, writer: Callable[[Path], object], *, mode: int = 0o644) -> Path:
     """Call ``writer(tmp)`` and move tmp over ``path`` only when it succeeded; the file
     gets ``mode`` (0644: readable by everyone, as files a user gets should be).
 

@@ -279,6 +279,12 @@ def _way_points(nodes: osmium.osm.WayNodeList) -> list[tuple[float, float]]:
         return out
 
 
+def _tag(tags: osmium.osm.TagList, key: str) -> str:
+    """The value of tag ``key``, "" when the way has none (``TagList.get`` is typed
+    Optional whatever the default)."""
+    return tags.get(key) or ""
+
+
 def _tag_filter(wanted: frozenset[str]) -> osmium.filter.TagFilter:
     pairs: list[tuple[str, str]] = []
     if "road" in wanted:
@@ -298,26 +304,27 @@ def _read(path: Path, wanted: frozenset[str], collector: _Collector) -> None:
     want_road = "road" in wanted
     want_rail = "rail" in wanted
     for way in processor:
+        assert isinstance(way, osmium.osm.Way), "the entity filter passes ways only"
         tags = way.tags
-        if tags.get("area", "") == "yes":
+        if _tag(tags, "area") == "yes":
             continue
-        road = road_class(tags.get("highway", "")) if want_road else None
-        rail = rail_class(tags.get("railway", ""), tags.get("service", "")) if want_rail else None
+        road = road_class(_tag(tags, "highway")) if want_road else None
+        rail = rail_class(_tag(tags, "railway"), _tag(tags, "service")) if want_rail else None
         if road is None and rail is None:
             continue
         points = _way_points(way.nodes)
         if len(points) < 2:
             collector.skipped += 1
             continue
-        name = tags.get("name", "")
+        name = _tag(tags, "name")
         source_id = f"osm:way/{way.id}"
         rows: list[_Row] = []
         if road is not None:
-            ref, eref = split_route_refs(tags.get("ref", ""), tags.get("int_ref", ""))
-            surface = surface_class(tags.get("surface", ""))
+            ref, eref = split_route_refs(_tag(tags, "ref"), _tag(tags, "int_ref"))
+            surface = surface_class(_tag(tags, "surface"))
             rows.append(("road", road, ref, eref, surface, name, "", source_id, "", "", ""))
         if rail is not None:
-            ref, eref = split_route_refs(tags.get("ref", ""))
+            ref, eref = split_route_refs(_tag(tags, "ref"))
             rows.append(
                 (
                     "rail",
@@ -328,9 +335,9 @@ def _read(path: Path, wanted: frozenset[str], collector: _Collector) -> None:
                     name,
                     "",
                     source_id,
-                    tags.get("electrified", ""),
-                    tags.get("gauge", ""),
-                    tags.get("usage", ""),
+                    _tag(tags, "electrified"),
+                    _tag(tags, "gauge"),
+                    _tag(tags, "usage"),
                 )
             )
         collector.add(points, rows)
