@@ -304,8 +304,8 @@ def run_baseline(egm_path: Path, deepstate_dir: Path, plans: dict, dates: list[d
     nets = nets or {m: build_network(egm_path, m) for m in modes}
     regions = {}
     for p in {id(p): p for day in dates for p in plans.get(day, [])}.values():
-        if not p.hubs:
-            continue
+        if not p.hubs or any(m not in p.modes for m in modes):
+            continue  # (a city with no rail to any hub that day: not compared)
         regions[id(p)] = {}
         for m in modes:  # the same end points as supplyline: its city and hub nodes
             mp = p.modes[m]
