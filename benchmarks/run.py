@@ -17,7 +17,7 @@ sweep ``compute_timeline`` over ``near_front_cities(min_population=10000,
 within_km=50)`` and all history days (``--quick``: 5 cities x 60 days); (f) the baseline
 (``benchmarks/baseline.py``) on an identical subset, with the speed ratio and agreement;
 (g) scaling with network size, cities and days (``scaling.py``); (h) the sweep on a Dask
-cluster on 127.0.0.1 (``distributed.py``); (i) the web service under load
+cluster on 127.0.0.1 (``dask_cluster.py``); (i) the web service under load
 (``load.py``, when present).
 
 Caches are written to a fresh temporary directory (``SUPPLYLINE_CACHE``) unless
@@ -329,7 +329,7 @@ def stage_baseline(cities: list[str], start: str, days: int, sample_days: int,
 
 def stage_dask(days: list[int], workers: int) -> dict:
     sys.path.insert(0, str(HERE))
-    from distributed import run as run_dask
+    from dask_cluster import run as run_dask
 
     return run_dask(days, workers)
 

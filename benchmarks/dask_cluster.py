@@ -1,6 +1,6 @@
 """The sweep on a real Dask cluster on 127.0.0.1 against the local run.
 
-    python benchmarks/distributed.py [--days 60 240 0] [--json out.json]
+    python benchmarks/dask_cluster.py [--days 60 240 0] [--json out.json]
 
 Starts a ``dask scheduler`` and two ``dask worker`` processes (one thread each, bound
 to 127.0.0.1, no dashboard), waits until both workers joined, then runs
@@ -50,11 +50,15 @@ class Cluster:
         self.address = f"tcp://127.0.0.1:{port}"
         self._start([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
                      "--dashboard-address", ":0", "--no-show"], "scheduler")
-        for i in range(self.n):
-            self._start([dask, "worker", self.address, "--host", "127.0.0.1",
-                         "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                         "--name", f"w{i}", "--memory-limit", "0"], f"worker{i}")
-        self._wait()
+        try:
+            for i in range(self.n):
+                self._start([dask, "worker", self.address, "--host", "127.0.0.1",
+                             "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                             "--name", f"w{i}", "--memory-limit", "0"], f"worker{i}")
+            self._wait()
+        except BaseException:  # stop what was started
+            self.__exit__()
+            raise
         return self
 
     def _start(self, cmd: list[str], name: str) -> None:
