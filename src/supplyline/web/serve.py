@@ -26,8 +26,9 @@ def prepare_board(ws: Any, directory: Path, spec: BoardSpec, *, build: bool = Tr
         return state, why
     t0 = time.perf_counter()
     m = build_tables(ws, directory, spec, workers=workers, progress=progress)
+    first = m["spec"].get("start") or m["history"]["first"]  # the board's range
     return state, (f"{why}: built the board's tables ({m['cities']} cities, "
-                   f"{m['history']['first']} to {m['history']['last']}) in "
+                   f"{first} to {m['history']['last']}) in "
                    f"{time.perf_counter() - t0:.0f} s into {directory}")
 
 
