@@ -126,6 +126,11 @@ def open_entry(kind: str, key: str, schema: int, *, root: Path | None = None,
     except (OSError, ValueError) as exc:
         why: str | None = f"unreadable manifest ({exc})"
     else:
+        if _other_version(manifest, kind, schema):  # not damage: an upgrade, say so
+            log.warning("cache entry %s was made by another version of supplyline (schema "
+                        "%s, this one reads %s): rebuilding it", d, manifest["schema"], schema)
+            shutil.rmtree(d, ignore_errors=True)
+            return None
         why = _manifest_problem(d, manifest, kind, schema, verify)
     if why is not None:
         _bad(d, why)
@@ -161,6 +166,13 @@ def _mtime(p: Path) -> float:
 def remove_entry(kind: str, key: str, *, root: Path | None = None) -> None:
     """Delete the entry ``kind/key`` if it exists (superseded entries)."""
     shutil.rmtree(entry_dir(kind, key, root), ignore_errors=True)
+
+
+def _other_version(manifest: Any, kind: str, schema: int) -> bool:
+    """True for a well-formed manifest of this kind written with another schema."""
+    return (isinstance(manifest, dict) and manifest.get("kind") == kind
+            and isinstance(manifest.get("schema"), int) and manifest["schema"] != schema
+            and isinstance(manifest.get("files"), dict))
 
 
 def _manifest_problem(d: Path, manifest: Any, kind: str, schema: int,
