@@ -153,3 +153,18 @@ def test_frame_dates_and_band_colours():
     cols = band_colours(ThreatProfile())
     assert len(cols) == len(ThreatProfile().names) and len(set(cols)) == len(cols)
     assert len(band_colours(ThreatProfile.parse("a=5,b=10"))) == 4
+
+
+def test_map_texts_follow_the_language():
+    """The PNG map's legend texts go through the catalogue (they were English only after a
+    merge dropped the wrapping)."""
+    from supplyline.core.exposure import ThreatProfile
+    from supplyline.i18n import use_language
+    from supplyline.viz import maps
+
+    prof = ThreatProfile()
+    with use_language("uk"):
+        assert maps._band_label(prof, 0) == "утримувана територія"
+        assert maps._band_label(prof, len(prof.names) - 1).startswith("поза смугами")
+    with use_language("en"):
+        assert maps._band_label(prof, 0) == "held territory"

@@ -32,6 +32,7 @@ from ..core.exposure import ThreatProfile
 from ..crs import metric_xy, to_metric
 from ..data.control import parse_date
 from ..errors import SupplylineError
+from ..i18n import N_, _, band_label, oblast_label, place_name, status_label
 from ..io.cache import atomic_write
 from .palette import (
     BOTTLENECK,
@@ -49,10 +50,10 @@ from .palette import band_colours as _palette_colours
 MAP_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
 
-ATTRIBUTION = ("Control: DeepStateMap · Network: © EuroGeographics (EuroGlobalMap) · "
-               "Boundaries: © OpenStreetMap contributors · Places: GeoNames")
-BAND_NOTE = ("Threat bands are assumed reach distances from held territory "
-             "(strategic scale), not measurements.")
+ATTRIBUTION = N_("Control: DeepStateMap · Network: © EuroGeographics (EuroGlobalMap) · "
+                 "Boundaries: © OpenStreetMap contributors · Places: GeoNames")
+BAND_NOTE = N_("Threat bands are assumed reach distances from the front "
+               "(strategic scale), not measurements.")
 
 #: Colours and patterns come from the shared palette (:mod:`supplyline.viz.palette`).
 HELD_FILL_RGB = tuple(
@@ -323,11 +324,12 @@ def _band_outlines(held_geom, box, profile: ThreatProfile, simplify_m: float):
 def _band_label(profile: ThreatProfile, i: int) -> str:
     names = profile.names
     if i == 0:
-        return "held territory"
+        return _("held territory")
     if i == len(names) - 1:
-        return f"beyond: > {profile.bands[-1].max_km:g} km"
+        return _("beyond: > {km} km").format(km=f"{profile.bands[-1].max_km:g}")
     lo = profile.bands[i - 2].max_km if i >= 2 else 0
-    return f"{names[i]}: {lo:g}–{profile.bands[i - 1].max_km:g} km"
+    return _("{band}: {lo}–{hi} km").format(band=band_label(names[i]), lo=f"{lo:g}",
+                                            hi=f"{profile.bands[i - 1].max_km:g}")
 
 
 LEGEND_GAP_IN = 0.16
@@ -431,7 +433,9 @@ def _pick_places(ws, box, exclude: list[tuple[tuple[float, float], int]], n: int
         names.add(name)
         pop = int(pl["population"].iat[i])
         taken.append((p, max(min_sep_m, city_radius_m(pop))))
-        chosen.append((name, float(p[0]), float(p[1]), pop))
+        uk = str(pl["name_uk"].iat[i] or "") if "name_uk" in pl else ""
+        chosen.append((place_name({"name": name, "name_uk": uk}), float(p[0]), float(p[1]),
+                       pop))
         if len(chosen) >= n:
             break
     return chosen
@@ -776,13 +780,14 @@ def _label_by_priority(lab, scene: _Scene, frame: _Frame, others: list, dots: li
     place = scene.place
     cxy = np.asarray(place.xy)
     nxy = scene.corridor.get("narrowest_xy")
-    lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
+    lab.place(cxy[0], cxy[1], place_name(place), gap=4, fontsize=12, fontweight="bold", zorder=15)
     if frame.show_narrow:
         lab.place(nxy[0], nxy[1],
-                  f"narrowest corridor\n{scene.corridor['width_km']:.1f} km clear",
+                  _("narrowest corridor\n{km} km clear").format(
+                      km=f"{scene.corridor['width_km']:.1f}"),
                   gap=2, fontsize=8, fontstyle="italic", zorder=14, linespacing=1.0)
     for h in frame.hub_in:
-        lab.place(h.xy[0], h.xy[1], h.name, gap=2, fontsize=10, fontweight="bold",
+        lab.place(h.xy[0], h.xy[1], place_name(h), gap=2, fontsize=10, fontweight="bold",
                   color=frame.hub_cols[h.name], zorder=14)
     n_lab = 0
     for (name, x, y, pop), dot in zip(others, dots, strict=True):
@@ -800,21 +805,28 @@ def _draw_titles(fig, scene: _Scene, layout: dict) -> None:
     attribution and band note along the bottom."""
     place, held = scene.place, scene.held
     fig_h = layout["fig_h"]
-    title = f"{place.name}, {place.oblast}" if place.oblast else place.name
-    data_txt = (f"control data of {held.date}" if held.exact
-                else f"data of {held.date} (last known day before {held.requested})")
-    where = ("city centre is held" if scene.centre_held
-             else f"centre {scene.distance_km:.1f} km from the front")
-    what = "Held territory, threat bands, main roads and railways by exposure"
+    title = (f"{place_name(place)}, {oblast_label(place.oblast)}" if place.oblast
+             else place_name(place))
+    data_txt = (_("control data of {day}").format(day=held.date) if held.exact
+                else _("data of {day} (last known day before {asked})").format(
+                    day=held.date, asked=held.requested))
+    where = (_("city centre is held") if scene.centre_held
+             else _("centre {km} km from the front").format(km=f"{scene.distance_km:.1f}"))
+    what = _("Held territory, threat bands, main roads and railways by exposure")
     if scene.hubs:
-        what += ", road routes to rear hubs"
+        what += ", " + _("road routes to rear hubs")
     x0 = layout["left_in"] / layout["fig_w"]
     fig.text(x0, 1 - 0.2 / fig_h, f"{title} — {held.requested}", fontsize=16,
              fontweight="bold", va="top", ha="left")
-    fig.text(x0, 1 - 0.6 / fig_h, f"{what} · {where} · {data_txt}", fontsize=9.5, va="top",
-             ha="left", color="#333333")
-    fig.text(x0, 0.3 / fig_h, ATTRIBUTION, fontsize=7.5, color="#444444", va="center")
-    fig.text(x0, 0.12 / fig_h, BAND_NOTE, fontsize=7, color="#666666", va="center")
+    sub = fig.text(x0, 1 - 0.6 / fig_h, f"{what} · {where} · {data_txt}", fontsize=9.5,
+                   va="top", ha="left", color="#333333")
+    # longer in some languages: smaller rather than past the figure's right edge
+    room = (1 - x0) * fig.bbox.width - 10
+    width = sub.get_window_extent(renderer=fig.canvas.get_renderer()).width
+    if width > room:
+        sub.set_fontsize(9.5 * room / width)
+    fig.text(x0, 0.3 / fig_h, _(ATTRIBUTION), fontsize=7.5, color="#444444", va="center")
+    fig.text(x0, 0.12 / fig_h, _(BAND_NOTE), fontsize=7, color="#666666", va="center")
 
 
 def _safest_width(i: int) -> float:
@@ -832,25 +844,27 @@ def _legend_sections(profile, colours, scene: _Scene, frame: _Frame) -> list:
 
     styles = band_linestyles(profile)
     sections = [
-        ("Territory",
+        (_("Territory"),
          [Patch(facecolor=HELD_FILL, alpha=HELD_ALPHA, edgecolor=HELD_EDGE, linewidth=0.9),
           line(color=OBLAST_LINE, lw=0.8)],
-         [f"held territory ({scene.held.date})", "oblast boundary"]),
-        ("Threat band limits (assumed)",
+         [_("held territory ({day})").format(day=scene.held.date), _("oblast boundary")]),
+        (_("Threat band limits (assumed)"),
          [line(color=colours[i + 1], lw=1.2, linestyle=DASH) for i in range(len(profile.bands))],
-         [f"{b.name}: {b.max_km:g} km from held" for b in profile.bands]),
-        ("Main roads and railways by band",
+         [_("{band}: {km} km from the front").format(band=band_label(b.name),
+                                                     km=f"{b.max_km:g}")
+          for b in profile.bands]),
+        (_("Main roads and railways by band"),
          [line(color=colours[i], lw=2.3, linestyle=styles[i], dash_capstyle="butt")
           for i in range(len(profile.names))]
          + [_Side(line(color="#555555", lw=ROAD_WIDTHS[c], solid_capstyle="butt")
                   for c in ("motorway", "primary", "secondary")),
             _rail_handle("#555555")],
          [_band_label(profile, i) for i in range(len(profile.names))]
-         + ["M / primary / secondary road", "railway"]),
+         + [_("M / primary / secondary road"), _("railway")]),
     ]
     if frame.show_local:
         sections[-1][1].append(line(color=LOCAL_ROAD, lw=0.8))
-        sections[-1][2].append("local road (not by band)")
+        sections[-1][2].append(_("local road (not by band)"))
     if scene.pairs:
         sections.append(_route_legend(scene, frame, line))
     sections.append(_marker_legend(scene, frame, line))
@@ -867,15 +881,15 @@ def _route_legend(scene: _Scene, frame: _Frame, line) -> tuple:
         safe, peace = pr["routes"]["safest"], pr["routes"]["peacetime"]
         hh.append((line(color=col, lw=_safest_width(i), alpha=0.45),
                    line(color=col, lw=1.6, linestyle=DASH)))
-        detail = (f"safest {safe['length_km']:.0f} km" if safe["found"]
-                  else "no held-free route")
+        detail = (_("safest {km} km").format(km=f"{safe['length_km']:.0f}") if safe["found"]
+                  else _("no held-free route"))
         if peace["found"]:
-            detail += f" · peacetime {peace['length_km']:.0f} km"
-        hl.append(f"{h.name}: {pr['status']}\n{detail}")
+            detail += " · " + _("peacetime {km} km").format(km=f"{peace['length_km']:.0f}")
+        hl.append(f"{place_name(h)}: {status_label(pr['status'])}\n{detail}")
     hh += [line(color="#777777", lw=6, alpha=0.45),
            line(color="#555555", lw=1.6, linestyle=DASH)]
-    hl += ["safest route (furthest from held)", "peacetime (shortest) route"]
-    return ("Road routes to rear hubs", hh, hl)
+    hl += [_("safest route (furthest from the front)"), _("peacetime (shortest) route")]
+    return (_("Road routes to rear hubs"), hh, hl)
 
 
 def _marker_legend(scene: _Scene, frame: _Frame, line) -> tuple:
@@ -883,28 +897,30 @@ def _marker_legend(scene: _Scene, frame: _Frame, line) -> tuple:
                markeredgewidth=2, linestyle="none"),
           line(marker="o", markersize=6, markerfacecolor="#303030", markeredgecolor="white",
                linestyle="none")]
-    ml = [scene.place.name, "place (size ~ population)"]
+    ml = [place_name(scene.place), _("place (size ~ population)")]
     if frame.hub_in:
         mh.append(line(marker="s", markersize=8, markerfacecolor="#777777",
                        markeredgecolor="white", linestyle="none"))
-        ml.append("rear hub")
+        ml.append(_("rear hub"))
     if frame.show_narrow:
         mh.append(line(marker="D", markersize=7, markerfacecolor=NARROW_FILL,
                        markeredgecolor="black", linestyle="none"))
-        ml.append("narrowest open-ground corridor")
+        ml.append(_("narrowest open-ground corridor"))
     res = scene.resilience
     if res is not None:
         n, band = res["disjoint_routes"], res["beyond_band"]
-        where = "avoiding held ground" if band == "held" else f"beyond {band}"
+        where = (_("avoiding held ground") if band == "held"
+                 else _("beyond {band}").format(band=band_label(band)))
         if res["bottleneck_edges"]:
             mh.append((line(color="black", lw=6), line(color=BOTTLENECK, lw=3),
                        line(marker="X", markersize=8, markerfacecolor=BOTTLENECK,
                             markeredgecolor="black", linestyle="none")))
-            ml.append(f"bottleneck: {n} disjoint road\nroute(s) {where}")
+            ml.append(_("bottleneck: {n} disjoint road\nroute(s) {where}").format(
+                n=n, where=where))
         else:
             mh.append(line(linestyle="none"))
-            ml.append("no road route avoids\nheld ground: no bottleneck to show")
-    return ("Markers", mh, ml)
+            ml.append(_("no road route avoids\nheld ground: no bottleneck to show"))
+    return (_("Markers"), mh, ml)
 
 
 # ---------------------------------------------------------------------- animation
@@ -1008,8 +1024,8 @@ def _draw_animation_context(ax, ws, place, ext) -> None:
     others = _pick_places(ws, box, [(place.xy, place.population)], 8,
                           max(3000.0, (ext[2] - ext[0]) / 35), (place.name,))
     dots = _place_dots(ax, lab, others)
-    lab.place(cxy[0], cxy[1], place.name, gap=4, fontsize=12, fontweight="bold", zorder=15)
-    for (name, x, y, _), dot in zip(others, dots, strict=True):
+    lab.place(cxy[0], cxy[1], place_name(place), gap=4, fontsize=12, fontweight="bold", zorder=15)
+    for (name, x, y, _pop), dot in zip(others, dots, strict=True):
         if not lab.place(x, y, name, fontsize=8.5, zorder=13, color="#202020"):
             dot.remove()
 
@@ -1025,11 +1041,11 @@ def _animation_texts(fig, ax, profile: ThreatProfile, step_days: int) -> tuple:
                Line2D([], [], color=HELD_EDGE, lw=1.0, alpha=0.45, linestyle=(0, (1.5, 1.5))),
                *[Line2D([], [], color=colours[i + 1], lw=1.2, linestyle=DASH)
                  for i in range(len(profile.bands))]]
-    labels = ["held territory", f"front {step_days} d earlier",
-              *[f"{b.name} {b.max_km:g} km" for b in profile.bands]]
+    labels = [_("held territory"), _("front {n} d earlier").format(n=step_days),
+              *[f"{band_label(b.name)} {b.max_km:g} {_('km')}" for b in profile.bands]]
     ax.legend(handles, labels, loc="upper left", fontsize=7.5, framealpha=0.85,
               handlelength=2.2, borderaxespad=0.4).set_zorder(30)
-    fig.text(0.15 / fig_w, 0.22 / fig_h, ATTRIBUTION, fontsize=6, color="#444444",
+    fig.text(0.15 / fig_w, 0.22 / fig_h, _(ATTRIBUTION), fontsize=6, color="#444444",
              va="center", ha="left")
     title = fig.text(0.15 / fig_w, 1 - 0.15 / fig_h, "", fontsize=15, fontweight="bold",
                      va="top", ha="left")
@@ -1082,15 +1098,16 @@ class _HeldFrames:
         self.prev = g
 
     def _caption(self, d: dt.date, held) -> None:
-        d_km, _ = centre_distance(self.place, self.ws.ground(held))
+        d_km, _where = centre_distance(self.place, self.ws.ground(held))
         dist = math.inf if d_km is None else d_km * 1000
         inside = dist == 0
         band = self.ws.profile.band_name(dist, inside)
-        self.title.set_text(f"{self.place.name} — {d}")
-        where = ("centre held" if inside else
-                 f"centre {dist / 1000:.1f} km from held territory ({band})"
-                 if math.isfinite(dist) else "no held territory")
-        data = "" if held.exact else f" · data of {held.date}"
+        self.title.set_text(f"{place_name(self.place)} — {d}")
+        where = (_("centre at the front") if inside else
+                 _("centre {km} km from the front ({band})").format(
+                     km=f"{dist / 1000:.1f}", band=band_label(band))
+                 if math.isfinite(dist) else _("no held territory"))
+        data = "" if held.exact else " · " + _("data of {day}").format(day=held.date)
         self.sub.set_text(f"{where}{data}")
         self.rows.append({"date": str(d), "data_date": str(held.date),
                           "distance_km": round(dist / 1000, 2) if math.isfinite(dist) else None,
