@@ -290,6 +290,15 @@ def test_city_page_in_ukrainian(server, real_board):
             assert "lang=uk" in page.get_attribute("#permalink", "href")
             heads = page.locator("#day-routes th").all_text_contents()
             assert heads[:2] == ["Вид", "До вузла"] or heads == []
+            name_uk = real_board.places[cid].name_uk
+            if name_uk:  # the Ukrainian place name where the data has one
+                assert name_uk in page.text_content("#city-name")
+            page.goto(server + "/?lang=uk")
+            page.wait_for_selector(READY, timeout=60_000)
+            assert page.locator("#board th[data-key='city']").text_content() == "Місто"
+            assert "Прифронтові міста на" in page.text_content("#board-title")
+            assert "lang=uk" in page.locator("#board a[href^='/city/']").first.get_attribute(
+                "href")
         finally:
             b.close()
     assert b.outside() == []

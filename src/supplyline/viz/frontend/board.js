@@ -8,7 +8,7 @@
   var data = null, map = null, mapReady = null, labels = [], seq = 0;
 
   var COLUMNS = [
-    {key: "city", label: SL.t("City"), sort: function (r) { return r.city.name; }, cell: cityCell},
+    {key: "city", label: SL.t("City"), sort: function (r) { return SL.placeName(r.city); }, cell: cityCell},
     {key: "distance", label: SL.t("Distance km"), num: true,
      sort: function (r) { return r.centre_held ? 0 : r.distance_to_front_km; },
      cell: function (r) {
@@ -48,8 +48,8 @@
   }
 
   function cityCell(r) {
-    return [h("a", {href: cityUrl(r), text: r.city.name}), h("br"),
-            h("span", {class: "muted", text: (r.city.oblast || "") +
+    return [h("a", {href: cityUrl(r), text: SL.placeName(r.city)}), h("br"),
+            h("span", {class: "muted", text: (r.city.oblast ? SL.oblastName(r.city.oblast) : "") +
               (r.data_date && r.data_date !== data.date ?
                 " \u00b7 " + SL.t("data of {day}", {day: r.data_date}) : "")})];
   }
@@ -160,7 +160,7 @@
       ul.appendChild(h("li", null, [h("span", {class: "nowrap muted", text: e.date + " "}),
         r ? h("a", {href: SL.keepLang("/city/" + encodeURIComponent(e.city_id) + "?date=" +
                                       e.date),
-                    text: e.city}) : e.city,
+                    text: SL.placeName(r.city)}) : e.city,
         ": " + SL.eventKind(e.kind) + " \u2014 " + e.subject + " (" + e.detail + ")"]));
     });
     if (!data.changes.length) {
@@ -195,7 +195,7 @@
             return x.city.id === p.id; })[0];
           if (!r) { return; }
           var body = h("div", {class: "popup"}, [
-            h("div", {class: "popup-title"}, h("a", {href: cityUrl(r), text: r.city.name})),
+            h("div", {class: "popup-title"}, h("a", {href: cityUrl(r), text: SL.placeName(r.city)})),
             h("div", {text: r.centre_held ? SL.t("centre held") :
                       SL.t("{km} km from the front", {km: fmt(r.distance_to_front_km, 1)})}),
             h("div", {text: SL.t("road: {road} \u00b7 rail: {rail}",
@@ -231,7 +231,7 @@
       labels.forEach(function (mk) { mk.remove(); });
       labels = data.cities.filter(function (r) { return r.near_front && SL.num(r.city.lon); })
         .sort(function (a, b) { return b.city.population - a.city.population; }).slice(0, 14)
-        .map(function (r) { return SL.label(map, [r.city.lon, r.city.lat], r.city.name, "small"); });
+        .map(function (r) { return SL.label(map, [r.city.lon, r.city.lat], SL.placeName(r.city), "small"); });
     });
   }
 

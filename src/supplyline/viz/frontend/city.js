@@ -73,11 +73,11 @@
 
   function header() {
     var c = page.city;
-    var name = c.name + (c.oblast ? ", " + c.oblast : "");
-    document.title = c.name + " \u2014 supplyline";
+    var name = SL.placeName(c) + (c.oblast ? ", " + SL.oblastName(c.oblast) : "");
+    document.title = SL.placeName(c) + " \u2014 supplyline";
     document.getElementById("city-name").textContent =
       SL.t("{city}: supply lines and held territory", {city: name});
-    var hubs = page.hubs.map(function (x) { return x.name; }).join(", ") || SL.t("none found");
+    var hubs = page.hubs.map(SL.placeName).join(", ") || SL.t("none found");
     var miss = page.series.missing.filter(Boolean).length;
     document.getElementById("city-sub").textContent =
       SL.t("{first} to {last}", {first: page.range[0], last: page.range[1]}) + " \u00b7 " +
@@ -288,7 +288,7 @@
 
   function addPlaces() {
     page.base.places.slice(0, 30).forEach(function (p) {
-      SL.label(map, [p.lon, p.lat], p.name, p.population >= 50000 ? "" : "small");
+      SL.label(map, [p.lon, p.lat], SL.placeName(p), p.population >= 50000 ? "" : "small");
     });
   }
 
@@ -332,7 +332,7 @@
     var out = [], c = page.city;
     (day.hubs || []).forEach(function (hb) {
       out.push(SL.feature({type: "Point", coordinates: [hb.lon, hb.lat]},
-                          {kind: "hub", id: hb.id, name: hb.name, r: 7, fill: hubColour(hb.id),
+                          {kind: "hub", id: hb.id, name: SL.placeName(hb), r: 7, fill: hubColour(hb.id),
                            stroke: "#ffffff", sw: 2}));
     });
     (day.bottlenecks || []).forEach(function (b) {
@@ -348,16 +348,16 @@
                            fill: P.narrow, stroke: "#000000", sw: 1.5}));
     }
     out.push(SL.feature({type: "Point", coordinates: [c.lon, c.lat]},
-                        {kind: "city", name: c.name, r: 8, fill: "#ffffff", stroke: "#000000",
+                        {kind: "city", name: SL.placeName(c), r: 8, fill: "#ffffff", stroke: "#000000",
                          sw: 3}));
     return out;
   }
 
   function pointLabels(day) {
     labels.forEach(function (m) { m.remove(); });
-    labels = [SL.label(map, [page.city.lon, page.city.lat], page.city.name, "city")];
+    labels = [SL.label(map, [page.city.lon, page.city.lat], SL.placeName(page.city), "city")];
     (day.hubs || []).forEach(function (hb) {
-      labels.push(SL.label(map, [hb.lon, hb.lat], hb.name, "hub"));
+      labels.push(SL.label(map, [hb.lon, hb.lat], SL.placeName(hb), "hub"));
     });
   }
 

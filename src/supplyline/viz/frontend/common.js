@@ -15,12 +15,18 @@ var SL = (function () {
 
   var messages = null;
 
-  /** ``msg`` (English) in the page's language, ``{name}`` filled from ``params``. */
-  function t(msg, params) {
+  /** The embedded catalogue {english: translation} (empty for English). */
+  function catalogue() {
     if (messages === null) {
       var el = document.getElementById("supplyline-messages");
       try { messages = el ? JSON.parse(el.textContent) || {} : {}; } catch (e) { messages = {}; }
     }
+    return messages;
+  }
+
+  /** ``msg`` (English) in the page's language, ``{name}`` filled from ``params``. */
+  function t(msg, params) {
+    catalogue();
     var out = Object.prototype.hasOwnProperty.call(messages, msg) ? messages[msg] : msg;
     if (!params) { return out; }
     return out.replace(/\{(\w+)\}/g, function (m, k) {
@@ -40,6 +46,23 @@ var SL = (function () {
           if (m) { el.setAttribute(a, t(m)); }
         });
       });
+  }
+
+  /** The page's language (``<html lang>``). */
+  function lang() { return document.documentElement.getAttribute("lang") || "en"; }
+
+  /** A place's name in the page's language: the Ukrainian name where the data has one
+   * and the page is Ukrainian, else the official romanisation. */
+  function placeName(p) {
+    if (!p) { return ""; }
+    return lang() === "uk" && p.name_uk ? String(p.name_uk) : String(p.name || "");
+  }
+
+  /** An oblast's English name (Donetsk Oblast) in the page's language. */
+  function oblastName(name) {
+    catalogue();
+    var key = "oblast\u0004" + name;
+    return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : String(name);
   }
 
   /** ``url`` with the ``lang`` of this page's address, when it has one (links and
@@ -473,7 +496,8 @@ var SL = (function () {
 
   translatePage();  // the scripts come after the page's static elements
 
-  return {t: t, translatePage: translatePage, keepLang: keepLang, bandName: bandName, statusText: statusText,
+  return {t: t, translatePage: translatePage, keepLang: keepLang, lang: lang,
+          placeName: placeName, oblastName: oblastName, bandName: bandName, statusText: statusText,
           modeText: modeText, eventKind: eventKind, h: h, s: s, clear: clear, num: num, fmt: fmt, pct: pct, signed: signed,
           config: config, getJSON: getJSON, bandIndex: bandIndex, statusColour: statusColour,
           swatch: swatch, lineSample: lineSample, decode: decode, fc: fc, feature: feature,
