@@ -203,3 +203,25 @@ def test_cli_in_ukrainian(shared_data, monkeypatch):
     assert "Rear hubs" in r3.stdout and "Pokrovsk" in r3.stdout  # English by default
     bad = run_cli("--lang", "xx", "status", "Pokrovsk", data=shared_data)
     assert bad.returncode == 2 and "language 'xx'" in bad.stderr
+
+
+def test_frontend_messages_are_extracted_and_embedded(tmp_path):
+    from supplyline.i18n import extract_frontend_messages
+    from supplyline.viz.pages import FRONTEND_DIR, render_page
+
+    js = tmp_path / "a.js"
+    js.write_text('x(SL.t("Legend")); y(SL.t("{km} km ring", {km: 5})); t("a \\"b\\"");\n'
+                  'SL.tx("no"); SL.t(name);', "utf-8")
+    page = tmp_path / "a.html"
+    page.write_text('<h3 data-i18n="Legend">L</h3><b data-i18n-title="Map &amp; more">', "utf-8")
+    found = {m[1] for m in extract_frontend_messages([js, page])}
+    assert found == {"Legend", "{km} km ring", 'a "b"', "Map & more"}
+    real = {m[1] for m in extract_frontend_messages(sorted(FRONTEND_DIR.glob("*.*")))}
+    assert {"Legend", "held territory", "under fire ({band})", "Permalink"} <= real
+
+    with use_language("uk"):
+        text = render_page("city", title="<x>", config={})
+    assert '<html lang="uk">' in text and '"Legend":"Умовні позначення"' in text
+    text = render_page("city", title="x", config={}, lang="en")
+    assert '<html lang="en">' in text
+    assert '<script id="supplyline-messages" type="application/json">{}</script>' in text

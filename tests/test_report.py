@@ -305,3 +305,21 @@ def test_report_works_offline_in_chromium(built, tmp_path):
     assert external == []
     assert [u for u in seen if not u.startswith(("file:", "data:", "about:", "blob:"))] == []
     assert errors == []
+
+
+@pytest.mark.realdata
+def test_report_in_ukrainian(ws, tmp_path):
+    from supplyline.i18n import use_language
+
+    out = tmp_path / "uk.html"
+    with use_language("uk"):
+        rp.build_report(ws, CITY, "2025-11-06", END, out)
+    text = out.read_text("utf-8")
+    assert '<html lang="uk">' in text
+    m = re.search(r'<script id="supplyline-messages" type="application/json">(.*?)</script>',
+                  text, re.S)
+    assert m
+    msgs = json.loads(m.group(1))
+    assert msgs["Legend"] == "Умовні позначення"
+    assert msgs["Events"] == "Події"
+    assert "лінії постачання" in text  # the title

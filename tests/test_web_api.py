@@ -394,3 +394,47 @@ def test_base_layers_geojson(client):
     places = client.get(f"/api/base/places?bbox={box}").json()["features"]
     assert places[0]["properties"]["name"] == "Pokrovsk"  # the largest first
     assert "layer" in _err(client.get(f"/api/base/farms?bbox={box}"), 400)
+
+
+# ------------------------------------------------------------------ page language
+def _messages(text: str) -> dict:
+    import re
+
+    m = re.search(r'<script id="supplyline-messages" type="application/json">(.*?)</script>',
+                  text, re.S)
+    assert m, "no embedded messages"
+    return json.loads(m.group(1))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("url", ["/", f"/city/{CITY}?date={DATE}"])
+def test_pages_in_the_browser_language(client, url):
+    sep = "&" if "?" in url else "?"
+    uk_header = client.get(url, headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.8"})
+    uk_query = client.get(url + sep + "lang=uk", headers={"Accept-Language": "en-GB,en"})
+    for r in (uk_header, uk_query):
+        assert r.status_code == 200, r.text
+        assert '<html lang="uk">' in r.text
+        assert "Accept-Language" in r.headers["vary"]
+        msgs = _messages(r.text)
+        assert msgs["Legend"] == "Умовні позначення"
+        assert msgs["held territory"] == "утримувана територія"
+    assert "усі прифронтові міста" in uk_header.text or url == "/"  # the city page's nav
+    for r in (client.get(url), client.get(url, headers={"Accept-Language": "de,fr;q=0.5"}),
+              client.get(url + sep + "lang=en", headers={"Accept-Language": "uk"})):
+        assert r.status_code == 200, r.text
+        assert '<html lang="en">' in r.text and _messages(r.text) == {}
+        assert "Accept-Language" in r.headers["vary"]
+    api = client.get("/api/health", headers={"Accept-Language": "uk"})
+    assert "Accept-Language" not in api.headers.get("vary", "")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("url", ["/?lang=xx", f"/city/{CITY}?lang=de", "/?lang=ua"])
+def test_page_language_must_be_en_or_uk(client, url):
+    assert "lang" in _err(client.get(url), 400)
+
+
+def test_page_language_is_checked_first(nodata):
+    msg = _err(nodata.get("/city/Pokrovsk?lang=xx"), 400)
+    assert msg == "lang 'xx': expected one of en, uk"

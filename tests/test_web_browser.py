@@ -266,3 +266,40 @@ def test_names_with_html_are_text(server, real_board):
             b.close()
     assert b.outside() == []
     assert b.errors == []
+
+
+def test_city_page_in_ukrainian(server, real_board):
+    """?lang=uk: the static texts, the legend, the charts and the side panel in Ukrainian;
+    the permalink keeps the language."""
+    sync_playwright = _chromium()
+    cid = real_board.city_ids[0]
+    with sync_playwright() as pw:
+        b = Browser(pw, server)
+        try:
+            page = b.page
+            page.goto(server + f"/city/{quote(cid, safe='')}?lang=uk")
+            page.wait_for_selector(READY, timeout=90_000)
+            assert page.get_attribute("html", "lang") == "uk"
+            assert page.text_content("#side > h3") == "Умовні позначення"
+            legend = page.text_content("#legend")
+            assert "утримувана територія" in legend and "held territory" not in legend
+            assert "лінії постачання та утримувана територія" in page.text_content("#city-name")
+            assert page.text_content("#permalink") == "Постійне посилання"
+            title = page.locator("#chart-distance text.title").text_content()
+            assert title == "Відстань від центру міста до лінії фронту (км)"
+            assert "lang=uk" in page.get_attribute("#permalink", "href")
+            heads = page.locator("#day-routes th").all_text_contents()
+            assert heads[:2] == ["Вид", "До вузла"] or heads == []
+            name_uk = real_board.places[cid].name_uk
+            if name_uk:  # the Ukrainian place name where the data has one
+                assert name_uk in page.text_content("#city-name")
+            page.goto(server + "/?lang=uk")
+            page.wait_for_selector(READY, timeout=60_000)
+            assert page.locator("#board th[data-key='city']").text_content() == "Місто"
+            assert "Прифронтові міста на" in page.text_content("#board-title")
+            assert "lang=uk" in page.locator("#board a[href^='/city/']").first.get_attribute(
+                "href")
+        finally:
+            b.close()
+    assert b.outside() == []
+    assert b.errors == []

@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
 import io
+import json
+import re
 import struct
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -315,16 +318,41 @@ def extract_messages(paths: Iterable[Path]) -> set[tuple[str | None, str, str | 
     return found
 
 
+#: ``SL.t("...")`` (or ``t("...")`` inside common.js) in the front-end scripts: the
+#: literal first argument, in double quotes (JSON string syntax).
+_JS_MESSAGE = re.compile(r'(?<![\w$.])(?:SL\.)?t\(\s*"((?:[^"\\\n]|\\.)*)"')
+#: ``data-i18n="..."``, ``data-i18n-title="..."``, ... in the front-end pages.
+_HTML_MESSAGE = re.compile(r'\sdata-i18n(?:-[a-z-]+)?="([^"]*)"')
+
+
+def extract_frontend_messages(paths: Iterable[Path]) -> set[tuple[str | None, str, str | None]]:
+    """The message ids of the web front-end: the literal first argument of every
+    ``SL.t("...")`` in ``.js`` files and every ``data-i18n*="..."`` value in ``.html``
+    files, as ``(None, msgid, None)``."""
+    found: set[tuple[str | None, str, str | None]] = set()
+    for path in paths:
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".js":
+            found |= {(None, json.loads(f'"{m}"'), None) for m in _JS_MESSAGE.findall(text)}
+        elif path.suffix == ".html":
+            found |= {(None, html.unescape(m), None) for m in _HTML_MESSAGE.findall(text)}
+    return found - {(None, "", None)}
+
+
 def missing_translations(lang: str = "uk", root: Path | None = None
                          ) -> list[tuple[str | None, str, str | None]]:
-    """Message ids of the package sources (:func:`extract_messages`) without a
+    """Message ids of the package sources (:func:`extract_messages`, and the front-end's
+    :func:`extract_frontend_messages`) without a
     translation (or fuzzy) in the ``lang`` catalogue."""
     src = root or Path(__file__).resolve().parent
     entries, _header = parse_po(po_path(lang).read_text(encoding="utf-8"))
     done = {(e.get("msgctxt"), e["msgid"]) for e in entries
             if not e["fuzzy"] and all(e["msgstr"])}
-    return sorted((m for m in extract_messages(sorted(src.rglob("*.py")))
-                   if (m[0], m[1]) not in done), key=lambda m: (m[0] or "", m[1]))
+    found = extract_messages(sorted(src.rglob("*.py"))) | extract_frontend_messages(
+        sorted([*src.rglob("frontend/*.js"), *src.rglob("frontend/*.html")]))
+    return sorted((m for m in found if (m[0], m[1]) not in done),
+                  key=lambda m: (m[0] or "", m[1]))
 
 
 # --------------------------------------------------------------------------- .po reader
@@ -445,7 +473,8 @@ def compile_po(text: str) -> bytes:
 
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "_", "band_label", "catalogue",
-           "check_environment", "compile_po", "event_kind_label", "extract_messages",
+           "check_environment", "compile_po", "event_kind_label", "extract_frontend_messages",
+           "extract_messages",
            "get_language", "missing_translations", "mode_label", "negotiate", "ngettext",
            "normalise", "oblast_label", "parse_po", "pgettext", "place_name",
            "route_kind_label", "set_language", "status_label", "translations",

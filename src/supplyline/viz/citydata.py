@@ -34,6 +34,7 @@ from ..analysis.figures import local_figures, route_edges
 from ..analysis.results import PlaceRef, plain
 from ..crs import lonlat_xy, metric_xy
 from ..errors import SupplylineError
+from ..i18n import N_
 from .palette import palette_json
 
 PAGE_SCHEMA = 1
@@ -57,8 +58,9 @@ MIN_RIVER_KM = 5.0
 ATTRIBUTION = ("Control: DeepStateMap · Network, rivers: © EuroGeographics (EuroGlobalMap) · "
                "Boundaries: © OpenStreetMap contributors · Places: GeoNames · "
                "Map library: MapLibre GL JS (BSD-3-Clause)")
-BAND_NOTE = ("Threat bands are assumed reach distances from held territory "
-             "(strategic scale), not measurements.")
+#: English in the data (one schema); the pages show it through ``SL.t``.
+BAND_NOTE = N_("Threat bands are assumed reach distances from the front "
+               "(strategic scale), not measurements.")
 
 
 # --------------------------------------------------------------------------- geometry

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..i18n import catalogue, get_language, normalise
 from .maplibre import MapLibre
 
 FRONTEND_DIR = Path(__file__).resolve().parent / "frontend"
@@ -51,11 +52,16 @@ def _inline_css(css: str) -> str:
 def render_page(name: str, *, title: str, config: dict[str, Any],
                 data: Any = None, maplibre: MapLibre | None = None,
                 static_prefix: str = "/static", nav: str = "", generated: str = "",
-                attribution: str = "") -> str:
+                attribution: str = "", lang: str | None = None) -> str:
     """The ``name`` page ("city" or "board"). With ``maplibre`` everything is inlined
     (one offline file); without it the styles and scripts are linked from
     ``static_prefix`` (``vendor/`` for MapLibre). ``nav`` is trusted HTML of ours;
-    ``title``, ``generated`` and ``attribution`` are escaped here."""
+    ``title``, ``generated`` and ``attribution`` are escaped here.
+
+    The page is in ``lang`` (default: the active language): ``<html lang>`` and the
+    catalogue of that language (``{english: translation}``, empty for English) as the
+    JSON block ``supplyline-messages``, read by ``SL.t`` in ``common.js``."""
+    code = normalise(lang) or get_language()
     scripts = PAGE_SCRIPTS[name]
     if maplibre is not None:
         styles = (f"<style>{_inline_css(maplibre.css.decode('utf-8'))}</style>\n"
@@ -73,7 +79,8 @@ def render_page(name: str, *, title: str, config: dict[str, Any],
               "config": json_script("supplyline-config", config),
               "data": json_script("supplyline-data", data) if data is not None else "",
               "nav": nav, "generated": html.escape(generated),
-              "attribution": html.escape(attribution)}
+              "attribution": html.escape(attribution), "lang": code,
+              "messages": json_script("supplyline-messages", catalogue(code))}
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)],
                   frontend_file(f"{name}.html"))
 

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ..errors import PlaceNotFoundError
+from ..errors import InvalidArgumentError, PlaceNotFoundError
+from ..i18n import LANGUAGES, _, get_language, negotiate, use_language
 from ..viz.citydata import ATTRIBUTION, BAND_NOTE
 from ..viz.pages import STATIC_FILES, frontend_file, render_page
 from ..viz.palette import palette_json
@@ -22,7 +23,25 @@ router = APIRouter()
 
 MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".txt": "text/plain; charset=utf-8", ".html": "text/html; charset=utf-8"}
-NAV = '<a href="/">&larr; all near-front cities</a> &middot; <a href="/docs">API</a>'
+
+
+def page_language(request: Request, lang: str | None) -> str:
+    """The language of an HTML page: ``?lang=`` (en or uk; anything else is a 400), else
+    the best of the ``Accept-Language`` header, else the settings' default."""
+    if lang is not None:
+        if lang not in LANGUAGES:
+            raise InvalidArgumentError(f"lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        return lang
+    return negotiate(request.headers.get("accept-language"), default=get_language())
+
+
+def nav() -> str:
+    """The city page's links (trusted HTML of ours, text in the active language)."""
+    return (f'<a href="/">&larr; {html.escape(_("all near-front cities"))}</a> &middot; '
+            f'<a href="/docs">API</a>')
+
+
+LangQuery = Annotated[str | None, Query(max_length=20)]
 
 
 def static_files(maplibre: Any) -> dict[str, tuple[bytes, str, str]]:
@@ -52,42 +71,49 @@ async def static(request: Request, name: str) -> Response:
     return Response(data, media_type=media, headers=headers)
 
 
-def _html(text: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-cache"})
+def _html(text: str, status: int = 200, lang: bool = False) -> HTMLResponse:
+    headers = {"Cache-Control": "no-cache"}
+    if lang:  # the page's language follows Accept-Language (no ETag on pages)
+        headers["Vary"] = "Accept-Language"
+    return HTMLResponse(text, status_code=status, headers=headers)
 
 
 @router.get("/", include_in_schema=False)
 async def board_page(request: Request, date: Annotated[str | None, Query(
-        pattern=DATE_PATTERN)] = None) -> HTMLResponse:
+        pattern=DATE_PATTERN)] = None, lang: LangQuery = None) -> HTMLResponse:
     svc = service(request)
     check_date(date)
-    return _html(render_page("board", title="supplyline: near-front cities", config={
-        "mode": "server", "api": "/api", "date": date, "palette": palette_json(svc.ws.profile),
-        "bounds": request.app.state.front_bounds,
-        "bbox": request.app.state.front_bbox, "attribution": ATTRIBUTION,
-        "band_note": BAND_NOTE}, attribution=ATTRIBUTION))
+    with use_language(page_language(request, lang)):
+        return _html(render_page("board", title=_("supplyline: near-front cities"), config={
+            "mode": "server", "api": "/api", "date": date,
+            "palette": palette_json(svc.ws.profile), "bounds": request.app.state.front_bounds,
+            "bbox": request.app.state.front_bbox, "attribution": ATTRIBUTION,
+            "band_note": BAND_NOTE}, attribution=ATTRIBUTION), lang=True)
 
 
 @router.get("/city/{city}", include_in_schema=False)
 async def city_page(request: Request, city: Annotated[str, Path(min_length=1, max_length=120)],
                     date: Annotated[str | None, Query(pattern=DATE_PATTERN)] = None,
                     start: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
-                    end: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None
-                    ) -> HTMLResponse:
+                    end: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
+                    lang: LangQuery = None) -> HTMLResponse:
     svc = service(request)
     check_date(date)
     check_range(start, end)
+    code = page_language(request, lang)
     place = _board_place(svc.board, city)
     if place is None:
         try:  # resolved once per spelling on the analysis thread, then from the cache
             a, _ = await svc.answer(f"find?city={city!r}", lambda: _found(svc.ws, city))
         except PlaceNotFoundError as exc:
             return _html(f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Not "
-                         f"found</title><p>{html.escape(str(exc))}</p><p>{NAV}</p></html>", 404)
+                         f"found</title><p>{html.escape(str(exc))}</p><p>{nav()}</p></html>",
+                         404)
         place = json.loads(a.body)
-    return _html(render_page("city", title=f"{place['name']} — supplyline", nav=NAV, config={
-        "mode": "server", "api": "/api", "city": place["id"], "date": date,
-        "from": start, "to": end}))
+    with use_language(code):
+        return _html(render_page("city", title=f"{place['name']} — supplyline", nav=nav(),
+                                 config={"mode": "server", "api": "/api", "city": place["id"],
+                                         "date": date, "from": start, "to": end}), lang=True)
 
 
 def _board_place(board: Any, city: str) -> dict[str, str] | None:

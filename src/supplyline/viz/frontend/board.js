@@ -8,28 +8,28 @@
   var data = null, map = null, mapReady = null, labels = [], seq = 0;
 
   var COLUMNS = [
-    {key: "city", label: "City", sort: function (r) { return r.city.name; }, cell: cityCell},
-    {key: "distance", label: "Distance km", num: true,
+    {key: "city", label: SL.t("City"), sort: function (r) { return SL.placeName(r.city); }, cell: cityCell},
+    {key: "distance", label: SL.t("Distance km"), num: true,
      sort: function (r) { return r.centre_held ? 0 : r.distance_to_front_km; },
      cell: function (r) {
-       return [r.centre_held ? "centre held" : fmt(r.distance_to_front_km, 1),
+       return [r.centre_held ? SL.t("centre held") : fmt(r.distance_to_front_km, 1),
                SL.sparkline(r.spark.distance, {min: 0, colour: "#b71c1c"})];
      }},
-    {key: "change_7d", label: "7 d", num: true, sort: function (r) { return r.change_7d_km; },
+    {key: "change_7d", label: SL.t("7 d"), num: true, sort: function (r) { return r.change_7d_km; },
      cell: function (r) { return SL.signed(r.change_7d_km); }},
-    {key: "change_30d", label: "30 d", num: true, sort: function (r) { return r.change_30d_km; },
+    {key: "change_30d", label: SL.t("30 d"), num: true, sort: function (r) { return r.change_30d_km; },
      cell: function (r) { return SL.signed(r.change_30d_km); }},
-    {key: "road", label: "Road", sort: function (r) { return severity(r.road.worst); },
+    {key: "road", label: SL.t("Road"), sort: function (r) { return severity(r.road.worst); },
      cell: function (r) { return statusCell(r.road, r.spark.road); }},
-    {key: "rail", label: "Rail", sort: function (r) { return severity(r.rail.worst); },
+    {key: "rail", label: SL.t("Rail"), sort: function (r) { return severity(r.rail.worst); },
      cell: function (r) { return statusCell(r.rail, r.spark.rail); }},
-    {key: "corridor", label: "Corridor km", num: true,
+    {key: "corridor", label: SL.t("Corridor km"), num: true,
      sort: function (r) { return r.corridor_width_km; },
      cell: function (r) {
        return [fmt(r.corridor_width_km, 1), SL.sparkline(r.spark.corridor, {min: 0,
                colour: "#00796b"})];
      }},
-    {key: "ring", label: "Ring held", num: true,
+    {key: "ring", label: SL.t("Ring held"), num: true,
      sort: function (r) { return r.ring_held_share[r.spark.ring_km]; },
      cell: function (r) {
        return [SL.pct(r.ring_held_share[r.spark.ring_km]),
@@ -44,18 +44,20 @@
   }
 
   function cityUrl(r) {
-    return "/city/" + encodeURIComponent(r.city.id) + "?date=" + data.date;
+    return SL.keepLang("/city/" + encodeURIComponent(r.city.id) + "?date=" + data.date);
   }
 
   function cityCell(r) {
-    return [h("a", {href: cityUrl(r), text: r.city.name}), h("br"),
-            h("span", {class: "muted", text: (r.city.oblast || "") +
-              (r.data_date && r.data_date !== data.date ? " \u00b7 data of " + r.data_date : "")})];
+    return [h("a", {href: cityUrl(r), text: SL.placeName(r.city)}), h("br"),
+            h("span", {class: "muted", text: (r.city.oblast ? SL.oblastName(r.city.oblast) : "") +
+              (r.data_date && r.data_date !== data.date ?
+                " \u00b7 " + SL.t("data of {day}", {day: r.data_date}) : "")})];
   }
 
   function statusCell(m, spark) {
     var wrap = h("span", {class: "status-cell"}, [SL.swatch(sevColour(severity(m.worst))),
-      m.worst || "\u2014", m.status && m.status !== m.worst ? " (" + m.status + ")" : ""]);
+      SL.statusText(m.worst),
+      m.status && m.status !== m.worst ? " (" + SL.statusText(m.status) + ")" : ""]);
     return [wrap, h("br"), SL.statusSpark((spark || []).map(sevColour))];
   }
 
@@ -67,7 +69,7 @@
 
   function load(date) {
     var my = ++seq;
-    status("Loading " + (date || "the last day") + "\u2026");
+    status(date ? SL.t("Loading {date}\u2026", {date: date}) : SL.t("Loading the last day\u2026"));
     return SL.getJSON(C.api + "/board" + (date ? "?date=" + date : "")).then(function (d) {
       if (my !== seq) { return; }
       data = d;
@@ -77,7 +79,7 @@
         if (my === seq) { document.body.setAttribute("data-ready", "1"); }
       });
     }).catch(function (e) {
-      status("Error: " + e.message, true);
+      status(SL.t("Error: {message}", {message: e.message}), true);
       document.body.setAttribute("data-error", "1");
     });
   }
@@ -97,13 +99,14 @@
     var inp = document.getElementById("board-date");
     inp.min = data.first; inp.max = data.last; inp.value = data.date;
     document.getElementById("board-title").textContent =
-      "Near-front cities on " + data.date + ": supply lines and held territory";
+      SL.t("Near-front cities on {date}: supply lines and held territory", {date: data.date});
     var rows = visible();
-    document.getElementById("board-sub").textContent = rows.length + " of " +
-      data.cities.length + " cities of the sweep (places of \u2265 " +
-      data.min_population.toLocaleString("en") + " people within " + data.within_km +
-      " km of held territory on some day; tables " + data.first + " to " + data.last + ")";
-    var url = "/?date=" + data.date;
+    document.getElementById("board-sub").textContent = SL.t(
+      "{shown} of {total} cities of the sweep (places of \u2265 {population} people within {km} km of held territory on some day; tables {first} to {last})",
+      {shown: rows.length, total: data.cities.length,
+       population: data.min_population.toLocaleString("en"), km: data.within_km,
+       first: data.first, last: data.last});
+    var url = SL.keepLang("/?date=" + data.date);
     document.getElementById("permalink").setAttribute("href", url);
     if (history.replaceState) { history.replaceState(null, "", url); }
     table(rows);
@@ -122,7 +125,7 @@
     var head = SL.clear(document.querySelector("#board thead tr"));
     COLUMNS.forEach(function (c) {
       var label = c.key === "ring" && data.cities[0] ?
-        "Ring " + data.cities[0].spark.ring_km + " km held" : c.label;
+        SL.t("Ring {km} km held", {km: data.cities[0].spark.ring_km}) : c.label;
       var th = h("th", {class: c.num ? "num" : null, scope: "col", tabindex: 0,
                         "aria-sort": c.key === state.sort ? (state.dir > 0 ? "ascending" :
                                                               "descending") : null,
@@ -146,20 +149,22 @@
   }
 
   function changes() {
-    document.getElementById("changes-range").textContent = data.changes_from + " to " +
-      data.date + ": " + data.changes.length + " event(s) across the front";
+    document.getElementById("changes-range").textContent = SL.t(
+      "{first} to {last}: {n} event(s) across the front",
+      {first: data.changes_from, last: data.date, n: data.changes.length});
     var ul = SL.clear(document.getElementById("changes-list"));
     var ids = {};
     data.cities.forEach(function (r) { ids[r.city.id] = r; });
     data.changes.forEach(function (e) {
       var r = ids[e.city_id];
       ul.appendChild(h("li", null, [h("span", {class: "nowrap muted", text: e.date + " "}),
-        r ? h("a", {href: "/city/" + encodeURIComponent(e.city_id) + "?date=" + e.date,
-                    text: e.city}) : e.city,
-        ": " + e.kind.replace(/_/g, " ") + " \u2014 " + e.subject + " (" + e.detail + ")"]));
+        r ? h("a", {href: SL.keepLang("/city/" + encodeURIComponent(e.city_id) + "?date=" +
+                                      e.date),
+                    text: SL.placeName(r.city)}) : e.city,
+        ": " + SL.eventKind(e.kind) + " \u2014 " + e.subject + " (" + e.detail + ")"]));
     });
     if (!data.changes.length) {
-      ul.appendChild(h("li", {class: "muted", text: "No event in these seven days."}));
+      ul.appendChild(h("li", {class: "muted", text: SL.t("No event in these seven days.")}));
     }
   }
 
@@ -190,12 +195,13 @@
             return x.city.id === p.id; })[0];
           if (!r) { return; }
           var body = h("div", {class: "popup"}, [
-            h("div", {class: "popup-title"}, h("a", {href: cityUrl(r), text: r.city.name})),
-            h("div", {text: r.centre_held ? "centre held" :
-                      fmt(r.distance_to_front_km, 1, " km from the front")}),
-            h("div", {text: "road: " + (r.road.worst || "\u2014") + " \u00b7 rail: " +
-                      (r.rail.worst || "\u2014")}),
-            h("div", {text: "corridor: " + fmt(r.corridor_width_km, 1, " km")})]);
+            h("div", {class: "popup-title"}, h("a", {href: cityUrl(r), text: SL.placeName(r.city)})),
+            h("div", {text: r.centre_held ? SL.t("centre held") :
+                      SL.t("{km} km from the front", {km: fmt(r.distance_to_front_km, 1)})}),
+            h("div", {text: SL.t("road: {road} \u00b7 rail: {rail}",
+                                 {road: SL.statusText(r.road.worst),
+                                  rail: SL.statusText(r.rail.worst)})}),
+            h("div", {text: SL.t("corridor: {km} km", {km: fmt(r.corridor_width_km, 1)})})]);
           new maplibregl.Popup().setLngLat(ev.lngLat).setDOMContent(body).addTo(map);
         });
         map.on("mouseenter", "cities", function () { map.getCanvas().style.cursor = "pointer"; });
@@ -225,7 +231,7 @@
       labels.forEach(function (mk) { mk.remove(); });
       labels = data.cities.filter(function (r) { return r.near_front && SL.num(r.city.lon); })
         .sort(function (a, b) { return b.city.population - a.city.population; }).slice(0, 14)
-        .map(function (r) { return SL.label(map, [r.city.lon, r.city.lat], r.city.name, "small"); });
+        .map(function (r) { return SL.label(map, [r.city.lon, r.city.lat], SL.placeName(r.city), "small"); });
     });
   }
 
@@ -250,7 +256,7 @@
     state.colourBy = ev.target.value;
     if (data) { drawMap(); }
   });
-  document.getElementById("band-note").textContent = C.band_note;
+  document.getElementById("band-note").textContent = SL.t(C.band_note);
   setupMap();
   load(initialDate());
 })();

@@ -6,7 +6,7 @@
  */
 (function () {
   "use strict";
-  var h = SL.h, fmt = SL.fmt;
+  var h = SL.h, fmt = SL.fmt, KM = " " + SL.t("km");
   var C = SL.config();
   var source = C.mode === "embedded" ? embeddedSource() : serverSource();
   var page, P, frames, map, charts = [], current = -1, wanted = -1, seq = 0, timer = null;
@@ -50,7 +50,7 @@
 
   function fail(e) {
     var el = document.getElementById("status-line");
-    el.textContent = "Error: " + (e && e.message ? e.message : String(e));
+    el.textContent = SL.t("Error: {message}", {message: e && e.message ? e.message : String(e)});
     el.className = "error";
     document.body.setAttribute("data-error", "1");
   }
@@ -73,16 +73,19 @@
 
   function header() {
     var c = page.city;
-    var name = c.name + (c.oblast ? ", " + c.oblast : "");
-    document.title = c.name + " \u2014 supplyline";
-    document.getElementById("city-name").textContent = name + ": supply lines and held territory";
-    var hubs = page.hubs.map(function (x) { return x.name; }).join(", ") || "none found";
+    var name = SL.placeName(c) + (c.oblast ? ", " + SL.oblastName(c.oblast) : "");
+    document.title = SL.placeName(c) + " \u2014 supplyline";
+    document.getElementById("city-name").textContent =
+      SL.t("{city}: supply lines and held territory", {city: name});
+    var hubs = page.hubs.map(SL.placeName).join(", ") || SL.t("none found");
     var miss = page.series.missing.filter(Boolean).length;
     document.getElementById("city-sub").textContent =
-      page.range[0] + " to " + page.range[1] + " \u00b7 rear hubs (chosen on each date): " +
-      hubs + " \u00b7 " + page.series.date.length + " days, " + miss +
-      " without control data" + (C.mode === "embedded" ? " \u00b7 map dates every " +
-      C.step_days + " days and the last day" : "");
+      SL.t("{first} to {last}", {first: page.range[0], last: page.range[1]}) + " \u00b7 " +
+      SL.t("rear hubs (chosen on each date): {hubs}", {hubs: hubs}) + " \u00b7 " +
+      SL.t("{days} days, {missing} without control data",
+           {days: page.series.date.length, missing: miss}) +
+      (C.mode === "embedded" ? " \u00b7 " + SL.t("map dates every {step} days and the last day",
+                                                   {step: C.step_days}) : "");
   }
 
   function initialIndex() {
@@ -163,9 +166,9 @@
       if (history.replaceState) { history.replaceState(null, "", "#date=" + d); }
       return;
     }
-    var url = location.pathname + "?date=" + d +
+    var url = SL.keepLang(location.pathname + "?date=" + d +
       (C.from ? "&from=" + encodeURIComponent(C.from) : "") +
-      (C.to ? "&to=" + encodeURIComponent(C.to) : "");
+      (C.to ? "&to=" + encodeURIComponent(C.to) : ""));
     a.setAttribute("href", url);
     if (history.replaceState) { history.replaceState(null, "", url); }
   }
@@ -285,7 +288,7 @@
 
   function addPlaces() {
     page.base.places.slice(0, 30).forEach(function (p) {
-      SL.label(map, [p.lon, p.lat], p.name, p.population >= 50000 ? "" : "small");
+      SL.label(map, [p.lon, p.lat], SL.placeName(p), p.population >= 50000 ? "" : "small");
     });
   }
 
@@ -329,7 +332,7 @@
     var out = [], c = page.city;
     (day.hubs || []).forEach(function (hb) {
       out.push(SL.feature({type: "Point", coordinates: [hb.lon, hb.lat]},
-                          {kind: "hub", id: hb.id, name: hb.name, r: 7, fill: hubColour(hb.id),
+                          {kind: "hub", id: hb.id, name: SL.placeName(hb), r: 7, fill: hubColour(hb.id),
                            stroke: "#ffffff", sw: 2}));
     });
     (day.bottlenecks || []).forEach(function (b) {
@@ -345,16 +348,16 @@
                            fill: P.narrow, stroke: "#000000", sw: 1.5}));
     }
     out.push(SL.feature({type: "Point", coordinates: [c.lon, c.lat]},
-                        {kind: "city", name: c.name, r: 8, fill: "#ffffff", stroke: "#000000",
+                        {kind: "city", name: SL.placeName(c), r: 8, fill: "#ffffff", stroke: "#000000",
                          sw: 3}));
     return out;
   }
 
   function pointLabels(day) {
     labels.forEach(function (m) { m.remove(); });
-    labels = [SL.label(map, [page.city.lon, page.city.lat], page.city.name, "city")];
+    labels = [SL.label(map, [page.city.lon, page.city.lat], SL.placeName(page.city), "city")];
     (day.hubs || []).forEach(function (hb) {
-      labels.push(SL.label(map, [hb.lon, hb.lat], hb.name, "hub"));
+      labels.push(SL.label(map, [hb.lon, hb.lat], SL.placeName(hb), "hub"));
     });
   }
 
@@ -371,55 +374,63 @@
     var f = fs[0], p = f.properties, lid = f.layer.id;
     if (lid === "points") { return pointPopup(ev.lngLat, p); }
     if (lid.indexOf("routes-") === 0) {
-      return SL.popup(map, ev.lngLat, (p.kind === "safest" ? "Safest" : "Peacetime") +
-        " " + p.mode + " route to " + p.hub, [
-          ["status", p.status], ["length", fmt(p.length_km, 1, " km")],
-          ["detour", fmt(p.detour, 2, "\u00d7")],
-          ["closest to held", fmt(p.min_clearance_km, 1, " km")],
-          ["route numbers", p.route_numbers], ["pair status", p.pair_status]]);
+      return SL.popup(map, ev.lngLat, (p.kind === "safest" ?
+        SL.t("Safest {mode} route to {hub}", {mode: SL.modeText(p.mode), hub: p.hub}) :
+        SL.t("Peacetime {mode} route to {hub}", {mode: SL.modeText(p.mode), hub: p.hub})), [
+          [SL.t("status"), SL.statusText(p.status)], [SL.t("length"), fmt(p.length_km, 1, KM)],
+          [SL.t("detour"), fmt(p.detour, 2, "\u00d7")],
+          [SL.t("closest to held"), fmt(p.min_clearance_km, 1, KM)],
+          [SL.t("route numbers"), p.route_numbers],
+          [SL.t("pair status"), p.pair_status ? SL.statusText(p.pair_status) : null]]);
     }
     if (lid === "rings") {
-      return SL.popup(map, ev.lngLat, p.radius_km + " km ring", [
-        ["held", SL.pct(p.held_share)], ["held from", p.description]]);
+      return SL.popup(map, ev.lngLat, SL.t("{km} km ring", {km: p.radius_km}), [
+        [SL.t("held"), SL.pct(p.held_share)], [SL.t("held from"), p.description]]);
     }
     var band = P.bands[p.b];
-    return SL.popup(map, ev.lngLat, p.m === "rail" ? "Railway" : (p.r || "Road") + " (" + p.c + ")", [
-      ["route number", p.r], ["band", band ? bandLabel(p.b) : null],
-      ["clearance", p.cl < 0 ? "more than " + fmt(page.clearance_cap_km, 0, " km") +
-        " from held territory (measured up to there)" : p.b === 0 ? "in held territory"
-        : fmt(p.cl / 10, 1, " km from held territory")]]);
+    return SL.popup(map, ev.lngLat, p.m === "rail" ? SL.t("Railway") :
+      (p.r || SL.t("Road")) + " (" + (p.c === "motorway" ? SL.t("motorway") :
+        p.c === "primary" ? SL.t("primary") : p.c === "secondary" ? SL.t("secondary") : p.c) + ")", [
+      [SL.t("route number"), p.r], [SL.t("band"), band ? bandLabel(p.b) : null],
+      [SL.t("clearance"), p.cl < 0 ? SL.t("more than {km} km from held territory (measured up to there)", {km: fmt(page.clearance_cap_km, 0)}) : p.b === 0 ?
+        SL.t("in held territory") :
+        SL.t("{km} km from held territory", {km: fmt(p.cl / 10, 1)})]]);
   }
 
   function pointPopup(lngLat, p) {
     if (p.kind === "city") {
       var f = lastDay.figures;
       return SL.popup(map, lngLat, p.name, [
-        ["centre", f.centre_held ? "held" : fmt(f.distance_to_front_km, 1, " km from the front")],
-        ["held territory", fmt(f.distance_to_held_km, 1, " km")],
-        ["band", f.centre_band], ["corridor", fmt(f.corridor_width_km, 1, " km open ground")]]);
+        [SL.t("centre"), f.centre_held ? SL.t("held") :
+          SL.t("{km} km from the front", {km: fmt(f.distance_to_front_km, 1)})],
+        [SL.t("held territory"), fmt(f.distance_to_held_km, 1, KM)],
+        [SL.t("band"), f.centre_band ? SL.bandName(f.centre_band) : null],
+        [SL.t("corridor"), SL.t("{km} km open ground", {km: fmt(f.corridor_width_km, 1)})]]);
     }
     if (p.kind === "hub") {
       var rows = [];
       Object.keys(lastDay.figures.modes || {}).forEach(function (m) {
         (lastDay.figures.modes[m].hubs || []).forEach(function (x) {
-          if (x.hub_id === p.id) { rows.push([m, x.status]); }
+          if (x.hub_id === p.id) { rows.push([SL.modeText(m), SL.statusText(x.status)]); }
         });
       });
-      return SL.popup(map, lngLat, "Rear hub: " + p.name, rows);
+      return SL.popup(map, lngLat, SL.t("Rear hub: {name}", {name: p.name}), rows);
     }
     if (p.kind === "narrowest") {
-      return SL.popup(map, lngLat, "Narrowest open-ground corridor", [
-        ["width", fmt(p.width, 1, " km")], ["where", p.near]]);
+      return SL.popup(map, lngLat, SL.t("Narrowest open-ground corridor"), [
+        [SL.t("width"), fmt(p.width, 1, KM)], [SL.t("where"), p.near]]);
     }
-    return SL.popup(map, lngLat, "Bottleneck (" + p.mode + ")", [
-      ["route number", p.ref], ["where", p.near], ["clearance", fmt(p.clearance, 1, " km")]]);
+    return SL.popup(map, lngLat, SL.t("Bottleneck ({mode})", {mode: SL.modeText(p.mode)}), [
+      [SL.t("route number"), p.ref], [SL.t("where"), p.near],
+      [SL.t("clearance"), fmt(p.clearance, 1, KM)]]);
   }
 
   function bandLabel(i) {
     var b = P.bands;
-    if (i === 0) { return "held"; }
-    if (i === b.length - 1) { return "beyond " + b[b.length - 2].max_km + " km"; }
-    return b[i].name + " (" + (i > 1 ? b[i - 1].max_km : 0) + "\u2013" + b[i].max_km + " km)";
+    if (i === 0) { return SL.t("held"); }
+    if (i === b.length - 1) { return SL.t("beyond {km} km", {km: b[b.length - 2].max_km}); }
+    return SL.t("{band} ({lo}\u2013{hi} km)", {band: SL.bandName(b[i].name),
+                                               lo: i > 1 ? b[i - 1].max_km : 0, hi: b[i].max_km});
   }
 
   /* ------------------------------------------------------------ side panel */
@@ -428,35 +439,40 @@
     var f = day.figures;
     el.appendChild(h("h3", {text: day.date}));
     if (!day.exact) {
-      el.appendChild(h("p", {class: "warn", text: "No control data for this day: the map " +
-        "shows " + day.data_date + ", the last known day before it."}));
+      el.appendChild(h("p", {class: "warn", text: SL.t("No control data for this day: the map shows {day}, the last known day before it.", {day: day.data_date})}));
     }
-    el.appendChild(h("p", null, f.centre_held ? h("b", {text: "City centre held."}) : [
-      "Centre to the front: ", h("b", {text: fmt(f.distance_to_front_km, 1, " km")}),
-      " (" + (f.centre_band || "") + ")"]));
-    el.appendChild(h("p", {text: "Rings held: " + (f.rings || []).map(function (r) {
-      return r.radius_km + " km " + SL.pct(r.held_share);
-    }).join(" \u00b7 ")}));
-    el.appendChild(h("p", null, ["Open-ground corridor: ",
-      h("b", {text: fmt(f.corridor_width_km, 1, " km")}),
-      f.corridor_connected === false ? " (not connected)" : ""]));
-    if (f.flanks) { el.appendChild(h("p", {class: "muted", text: "Flanks: " + f.flanks})); }
+    el.appendChild(h("p", null, f.centre_held ? h("b", {text: SL.t("City centre held.")}) : [
+      SL.t("Centre to the front:") + " ", h("b", {text: fmt(f.distance_to_front_km, 1, KM)}),
+      " (" + (f.centre_band ? SL.bandName(f.centre_band) : "") + ")"]));
+    el.appendChild(h("p", {text: SL.t("Rings held: {rings}", {rings: (f.rings || []).map(
+      function (r) { return r.radius_km + KM + " " + SL.pct(r.held_share); }).join(" \u00b7 ")})}));
+    el.appendChild(h("p", null, [SL.t("Open-ground corridor:") + " ",
+      h("b", {text: fmt(f.corridor_width_km, 1, KM)}),
+      f.corridor_connected === false ? " " + SL.t("(not connected)") : ""]));
+    if (f.flanks) {
+      el.appendChild(h("p", {class: "muted", text: SL.t("Flanks: {flanks}", {flanks: f.flanks})}));
+    }
     if (day.routes_error) { el.appendChild(h("p", {class: "warn", text: day.routes_error})); }
     var rows = [];
     Object.keys(f.modes || {}).forEach(function (m) {
       var md = f.modes[m];
-      if (md.error) { rows.push(h("tr", null, [h("td", {text: m}), h("td", {colspan: 4, text: md.error})])); }
+      if (md.error) {
+        rows.push(h("tr", null, [h("td", {text: SL.modeText(m)}),
+                                 h("td", {colspan: 4, text: md.error})]));
+      }
       (md.hubs || []).forEach(function (x) {
         rows.push(h("tr", null, [
-          h("td", {text: m}), h("td", {text: x.hub}),
-          h("td", {class: "nowrap"}, [SL.swatch(SL.statusColour(P, x.status)), x.status]),
+          h("td", {text: SL.modeText(m)}), h("td", {text: x.hub}),
+          h("td", {class: "nowrap"}, [SL.swatch(SL.statusColour(P, x.status)),
+                                      SL.statusText(x.status)]),
           h("td", {class: "num", text: fmt(x.safest_min_clearance_km, 1)}),
           h("td", {class: "num", text: fmt(x.safest_length_km, 0)})]));
       });
     });
     if (rows.length) {
       el.appendChild(h("div", {class: "scroll"}, h("table", {class: "compact", id: "day-routes"}, [
-        h("thead", null, h("tr", null, ["Mode", "To hub", "Status", "Clear km", "Length km"]
+        h("thead", null, h("tr", null, [SL.t("Mode"), SL.t("To hub"), SL.t("Status"),
+                                        SL.t("Clear km"), SL.t("Length km")]
           .map(function (t) { return h("th", {text: t}); }))),
         h("tbody", null, rows)])));
     }
@@ -464,30 +480,28 @@
 
   function legend() {
     var el = document.getElementById("legend");
-    var rows = [h("div", {class: "legend-row"}, [SL.swatch(P.held_fill), "held territory"])];
+    var rows = [h("div", {class: "legend-row"}, [SL.swatch(P.held_fill), SL.t("held territory")])];
     if (page.grey_known) {
-      rows.push(h("div", {class: "legend-row"}, [SL.swatch("#bdbdbd"), "grey (contested) zone"]));
+      rows.push(h("div", {class: "legend-row"}, [SL.swatch("#bdbdbd"), SL.t("grey (contested) zone")]));
     } else {
-      rows.push(h("div", {class: "muted", text: "No grey (contested) zone in this data."}));
+      rows.push(h("div", {class: "muted", text: SL.t("No grey (contested) zone in this data.")}));
     }
-    rows.push(h("div", {class: "lh", text: "Main roads and railways by distance to held " +
-      "territory on the date (colour and pattern):"}));
+    rows.push(h("div", {class: "lh", text: SL.t("Main roads and railways by distance to held territory on the date (colour and pattern):")}));
     P.bands.forEach(function (b, i) {
       rows.push(h("div", {class: "legend-row"}, [SL.lineSample(b.colour, b.dash, 3), bandLabel(i)]));
     });
     rows.push(h("div", {class: "legend-row"}, [SL.lineSample("#777777", null, 3.2),
-      "railway: white core line"]));
-    rows.push(h("div", {class: "lh", text: "Routes to each rear hub (hub colour):"}));
+      SL.t("railway: white core line")]));
+    rows.push(h("div", {class: "lh", text: SL.t("Routes to each rear hub (hub colour):")}));
     rows.push(h("div", {class: "legend-row"}, [SL.lineSample(P.hubs[0], null, 6),
-      "safest route (farthest from held territory)"]));
+      SL.t("safest route (farthest from held territory)")]));
     rows.push(h("div", {class: "legend-row"}, [SL.lineSample(P.hubs[0], [2, 1.5], 2.4),
-      "peacetime (shortest) route"]));
-    rows.push(h("div", {class: "legend-row"}, [SL.swatch(P.narrow), "narrowest corridor point"]));
-    rows.push(h("div", {class: "legend-row"}, [SL.swatch(P.bottleneck), "bottleneck edge"]));
+      SL.t("peacetime (shortest) route")]));
+    rows.push(h("div", {class: "legend-row"}, [SL.swatch(P.narrow), SL.t("narrowest corridor point")]));
+    rows.push(h("div", {class: "legend-row"}, [SL.swatch(P.bottleneck), SL.t("bottleneck edge")]));
     rows.push(h("div", {class: "legend-row"}, [SL.lineSample("#333333", [1, 2], 1),
-      "rings (" + page.radii.join(", ") + " km)"]));
-    rows.push(h("div", {class: "muted", text: "Click a road, railway, route, ring or marker " +
-      "for its figures."}));
+      SL.t("rings ({radii} km)", {radii: page.radii.join(", ")})]));
+    rows.push(h("div", {class: "muted", text: SL.t("Click a road, railway, route, ring or marker for its figures.")}));
     rows.forEach(function (r) { el.appendChild(r); });
   }
 
@@ -505,55 +519,55 @@
       return m;
     };
     var hl = bands.slice(1, -1).map(function (b) {
-      return {value: b.max_km, colour: b.colour, label: b.name + " " + b.max_km + " km"};
+      return {value: b.max_km, colour: b.colour, label: SL.bandName(b.name) + " " + b.max_km + KM};
     });
     var pick = function (d) { show(SL.atOrBefore(frames, d)); };
     var marks = page.events.map(function (e) {
-      return {date: e.date, label: e.kind.replace(/_/g, " ") + ": " + e.subject};
+      return {date: e.date, label: SL.eventKind(e.kind) + ": " + e.subject};
     });
     var out = [];
     var dist = col("distance_to_front_km");
-    out.push(SL.chart({id: "chart-distance", title: "Distance from the city centre to the front (km)",
+    out.push(SL.chart({id: "chart-distance", title: SL.t("Distance from the city centre to the front (km)"),
       dates: dates, ymin: 0, ymax: Math.max(maxOf([dist]) * 1.1, 1), hlines: hl, marks: marks,
-      series: [{values: dist, colour: "#b71c1c", label: "distance"}], onPick: pick}));
+      series: [{values: dist, colour: "#b71c1c", label: SL.t("distance")}], onPick: pick}));
     var ringCols = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#5e3c99", "#1b7837"];
-    out.push(SL.chart({id: "chart-rings", title: "Ring occupancy: held share of the circle at each radius (%)",
+    out.push(SL.chart({id: "chart-rings", title: SL.t("Ring occupancy: held share of the circle at each radius (%)"),
       dates: dates, ymin: 0, ymax: 100, onPick: pick,
       series: page.radii.map(function (r, i) {
         return {values: col("ring_held_share_" + r + "km").map(function (v) {
           return SL.num(v) ? v * 100 : null; }), colour: ringCols[i % ringCols.length],
-                dash: i % 2 ? "5 3" : null, label: r + " km"};
+                dash: i % 2 ? "5 3" : null, label: r + KM};
       })}));
     var modes = ["road", "rail"].filter(function (m) { return sr[m + "_status"]; });
-    out.push(SL.chart({id: "chart-status", title: "Route status, best of the rear hubs (per mode)",
+    out.push(SL.chart({id: "chart-status", title: SL.t("Route status, best of the rear hubs (per mode)"),
       dates: dates, ymin: 0, ymax: 1, onPick: pick,
       strips: modes.map(function (m) {
         var st = sr[m + "_status"];
-        return {label: m, colours: dates.map(function (d, i) {
+        return {label: SL.modeText(m), colours: dates.map(function (d, i) {
                   return sr.missing[i] ? P.missing : SL.statusColour(P, st[i]); }),
-                labels: dates.map(function (d, i) { return sr.missing[i] ? "no data" : String(st[i]); })};
+                labels: dates.map(function (d, i) { return sr.missing[i] ? SL.t("no data") : SL.statusText(st[i]); })};
       }),
-      legend: [["cut", bands[0].colour], ["open", bands[bands.length - 1].colour]].concat(
-        bands.slice(1, -1).map(function (b) { return [b.name, b.colour]; }))
+      legend: [[SL.t("cut"), bands[0].colour], [SL.t("open"), bands[bands.length - 1].colour]].concat(
+        bands.slice(1, -1).map(function (b) { return [SL.bandName(b.name), b.colour]; }))
         .map(function (x) { return [x[1], x[0], null, "box"]; })}));
     var clear = modes.map(function (m) { return col(m + "_best_min_clearance_km"); });
-    out.push(SL.chart({id: "chart-clearance", title: "Safest route: closest approach to held territory (km)",
+    out.push(SL.chart({id: "chart-clearance", title: SL.t("Safest route: closest approach to held territory (km)"),
       dates: dates, ymin: 0, ymax: Math.max(maxOf(clear) * 1.1, 1), hlines: hl, onPick: pick,
       series: modes.map(function (m, i) {
         return {values: clear[i], colour: m === "road" ? "#37474f" : "#8e24aa",
-                dash: m === "rail" ? "5 3" : null, label: m};
+                dash: m === "rail" ? "5 3" : null, label: SL.modeText(m)};
       })}));
     var cor = col("corridor_width_km");
-    out.push(SL.chart({id: "chart-corridor", title: "Corridor width to the rear: open ground (km)",
+    out.push(SL.chart({id: "chart-corridor", title: SL.t("Corridor width to the rear: open ground (km)"),
       dates: dates, ymin: 0, ymax: Math.max(maxOf([cor]) * 1.1, 1), onPick: pick,
-      series: [{values: cor, colour: "#00796b", label: "corridor"}]}));
+      series: [{values: cor, colour: "#00796b", label: SL.t("corridor")}]}));
     if (page.area_column) {
       var a = col(page.area_column), ok = a.filter(SL.num);
       var lo = ok.length ? Math.min.apply(null, ok) : 0, hi = ok.length ? Math.max.apply(null, ok) : 1;
       var pad = Math.max((hi - lo) * 0.1, 1), r = page.area_column.replace("held_area_", "").split("km")[0];
-      out.push(SL.chart({id: "chart-area", title: "Held area within " + r + " km of the centre (km\u00b2)",
+      out.push(SL.chart({id: "chart-area", title: SL.t("Held area within {km} km of the centre (km\u00b2)", {km: r}),
         dates: dates, ymin: Math.max(lo - pad, 0), ymax: hi + pad, onPick: pick,
-        series: [{values: a, colour: P.held_fill, label: "held area"}]}));
+        series: [{values: a, colour: P.held_fill, label: SL.t("held area")}]}));
     }
     out.forEach(function (c) { box.appendChild(c.el); });
     return out;
@@ -563,18 +577,18 @@
   function eventsTable() {
     var box = SL.clear(document.getElementById("events-box"));
     if (!page.events.length) {
-      box.appendChild(h("p", {class: "muted", text: "No events in this range."}));
+      box.appendChild(h("p", {class: "muted", text: SL.t("No events in this range.")}));
       return;
     }
     var rows = page.events.map(function (e) {
       var tr = h("tr", {"data-date": e.date}, [
-        h("td", {class: "nowrap", text: e.date}), h("td", {text: e.kind.replace(/_/g, " ")}),
+        h("td", {class: "nowrap", text: e.date}), h("td", {text: SL.eventKind(e.kind)}),
         h("td", {text: e.subject}), h("td", {text: e.detail})]);
       tr.addEventListener("click", function () { show(SL.atOrBefore(frames, e.date)); });
       return tr;
     });
     box.appendChild(h("div", {class: "scroll"}, h("table", {id: "events"}, [
-      h("thead", null, h("tr", null, ["Date", "Event", "Subject", "Detail"].map(function (t) {
+      h("thead", null, h("tr", null, [SL.t("Date"), SL.t("Event"), SL.t("Subject"), SL.t("Detail")].map(function (t) {
         return h("th", {text: t}); }))), h("tbody", null, rows)])));
   }
 
@@ -590,58 +604,62 @@
     var box = SL.clear(document.getElementById("forecasts-box"));
     var fc = page.forecasts;
     if (!fc.length) {
-      box.appendChild(h("p", {class: "muted", text: "No forecast: too few observed days in this range."}));
+      box.appendChild(h("p", {class: "muted", text: SL.t("No forecast: too few observed days in this range.")}));
     } else {
       var rows = fc.map(function (f) {
         var bt = f.backtest || {}, what;
         if (f.shown && f.forecast) {
           var x = f.forecast;
-          what = x.eta ? [h("b", {text: x.eta}), h("span", {class: "muted", text: " (80 % range " +
-            ((x.eta_range || [])[0] || "\u2014") + " to " + ((x.eta_range || [])[1] || "beyond horizon") +
-            "; from " + (x.date || "") + ")"})] : [x.note || "no crossing forecast"];
+          what = x.eta ? [h("b", {text: x.eta}), h("span", {class: "muted", text: " " +
+            SL.t("(80 % range {lo} to {hi}; from {date})", {lo: (x.eta_range || [])[0] || "\u2014",
+              hi: (x.eta_range || [])[1] || SL.t("beyond horizon"), date: x.date || ""})})]
+            : [x.note || SL.t("no crossing forecast")];
           if (x.eta && f.calibrated_range) {
-            what.push(h("br"), h("span", {class: "muted", text: "calibrated on earlier errors: " +
-              f.calibrated_range[0] + " to " + f.calibrated_range[1]}));
+            what.push(h("br"), h("span", {class: "muted", text: SL.t(
+              "calibrated on earlier errors: {lo} to {hi}",
+              {lo: f.calibrated_range[0], hi: f.calibrated_range[1]})}));
           }
         } else {
-          what = [h("span", {class: "withheld", text: "withheld"}), " ",
-                  h("span", {class: "muted", text: f.withheld || "no backtest"})];
+          what = [h("span", {class: "withheld", text: SL.t("withheld")}), " ",
+                  h("span", {class: "muted", text: f.withheld || SL.t("no backtest")})];
         }
         var p = bt.error_p10_p90_days;
         return h("tr", {class: f.shown ? "shown" : "withheld-row"}, [
           h("td", {text: f.quantity}), h("td", null, what),
           h("td", {class: "num", text: String(bt.scored || 0)}),
           h("td", {class: "num", text: SL.num(bt.median_abs_error_days) ? String(bt.median_abs_error_days) : "\u2014"}),
-          h("td", {class: "num", text: p ? fmt(p[0], 0) + " to " + fmt(p[1], 0) : "\u2014"}),
+          h("td", {class: "num", text: p ? SL.t("{lo} to {hi}", {lo: fmt(p[0], 0), hi: fmt(p[1], 0)}) : "\u2014"}),
           h("td", {class: "num", text: SL.num(bt.coverage) ? Math.round(bt.coverage * 100) + " %" : "\u2014"}),
           h("td", {class: "num", text: String(bt.false_alarms || 0)}),
           h("td", {class: "num", text: String(bt.missed || 0)})]);
       });
       box.appendChild(h("div", {class: "scroll"}, h("table", {id: "forecasts"}, [
-        h("thead", null, h("tr", null, ["Quantity", "Forecast date", "Scored cases",
-          "Median abs. error (days)", "80 % error range (days)", "Coverage of 80 % range",
-          "False alarms", "Missed"].map(function (t) { return h("th", {text: t}); }))),
+        h("thead", null, h("tr", null, [SL.t("Quantity"), SL.t("Forecast date"),
+          SL.t("Scored cases"), SL.t("Median abs. error (days)"), SL.t("80 % error range (days)"),
+          SL.t("Coverage of 80 % range"), SL.t("False alarms"), SL.t("Missed")].map(function (t) { return h("th", {text: t}); }))),
         h("tbody", null, rows)])));
     }
     var tr = page.trends || {}, parts = [];
     if (SL.num(tr.approach_km_per_day)) {
       var rg = tr.approach_range || [];
-      parts.push("held territory approaches the centre at " + fmt(tr.approach_km_per_day, 3) +
-                 " km/day (80 %: " + fmt(rg[0], 3) + " to " + fmt(rg[1], 3) + ")");
+      parts.push(SL.t("held territory approaches the centre at {rate} km/day (80 %: {lo} to {hi})",
+                      {rate: fmt(tr.approach_km_per_day, 3), lo: fmt(rg[0], 3),
+                       hi: fmt(rg[1], 3)}));
     }
     if (SL.num(tr.area_km2_per_day)) {
-      parts.push("held area near the city changes by " + fmt(tr.area_km2_per_day, 2) + " km\u00b2/day");
+      parts.push(SL.t("held area near the city changes by {rate} km\u00b2/day",
+                      {rate: fmt(tr.area_km2_per_day, 2)}));
     }
     var tb = SL.clear(document.getElementById("trends-box"));
     if (parts.length) {
-      tb.appendChild(h("p", {text: "Trend over the " + (tr.window_days || 0) + " days before " +
-        (tr.date || "") + ": " + parts.join("; ") + "."}));
+      tb.appendChild(h("p", {text: SL.t("Trend over the {days} days before {date}: {trends}.",
+        {days: tr.window_days || 0, date: tr.date || "", trends: parts.join("; ")})}));
     }
   }
 
   function footer() {
     document.getElementById("attribution").textContent = page.attribution;
-    document.getElementById("band-note").textContent = page.band_note + " Routes use " +
-      (page.method.road_network || "main roads") + ".";
+    document.getElementById("band-note").textContent = SL.t(page.band_note) + " " +
+      SL.t("Routes use {network}.", {network: page.method.road_network || SL.t("main roads")});
   }
 })();

@@ -2,9 +2,107 @@
  *
  * Every string that comes from data is put into the page as text (textContent, or an
  * attribute through setAttribute), never as HTML.
+ *
+ * Texts: SL.t(msg, {name: value}) gives the text in the page's language
+ * (the catalogue embedded as the JSON block "supplyline-messages"; English when missing).
+ * The first argument must be a literal in double quotes: the message extraction
+ * (supplyline.i18n.extract_frontend_messages) collects it for the catalogue. Static text
+ * of the .html files carries data-i18n="English text" (the element's text) or
+ * data-i18n-title / data-i18n-aria-label (those attributes), applied at start-up.
  */
 var SL = (function () {
   "use strict";
+
+  var messages = null;
+
+  /** The embedded catalogue {english: translation} (empty for English). */
+  function catalogue() {
+    if (messages === null) {
+      var el = document.getElementById("supplyline-messages");
+      try { messages = el ? JSON.parse(el.textContent) || {} : {}; } catch (e) { messages = {}; }
+    }
+    return messages;
+  }
+
+  /** ``msg`` (English) in the page's language, ``{name}`` filled from ``params``. */
+  function t(msg, params) {
+    catalogue();
+    var out = Object.prototype.hasOwnProperty.call(messages, msg) ? messages[msg] : msg;
+    if (!params) { return out; }
+    return out.replace(/\{(\w+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(params, k) ? String(params[k]) : m;
+    });
+  }
+
+  /** Translate the static texts marked with data-i18n* attributes (as text). */
+  function translatePage(root) {
+    var attrs = ["title", "aria-label"];
+    (root || document).querySelectorAll("[data-i18n], [data-i18n-title], [data-i18n-aria-label]")
+      .forEach(function (el) {
+        var msg = el.getAttribute("data-i18n");
+        if (msg) { el.textContent = t(msg); }
+        attrs.forEach(function (a) {
+          var m = el.getAttribute("data-i18n-" + a);
+          if (m) { el.setAttribute(a, t(m)); }
+        });
+      });
+  }
+
+  /** The page's language (``<html lang>``). */
+  function lang() { return document.documentElement.getAttribute("lang") || "en"; }
+
+  /** A place's name in the page's language: the Ukrainian name where the data has one
+   * and the page is Ukrainian, else the official romanisation. */
+  function placeName(p) {
+    if (!p) { return ""; }
+    return lang() === "uk" && p.name_uk ? String(p.name_uk) : String(p.name || "");
+  }
+
+  /** An oblast's English name (Donetsk Oblast) in the page's language. */
+  function oblastName(name) {
+    catalogue();
+    var key = "oblast\u0004" + name;
+    return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : String(name);
+  }
+
+  /** ``url`` with the ``lang`` of this page's address, when it has one (links and
+   * permalinks keep a language chosen with ?lang=). */
+  function keepLang(url) {
+    var m = /[?&]lang=(en|uk)(?:&|$)/.exec(location.search);
+    return m ? url + (url.indexOf("?") < 0 ? "?" : "&") + "lang=" + m[1] : url;
+  }
+
+  /** A default band name (held, contact, fpv, ...) for display; others as given. */
+  function bandName(name) {
+    var names = {held: t("held"), contact: t("contact"), fpv: t("fpv"), tube: t("tube"),
+                 rocket: t("rocket"), beyond: t("beyond")};
+    return Object.prototype.hasOwnProperty.call(names, name) ? names[name] : name;
+  }
+
+  /** A route status (open, cut, under fire (BAND)) for display. */
+  function statusText(status) {
+    if (status === null || status === undefined || status === "") { return "\u2014"; }
+    if (status === "open") { return t("open"); }
+    if (status === "cut") { return t("cut"); }
+    var m = /^under fire \((.*)\)$/.exec(String(status));
+    if (m) { return t("under fire ({band})", {band: bandName(m[1])}); }
+    return String(status);
+  }
+
+  /** A network mode (road, rail) for display. */
+  function modeText(mode) {
+    return mode === "road" ? t("road") : mode === "rail" ? t("rail") : String(mode);
+  }
+
+  /** An event kind (route_cut, ...) for display. */
+  function eventKind(kind) {
+    var kinds = {band_entered: t("front entered a band"), centre_held: t("centre held"),
+                 route_cut: t("route cut"), route_under_fire: t("route under fire"),
+                 route_reopened: t("route reopened"), route_eased: t("route eased"),
+                 routes_dropped: t("fewer independent routes"), line_reached: t("line reached")};
+    return Object.prototype.hasOwnProperty.call(kinds, kind) ? kinds[kind]
+      : String(kind).replace(/_/g, " ");
+  }
 
   /** An element: h("td", {class: "num"}, "12.3") or h("tr", null, [h(...), ...]). */
   function h(tag, attrs, children) {
@@ -168,8 +266,8 @@ var SL = (function () {
       months.push(d);
     }
     var every = Math.max(1, Math.ceil(months.length / 7));
-    var names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                 "Dec"];
+    var names = [SL.t("Jan"), SL.t("Feb"), SL.t("Mar"), SL.t("Apr"), SL.t("May"), SL.t("Jun"),
+                 SL.t("Jul"), SL.t("Aug"), SL.t("Sep"), SL.t("Oct"), SL.t("Nov"), SL.t("Dec")];
     months.forEach(function (d, i) {
       if (i % every) { return; }
       var mm = +d.slice(5, 7);
@@ -396,7 +494,11 @@ var SL = (function () {
     });
   }
 
-  return {h: h, s: s, clear: clear, num: num, fmt: fmt, pct: pct, signed: signed,
+  translatePage();  // the scripts come after the page's static elements
+
+  return {t: t, translatePage: translatePage, keepLang: keepLang, lang: lang,
+          placeName: placeName, oblastName: oblastName, bandName: bandName, statusText: statusText,
+          modeText: modeText, eventKind: eventKind, h: h, s: s, clear: clear, num: num, fmt: fmt, pct: pct, signed: signed,
           config: config, getJSON: getJSON, bandIndex: bandIndex, statusColour: statusColour,
           swatch: swatch, lineSample: lineSample, decode: decode, fc: fc, feature: feature,
           dayNum: dayNum, dateOf: dateOf, atOrBefore: atOrBefore, chart: chart,
