@@ -7,6 +7,26 @@ import pytest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+#: Debian's chromium and the flags every browser test runs it with (headless, WebGL through
+#: SwiftShader, no background network or first-run work)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
+                 "--enable-unsafe-swiftshader", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", "--disable-features=Translate,OptimizationHints"]
+
+
+def chromium_or_skip():
+    """Playwright's ``sync_playwright``, or skip the test with the reason (no chromium, no
+    playwright)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found (Debian: `apt-get install -y chromium`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright not installed (pip install -e '.[dev]')")
+    return sync_playwright
+
 
 def pytest_collection_modifyitems(config, items):
     """Every test that reads ../shared/data (through the ``shared_data`` or ``ws`` fixture)

@@ -14,17 +14,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 
 from supplyline.errors import SupplylineError
 from supplyline.viz import maplibre as ml
 from supplyline.viz import report as rp
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
-                 "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 CITY, START, END = "Pokrovsk", "2025-09-01", "2025-11-20"
 MAX_BYTES = 5 * 1024 * 1024
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -200,20 +196,10 @@ def test_report_lists_events_and_forecasts(built, ws):
                                                                      abs=0.01)
 
 
-def _chromium_or_skip():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (Debian: `apt-get install -y chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright not installed (pip install -e '.[dev]')")
-    return sync_playwright
-
-
 @pytest.mark.realdata
 @pytest.mark.browser
 def test_report_works_offline_in_chromium(built, tmp_path):
-    sync_playwright = _chromium_or_skip()
+    sync_playwright = chromium_or_skip()
     res, out, _ = built
     external: list[str] = []
     seen: list[str] = []

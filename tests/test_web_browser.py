@@ -21,26 +21,12 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
-                 "--enable-unsafe-swiftshader", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--disable-features=Translate,OptimizationHints"]
 EVIL = '<img src=x onerror="window.__owned=1">Evil & <b>Co</b>'
 READY = "body[data-ready='1']"
-
-
-def _chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (Debian: `apt-get install -y chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright not installed (pip install -e '.[dev]')")
-    return sync_playwright
 
 
 def _free_port() -> int:
@@ -141,7 +127,7 @@ def _held_pixels(page, colour: str = "#8c2d19", alpha: float = 0.35) -> float:
 
 
 def test_board_city_slider_in_chromium(server, real_board, shots):
-    sync_playwright = _chromium()
+    sync_playwright = chromium_or_skip()
     with sync_playwright() as pw:
         b = Browser(pw, server)
         try:
@@ -223,7 +209,7 @@ def _next_day(d: str) -> str:
 
 def test_names_with_html_are_text(server, real_board):
     """Place names come from data: a name with HTML in it must show as text, not run."""
-    sync_playwright = _chromium()
+    sync_playwright = chromium_or_skip()
     cid = real_board.city_ids[0]
 
     def inject_board(route) -> None:
@@ -271,7 +257,7 @@ def test_names_with_html_are_text(server, real_board):
 def test_city_page_in_ukrainian(server, real_board):
     """?lang=uk: the static texts, the legend, the charts and the side panel in Ukrainian;
     the permalink keeps the language."""
-    sync_playwright = _chromium()
+    sync_playwright = chromium_or_skip()
     cid = real_board.city_ids[0]
     with sync_playwright() as pw:
         b = Browser(pw, server)

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 
 from supplyline.errors import SupplylineError
 from supplyline.viz import report as rp
@@ -21,10 +22,6 @@ from supplyline.viz.pages import render_page
 pytestmark = [pytest.mark.corpus]
 
 EVIL = '<img src=x onerror="window.__pwned=1">Evil & <b>Co</b>'
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
-                 "--enable-unsafe-swiftshader", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 def _maplibre():
@@ -74,9 +71,7 @@ def test_real_report_names_are_text(evil_report):
 
 
 def test_names_are_text_in_a_real_browser(evil_report):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (Debian: `apt-get install -y chromium`)")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    sync_playwright = chromium_or_skip()
     udd = tempfile.mkdtemp(prefix="supplyline-chromium-")
     errors: list[str] = []
     try:
