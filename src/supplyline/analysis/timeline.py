@@ -682,7 +682,8 @@ def _save_cached(key: str, days: pd.DataFrame, routes: pd.DataFrame, city_id: st
         except Exception:  # an unreadable old entry is replaced
             pass
     mine, rmine = _clean(_sorted(mine, ["date"])), _clean(_sorted(rmine, _ROUTE_ORDER))
-    if stored is not None and _same(mine, stored[0]) and _same(rmine, stored[1]):
+    if (stored is not None and _same(mine, stored[0], ["date"])
+            and _same(rmine, stored[1], _ROUTE_ORDER)):
         return
 
     def write(d) -> None:
@@ -701,11 +702,11 @@ def _sorted(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return df.sort_values(order, kind="stable").reset_index(drop=True)
 
 
-def _same(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
-    """True when ``stored`` (as read back) holds exactly the rows of ``new``."""
+def _same(new: pd.DataFrame, stored: pd.DataFrame, order: list[str]) -> bool:
+    """True when ``stored`` (as read back) holds exactly the rows of ``new`` (sorted by
+    ``order``)."""
     if list(new.columns) != list(stored.columns) or len(new) != len(stored):
         return False
-    order = ["date"] if "hub_id" not in new.columns else _ROUTE_ORDER
     try:
         return new.reset_index(drop=True).equals(_clean(_sorted(stored, order)))
     except (TypeError, ValueError):
